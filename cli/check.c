@@ -1,0 +1,338 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* `mailcert check`: parse the options, run the library, print. */
+#include <getopt.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli.h"
+
+static const char check_help[] =
+	"Usage: mailcert check [OPTIONS] TARGET...\n"
+	"\n"
+	"Connect to each TARGET, start TLS the way its protocol does (STARTTLS after\n"
+	"EHLO for smtp/submission/lmtp, at once for smtps/submissions/tls), and check\n"
+	"every certificate the server sends: validity, trust, chain and name.\n"
+	"\n"
+	"Targets:  SCHEME://HOST[:PORT], HOST:PORT or [IPv6]:PORT\n"
+	"  smtp (25), submission (587), smtps and submissions (465), lmtp (24),\n"
+	"  tls (implicit TLS, port required), imaps (993), pop3s (995), nntps (563),\n"
+	"  ftps (990), xmpps (5223), ldaps (636), ircs (6697), https (443).\n"
+	"  A bare HOST:PORT takes the protocol from the port (587 = submission).\n"
+	"\n"
+	"Connection:\n"
+	"  -P, --protocol NAME    use this scheme whatever the target says\n"
+	"      --connect-to ADDR  connect here; the target host is still used for SNI\n"
+	"                         and the name check (e.g. test a new server by IP)\n"
+	"      --sni NAME         server name to send (default: the target host; none\n"
+	"                         for an IP address)\n"
+	"      --helo NAME        EHLO/LHLO name (default: mailcert.invalid)\n"
+	"  -4, -6                 use IPv4 or IPv6 only\n"
+	"  -t, --timeout SEC      deadline for the whole check (default 10)\n"
+	"\n"
+	"Policy:\n"
+	"  -n, --name NAME        a name the certificate must be valid for; repeatable\n"
+	"                         (default: the target host)\n"
+	"  -w, --warning T        WARNING when a certificate has less left than T\n"
+	"  -c, --critical T       CRITICAL when less than T (defaults: 30d and 15d)\n"
+	"                         T is 30 or 30d (days), 12h, 900s, 33%% (of the\n"
+	"                         certificate's lifetime), or a Nagios range (30:)\n"
+	"      --ca-file FILE     trust the CAs in FILE (PEM) instead of the system store\n"
+	"      --ca-dir DIR       trust the CAs in DIR instead of the system store\n"
+	"      --system-ca        trust the system store as well as --ca-file/--ca-dir\n"
+	"      --allow-self-signed  a self-signed certificate is not a finding\n"
+	"      --at TIME          judge as of TIME: 2027-01-31, 2027-01-31T12:00:00Z,\n"
+	"                         or +30d (\"will this still pass in 30 days?\")\n"
+	"\n"
+	"Output:\n"
+	"  -f, --format FMT       text (default on a terminal), nagios (default\n"
+	"                         otherwise), json (one line per target)\n"
+	"  -v, --verbose          more detail; repeatable\n"
+	"\n"
+	"Exit status: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN (bad arguments).\n"
+	"With several targets, the worst. Unreachable servers are CRITICAL.\n"
+	"\n"
+	"Examples:\n"
+	"  mailcert check submission://mail.example.com\n"
+	"  mailcert check -w 21 -c 7 smtp://mx1.example.com smtps://mx1.example.com\n"
+	"  mailcert check --connect-to 192.0.2.10 --ca-file ca.pem smtp://mail.test\n";
+
+enum {
+	OPT_SNI = 256,
+	OPT_HELO,
+	OPT_CONNECT_TO,
+	OPT_CA_FILE,
+	OPT_CA_DIR,
+	OPT_SYSTEM_CA,
+	OPT_SELF_SIGNED,
+	OPT_AT,
+	OPT_LATER, /* documented in CLI.md, not implemented yet */
+};
+
+static const struct option options[] = {
+	{"protocol", required_argument, NULL, 'P'},
+	{"name", required_argument, NULL, 'n'},
+	{"sni", required_argument, NULL, OPT_SNI},
+	{"helo", required_argument, NULL, OPT_HELO},
+	{"connect-to", required_argument, NULL, OPT_CONNECT_TO},
+	{"warning", required_argument, NULL, 'w'},
+	{"critical", required_argument, NULL, 'c'},
+	{"ca-file", required_argument, NULL, OPT_CA_FILE},
+	{"ca-dir", required_argument, NULL, OPT_CA_DIR},
+	{"system-ca", no_argument, NULL, OPT_SYSTEM_CA},
+	{"allow-self-signed", no_argument, NULL, OPT_SELF_SIGNED},
+	{"at", required_argument, NULL, OPT_AT},
+	{"timeout", required_argument, NULL, 't'},
+	{"format", required_argument, NULL, 'f'},
+	{"verbose", no_argument, NULL, 'v'},
+	{"help", no_argument, NULL, 'h'},
+	{"xmpp-domain", required_argument, NULL, OPT_LATER},
+	{"issuer", required_argument, NULL, OPT_LATER},
+	{"subject", required_argument, NULL, OPT_LATER},
+	{"serial", required_argument, NULL, OPT_LATER},
+	{"pin", required_argument, NULL, OPT_LATER},
+	{"min-tls", required_argument, NULL, OPT_LATER},
+	{"min-key-bits", required_argument, NULL, OPT_LATER},
+	{"compare-file", required_argument, NULL, OPT_LATER},
+	{"severity", required_argument, NULL, OPT_LATER},
+	{"dane", no_argument, NULL, OPT_LATER},
+	{"tlsa", required_argument, NULL, OPT_LATER},
+	{NULL, 0, NULL, 0},
+};
+
+int usage_error(const char *command, const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("mailcert: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "\nTry 'mailcert %s--help'.\n", command ? command : "");
+	return EXIT_USAGE;
+}
+
+static int parse_format(const char *s, mailcert_format *out)
+{
+	if (strcmp(s, "text") == 0)
+		*out = MAILCERT_FORMAT_TEXT;
+	else if (strcmp(s, "nagios") == 0)
+		*out = MAILCERT_FORMAT_NAGIOS;
+	else if (strcmp(s, "json") == 0)
+		*out = MAILCERT_FORMAT_JSON;
+	else if (strcmp(s, "prometheus") == 0)
+		return usage_error("check ", "--format prometheus is not implemented in mailcert %s yet",
+				   mailcert_version());
+	else
+		return usage_error("check ", "unknown format \"%s\" (text, nagios or json)", s);
+	return 0;
+}
+
+static int parse_timeout(const char *s, unsigned *ms)
+{
+	char *end;
+	double v = strtod(s, &end);
+
+	if (end == s || *end || !(v > 0) || v > 3600)
+		return usage_error("check ", "--timeout takes seconds from 0.001 to 3600, not \"%s\"", s);
+	*ms = (unsigned)(v * 1000 + 0.5);
+	if (*ms == 0)
+		*ms = 1;
+	return 0;
+}
+
+/* Loads trust in the order CLI.md gives: explicit CAs replace the system store. */
+static int apply_trust(mailcert_policy *policy, char **files, int nfiles, char **dirs, int ndirs,
+		       int system_ca)
+{
+	char err[512];
+
+	for (int i = 0; i < nfiles; i++)
+		if (mailcert_policy_add_ca_file(policy, files[i], err, sizeof(err)) < 0)
+			return usage_error("check ", "--ca-file: %s", err);
+	for (int i = 0; i < ndirs; i++)
+		if (mailcert_policy_add_ca_dir(policy, dirs[i], err, sizeof(err)) < 0)
+			return usage_error("check ", "--ca-dir: %s", err);
+	if (system_ca && mailcert_policy_add_system_trust(policy) < 0)
+		return usage_error("check ", "--system-ca: the system trust store could not be loaded");
+	return 0;
+}
+
+int cmd_check(int argc, char **argv)
+{
+	struct check_run run = {.timeout_ms = 10000, .now = time(NULL)};
+	char *ca_files[16], *ca_dirs[16];
+	int nfiles = 0, ndirs = 0, system_ca = 0, rc = EXIT_USAGE, c;
+	const char *at = NULL;
+	char err[256];
+
+	run.format = isatty(STDOUT_FILENO) ? MAILCERT_FORMAT_TEXT : MAILCERT_FORMAT_NAGIOS;
+	if (mailcert_policy_new(&run.policy) < 0) {
+		fputs("mailcert: out of memory\n", stderr);
+		return EXIT_USAGE;
+	}
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "P:n:w:c:t:f:v46h", options, NULL)) != -1) {
+		switch (c) {
+		case 'P':
+			run.protocol = optarg;
+			break;
+		case 'n':
+			if (mailcert_policy_add_name(run.policy, optarg) < 0) {
+				usage_error("check ", "--name \"%s\" is not a valid name", optarg);
+				goto out;
+			}
+			break;
+		case OPT_SNI:
+			run.sni = optarg;
+			break;
+		case OPT_HELO:
+			run.helo = optarg;
+			break;
+		case OPT_CONNECT_TO:
+			run.connect_to = optarg;
+			break;
+		case '4':
+		case '6':
+			run.family = c == '4' ? MAILCERT_FAMILY_INET : MAILCERT_FAMILY_INET6;
+			break;
+		case 'w':
+		case 'c':
+			if (mailcert_policy_set_threshold(run.policy, c == 'c', optarg, err, sizeof(err)) < 0) {
+				usage_error("check ", "%s: %s", c == 'c' ? "--critical" : "--warning", err);
+				goto out;
+			}
+			break;
+		case OPT_CA_FILE:
+		case OPT_CA_DIR:
+			if ((c == OPT_CA_FILE ? nfiles : ndirs) == 16) {
+				usage_error("check ", "at most 16 --ca-file and 16 --ca-dir");
+				goto out;
+			}
+			if (c == OPT_CA_FILE)
+				ca_files[nfiles++] = optarg;
+			else
+				ca_dirs[ndirs++] = optarg;
+			break;
+		case OPT_SYSTEM_CA:
+			system_ca = 1;
+			break;
+		case OPT_SELF_SIGNED:
+			mailcert_policy_set_allow_self_signed(run.policy, 1);
+			break;
+		case OPT_AT:
+			at = optarg;
+			break;
+		case 't':
+			if (parse_timeout(optarg, &run.timeout_ms))
+				goto out;
+			break;
+		case 'f':
+			if (parse_format(optarg, &run.format))
+				goto out;
+			break;
+		case 'v':
+			run.verbosity++;
+			break;
+		case 'h':
+			fputs(check_help, stdout);
+			rc = 0;
+			goto out;
+		case OPT_LATER:
+			usage_error("check ", "%s is not implemented in mailcert %s yet",
+				    argv[optind - 1], mailcert_version());
+			goto out;
+		default:
+			usage_error("check ", "unknown or incomplete option");
+			goto out;
+		}
+	}
+	if (optind == argc) {
+		usage_error("check ", "no target given, e.g. mailcert check submission://mail.example.com");
+		goto out;
+	}
+	if (at && parse_at(at, run.now, &run.now) < 0) {
+		usage_error("check ", "--at \"%s\": use 2027-01-31, 2027-01-31T12:00:00Z or +30d", at);
+		goto out;
+	}
+	if (run.format == MAILCERT_FORMAT_NAGIOS && argc - optind > 1) {
+		usage_error("check ", "a Nagios check takes one target (%d given)", argc - optind);
+		goto out;
+	}
+	if (apply_trust(run.policy, ca_files, nfiles, ca_dirs, ndirs, system_ca))
+		goto out;
+	rc = check_targets(&run, argv + optind, argc - optind);
+out:
+	mailcert_policy_free(run.policy);
+	return rc;
+}
+
+/* The monitoring-plugin order of badness: OK < WARNING < UNKNOWN < CRITICAL. */
+static int worse(int a, int b)
+{
+	static const int rank[] = {0, 1, 3, 2};
+
+	return rank[b] > rank[a] ? b : a;
+}
+
+static int check_one(const struct check_run *run, const char *text)
+{
+	mailcert_target *target = NULL;
+	mailcert_probe *probe = NULL;
+	mailcert_observation *obs = NULL;
+	mailcert_report *report = NULL;
+	char *out = NULL, err[256];
+	int rc = EXIT_USAGE;
+
+	if (mailcert_target_parse(&target, text, run->protocol, err, sizeof(err)) < 0)
+		return usage_error("check ", "%s", err);
+	if (!mailcert_target_supported(target)) {
+		usage_error("check ", "%s: the %s protocol (STARTTLS) is not implemented in mailcert %s yet",
+			    text, mailcert_target_scheme(target), mailcert_version());
+		goto out;
+	}
+	if (mailcert_target_port_guessed(target) && run->format == MAILCERT_FORMAT_TEXT)
+		fprintf(stderr, "mailcert: %s: port %u, so checking as %s\n", text,
+			mailcert_target_port(target), mailcert_target_string(target));
+	if (mailcert_probe_new(&probe, target) < 0 ||
+	    mailcert_probe_set_sni(probe, run->sni) < 0 ||
+	    mailcert_probe_set_connect_to(probe, run->connect_to) < 0 ||
+	    mailcert_probe_set_family(probe, run->family) < 0 ||
+	    mailcert_probe_set_timeout_ms(probe, run->timeout_ms) < 0)
+		goto nomem;
+	if (mailcert_probe_set_helo(probe, run->helo) < 0) {
+		usage_error("check ", "--helo \"%s\": one word of at most 255 characters", run->helo);
+		goto out;
+	}
+	if (mailcert_probe_run(probe, &obs) < 0 ||
+	    mailcert_evaluate(&report, obs, run->policy, run->now) < 0 ||
+	    mailcert_render(&out, report, run->format, run->verbosity) < 0)
+		goto nomem;
+	fputs(out, stdout);
+	rc = (int)mailcert_report_state(report);
+	goto out;
+nomem:
+	fprintf(stderr, "mailcert: %s: internal failure (out of memory?)\n", text);
+out:
+	free(out);
+	mailcert_report_free(report);
+	mailcert_observation_free(obs);
+	mailcert_probe_free(probe);
+	mailcert_target_free(target);
+	return rc;
+}
+
+int check_targets(const struct check_run *run, char *const *targets, int count)
+{
+	int state = MAILCERT_OK;
+
+	for (int i = 0; i < count; i++) {
+		if (i > 0 && run->format == MAILCERT_FORMAT_TEXT)
+			putchar('\n');
+		state = worse(state, check_one(run, targets[i]));
+		fflush(stdout);
+	}
+	return state;
+}

@@ -1,0 +1,36 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#ifndef MAILCERT_CLI_H
+#define MAILCERT_CLI_H
+
+#include <time.h>
+
+#include <mailcert/mailcert.h>
+
+/* Exit status for bad usage, as for any monitoring plugin. */
+#define EXIT_USAGE MAILCERT_UNKNOWN
+
+/* Everything `check` needs besides the targets, already parsed. */
+struct check_run {
+	mailcert_policy *policy;
+	const char *protocol; /* -P, or NULL */
+	const char *sni, *helo, *connect_to;
+	mailcert_family family;
+	unsigned timeout_ms;
+	mailcert_format format;
+	int verbosity;
+	time_t now;
+};
+
+/* Probes, evaluates and prints each target; returns the worst state. */
+int check_targets(const struct check_run *run, char *const *targets, int count);
+
+int cmd_check(int argc, char **argv);
+int cmd_demo(int argc, char **argv);
+
+/* "2027-01-01", "2027-01-01T12:00:00Z", "+30d", "+12h", "+900s" → time_t; -1 on error. */
+int parse_at(const char *text, time_t base, time_t *out);
+
+/* Prints "mailcert: MESSAGE" and a hint to stderr; returns EXIT_USAGE. */
+int usage_error(const char *command, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+#endif

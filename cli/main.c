@@ -1,0 +1,46 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <stdio.h>
+#include <string.h>
+
+#include "cli.h"
+
+static const char main_help[] =
+	"Usage: mailcert COMMAND [OPTIONS] ...\n"
+	"\n"
+	"Check the TLS certificates that mail servers present, including those that\n"
+	"start in plaintext and upgrade with STARTTLS.\n"
+	"\n"
+	"Commands:\n"
+	"  check TARGET...   check served certificates, e.g.\n"
+	"                    mailcert check submission://mail.example.com\n"
+	"  demo              a complete check against a built-in local SMTP server\n"
+	"\n"
+	"Planned: file, show, scan, domain, exporter.\n"
+	"\n"
+	"Run 'mailcert COMMAND --help' for a command's options.\n"
+	"Exit status: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN.\n";
+
+static const char *const planned[] = {"file", "show", "scan", "domain", "exporter"};
+
+int main(int argc, char **argv)
+{
+	const char *cmd = argc > 1 ? argv[1] : NULL;
+
+	if (!cmd || strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0) {
+		fputs(main_help, cmd ? stdout : stderr);
+		return cmd ? 0 : EXIT_USAGE;
+	}
+	if (strcmp(cmd, "--version") == 0 || strcmp(cmd, "-V") == 0) {
+		printf("mailcert %s (libmailcert %s)\n", MAILCERT_VERSION_STRING, mailcert_version());
+		return 0;
+	}
+	if (strcmp(cmd, "check") == 0)
+		return cmd_check(argc - 1, argv + 1);
+	if (strcmp(cmd, "demo") == 0)
+		return cmd_demo(argc - 1, argv + 1);
+	for (size_t i = 0; i < sizeof(planned) / sizeof(planned[0]); i++)
+		if (strcmp(cmd, planned[i]) == 0)
+			return usage_error(NULL, "'%s' is not implemented in mailcert %s yet", cmd,
+					   mailcert_version());
+	return usage_error(NULL, "unknown command \"%s\"", cmd);
+}

@@ -1,0 +1,61 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * Probes: one connection to one target — resolve, connect, the plaintext
+ * dialogue, the TLS handshake — producing an observation.
+ */
+#ifndef MAILCERT_PROBE_H
+#define MAILCERT_PROBE_H
+
+#include <mailcert/common.h>
+#include <mailcert/target.h>
+#include <mailcert/observation.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct mailcert_probe mailcert_probe;
+
+/* Address family for resolution. */
+typedef enum mailcert_family {
+	MAILCERT_FAMILY_ANY = 0,
+	MAILCERT_FAMILY_INET = 4,
+	MAILCERT_FAMILY_INET6 = 6,
+} mailcert_family;
+
+/*
+ * Creates a probe of @target. The probe keeps its own copy of the target;
+ * the caller still owns @target. Free the probe with mailcert_probe_free().
+ */
+MAILCERT_EXPORT int mailcert_probe_new(mailcert_probe **out, const mailcert_target *target);
+
+/* Frees @probe; NULL is a no-op. */
+MAILCERT_EXPORT void mailcert_probe_free(mailcert_probe *probe);
+
+/*
+ * Setters. Strings are copied. Defaults: SNI = the target host unless it is
+ * an IP literal (then none); EHLO name = "mailcert.invalid"; connect to the
+ * target host; any family; timeout 10000 ms for the whole probe.
+ * Passing NULL restores the default. An empty @sni sends no SNI.
+ */
+MAILCERT_EXPORT int mailcert_probe_set_sni(mailcert_probe *probe, const char *sni);
+MAILCERT_EXPORT int mailcert_probe_set_helo(mailcert_probe *probe, const char *helo);
+MAILCERT_EXPORT int mailcert_probe_set_connect_to(mailcert_probe *probe, const char *address);
+MAILCERT_EXPORT int mailcert_probe_set_family(mailcert_probe *probe, mailcert_family family);
+MAILCERT_EXPORT int mailcert_probe_set_timeout_ms(mailcert_probe *probe, unsigned timeout_ms);
+
+/*
+ * Runs the probe to completion, blocking for at most the timeout.
+ * On success (0) *@out is a new observation, the caller's to free with
+ * mailcert_observation_free(). Network and protocol failures are not
+ * errors: they are recorded in the observation (see
+ * mailcert_observation_failure()) and become findings when evaluated.
+ * Errors are only MAILCERT_E_NOMEM and MAILCERT_E_INVALID.
+ */
+MAILCERT_EXPORT int mailcert_probe_run(mailcert_probe *probe, mailcert_observation **out);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

@@ -1,0 +1,34 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * Renderers: a report as text for people, Nagios plugin output, or JSON.
+ * Renderers decide nothing; they only format what the report holds.
+ */
+#ifndef MAILCERT_RENDER_H
+#define MAILCERT_RENDER_H
+
+#include <mailcert/common.h>
+#include <mailcert/report.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef enum mailcert_format {
+	MAILCERT_FORMAT_TEXT = 0,
+	MAILCERT_FORMAT_NAGIOS = 1,
+	MAILCERT_FORMAT_JSON = 2,
+} mailcert_format;
+
+/*
+ * Renders @report. @verbosity is the count of -v. On success *@out is a
+ * NUL-terminated string ending in a newline, the caller's to free().
+ * JSON is one line (a JSON Lines record).
+ */
+MAILCERT_EXPORT int mailcert_render(char **out, const mailcert_report *report,
+				    mailcert_format format, int verbosity);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

@@ -1,0 +1,163 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * Private structures shared by the library's files and its unit tests.
+ * Nothing here is installed or exported.
+ */
+#ifndef MAILCERT_INTERNAL_H
+#define MAILCERT_INTERNAL_H
+
+#include <pthread.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <time.h>
+
+#include <gnutls/gnutls.h>
+#include <gnutls/x509.h>
+
+#include <mailcert/mailcert.h>
+
+#define MC_PRINTF(f, a) __attribute__((format(printf, f, a)))
+
+/* Bounds on what a server can make us keep (DESIGN.md rule 4). */
+#define MC_MAX_CHAIN 32         /* certificates kept from one handshake */
+#define MC_MAX_OCSP 8           /* stapled responses kept */
+#define MC_MSG_MAX 512          /* one finding message, bytes */
+
+/* ---- observation --------------------------------------------------- */
+
+struct mailcert_observation {
+	int refs; /* reports hold a reference; see mc_observation_ref() */
+	char *target;     /* "scheme://host:port" */
+	char *host;       /* the default name to check */
+	char peer[64];
+	const char *failure_code; /* static string, NULL when a chain was received */
+	char failure_msg[MC_MSG_MAX];
+	gnutls_datum_t chain[MC_MAX_CHAIN];
+	size_t chain_len;
+	gnutls_datum_t ocsp[MC_MAX_OCSP];
+	size_t ocsp_len;
+	char *tls_version;
+	char *tls_cipher;
+	char *tls_alpn;
+	mailcert_timings timings;
+};
+
+/* A new empty observation of @target (copied), expecting @host by default. */
+mailcert_observation *mc_observation_new(const char *target, const char *host);
+mailcert_observation *mc_observation_ref(const mailcert_observation *obs);
+/* Records why the probe stopped; @code must be a static string. */
+void mc_observation_fail(mailcert_observation *obs, const char *code, const char *fmt, ...)
+	MC_PRINTF(3, 4);
+/* Copies one certificate / OCSP response; beyond the bounds they are dropped. */
+int mc_observation_add_cert(mailcert_observation *obs, const void *der, size_t len);
+int mc_observation_add_ocsp(mailcert_observation *obs, const void *der, size_t len);
+int mc_observation_set_tls(mailcert_observation *obs, const char *version, const char *cipher,
+			   const char *alpn);
+
+/* ---- policy -------------------------------------------------------- */
+
+/* A remaining-validity threshold as parsed from "30d", "33%", "@10:20", … */
+struct mc_threshold {
+	enum { MC_TH_SECONDS, MC_TH_PERCENT, MC_TH_RANGE } kind;
+	long long seconds;   /* MC_TH_SECONDS: alert when remaining < seconds */
+	double percent;      /* MC_TH_PERCENT: alert when remaining < percent of lifetime */
+	/* MC_TH_RANGE (Nagios): alert when remaining is outside [lo, hi],
+	 * or inside it when @inside ("@" prefix). Missing ends are infinite. */
+	int inside, has_lo, has_hi;
+	long long lo, hi;
+};
+
+/* Parses @spec; 0 or MAILCERT_E_INVALID with a reason in @err. Pure. */
+int mc_threshold_parse(struct mc_threshold *out, const char *spec, char *err, size_t errlen);
+/* Whether @remaining seconds of a certificate living @lifetime seconds alerts. */
+int mc_threshold_alerts(const struct mc_threshold *th, long long remaining, long long lifetime);
+/* The threshold as a seconds value for perfdata: remaining below it alerts. */
+long long mc_threshold_seconds(const struct mc_threshold *th, long long lifetime);
+
+struct mailcert_policy {
+	char **names;
+	size_t names_len;
+	struct mc_threshold warning, critical;
+	int allow_self_signed;
+	/* Trust: explicit sources are loaded when added; with none, the
+	 * system store is loaded on first use (under @lock). */
+	gnutls_x509_trust_list_t trust;
+	int trust_explicit;
+	int trust_loaded;
+	pthread_mutex_t lock;
+};
+
+/* The trust list to verify against (loading the system store if needed); NULL on failure. */
+gnutls_x509_trust_list_t mc_policy_trust(const mailcert_policy *policy);
+
+/* ---- report -------------------------------------------------------- */
+
+struct mailcert_finding {
+	const char *code; /* static string */
+	mailcert_state severity;
+	int cert;
+	char *message;
+};
+
+struct mc_cert_store {
+	mailcert_cert_info info;
+	char *strings[8]; /* owned backing of info's strings */
+	char **san;       /* owned, NULL terminated */
+};
+
+struct mailcert_report {
+	mailcert_observation *obs; /* a reference */
+	time_t now;
+	mailcert_state state;
+	struct mailcert_finding *findings;
+	size_t findings_len, findings_cap;
+	struct mc_cert_store *certs;
+	size_t certs_len;
+	char *matched_name;
+};
+
+mailcert_report *mc_report_new(const mailcert_observation *obs, time_t now);
+/* Appends a finding and raises the state; @code must be a static string. */
+int mc_report_add(mailcert_report *report, const char *code, mailcert_state severity, int cert,
+		  const char *fmt, ...) MC_PRINTF(5, 6);
+/* Fills report->certs from parsed certificates (facts only, no judgement). */
+int mc_report_describe_chain(mailcert_report *report, gnutls_x509_crt_t *crts, size_t n,
+			     const mailcert_policy *policy);
+
+/* ---- evaluation ---------------------------------------------------- */
+
+/* What every check family reads and writes. */
+struct mc_eval {
+	const mailcert_observation *obs;
+	const mailcert_policy *policy;
+	time_t now;
+	gnutls_x509_crt_t *crts; /* the chain as sent, parsed */
+	size_t n;
+	mailcert_report *report;
+};
+
+int mc_check_validity(struct mc_eval *ev); /* checks/validity.c */
+int mc_check_trust(struct mc_eval *ev);    /* checks/trust.c */
+int mc_check_names(struct mc_eval *ev);    /* checks/names.c */
+
+/* ---- small helpers (util.c) --------------------------------------- */
+
+/*
+ * Writes untrusted bytes as printable text into @dst (NUL-terminated, at
+ * most @dstlen bytes): printable ASCII as is, '\\' and '"' escaped, other
+ * bytes as \xNN; cut after @maxchars source bytes with "..." appended.
+ * Returns the length written.
+ */
+size_t mc_quote(char *dst, size_t dstlen, const void *src, size_t len, size_t maxchars);
+
+/* snprintf into a fixed buffer, never overflowing, always terminated. */
+void mc_set_error(char *err, size_t errlen, const char *fmt, ...) MC_PRINTF(3, 4);
+
+/* Lowercase hex of @len bytes into @dst (2*len+1 bytes). */
+void mc_hex(char *dst, const unsigned char *src, size_t len);
+
+char *mc_strdup(const char *s);
+char *mc_asprintf(const char *fmt, ...) MC_PRINTF(1, 2);
+
+#endif

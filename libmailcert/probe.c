@@ -1,0 +1,259 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * The blocking probe: one connection driven through the same sans-I/O
+ * dialogue and TLS step that a non-blocking engine would drive.
+ */
+#include <arpa/inet.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "internal.h"
+#include "net.h"
+#include "proto/proto.h"
+#include "tls.h"
+
+#define DEFAULT_HELO "mailcert.invalid"
+#define DEFAULT_TIMEOUT_MS 10000
+
+struct mailcert_probe {
+	char *target;
+	char *host;
+	unsigned port;
+	mailcert_protocol proto;
+	const char *scheme;
+	int supported;
+	char *sni;     /* NULL: the host unless it is an address */
+	char *helo;
+	char *connect_to;
+	mailcert_family family;
+	unsigned timeout_ms;
+};
+
+MAILCERT_EXPORT int mailcert_probe_new(mailcert_probe **out, const mailcert_target *target)
+{
+	mailcert_probe *p;
+
+	if (!out || !target)
+		return MAILCERT_E_INVALID;
+	p = calloc(1, sizeof(*p));
+	if (!p)
+		return MAILCERT_E_NOMEM;
+	p->target = mc_strdup(mailcert_target_string(target));
+	p->host = mc_strdup(mailcert_target_host(target));
+	p->port = mailcert_target_port(target);
+	p->proto = mailcert_target_protocol(target);
+	p->scheme = mailcert_target_scheme(target);
+	p->supported = mailcert_target_supported(target);
+	p->timeout_ms = DEFAULT_TIMEOUT_MS;
+	if (!p->target || !p->host) {
+		mailcert_probe_free(p);
+		return MAILCERT_E_NOMEM;
+	}
+	*out = p;
+	return 0;
+}
+
+MAILCERT_EXPORT void mailcert_probe_free(mailcert_probe *p)
+{
+	if (!p)
+		return;
+	free(p->target);
+	free(p->host);
+	free(p->sni);
+	free(p->helo);
+	free(p->connect_to);
+	free(p);
+}
+
+static int replace(char **slot, const char *value)
+{
+	char *copy = NULL;
+
+	if (value && !(copy = strdup(value)))
+		return MAILCERT_E_NOMEM;
+	free(*slot);
+	*slot = copy;
+	return 0;
+}
+
+MAILCERT_EXPORT int mailcert_probe_set_sni(mailcert_probe *p, const char *sni)
+{
+	return replace(&p->sni, sni);
+}
+
+MAILCERT_EXPORT int mailcert_probe_set_helo(mailcert_probe *p, const char *helo)
+{
+	/* The name goes on the wire inside a command line: CR, LF or spaces
+	 * in it would let a caller smuggle a second command. */
+	if (helo && (!*helo || strpbrk(helo, " \t\r\n") || strlen(helo) > 255))
+		return MAILCERT_E_INVALID;
+	return replace(&p->helo, helo);
+}
+
+MAILCERT_EXPORT int mailcert_probe_set_connect_to(mailcert_probe *p, const char *address)
+{
+	return replace(&p->connect_to, address);
+}
+
+MAILCERT_EXPORT int mailcert_probe_set_family(mailcert_probe *p, mailcert_family family)
+{
+	if (family != MAILCERT_FAMILY_ANY && family != MAILCERT_FAMILY_INET &&
+	    family != MAILCERT_FAMILY_INET6)
+		return MAILCERT_E_INVALID;
+	p->family = family;
+	return 0;
+}
+
+MAILCERT_EXPORT int mailcert_probe_set_timeout_ms(mailcert_probe *p, unsigned timeout_ms)
+{
+	if (timeout_ms == 0)
+		return MAILCERT_E_INVALID;
+	p->timeout_ms = timeout_ms;
+	return 0;
+}
+
+/* RFC 6066 section 3: literal addresses are not sent as server names. */
+static const char *effective_sni(const mailcert_probe *p)
+{
+	unsigned char buf[16];
+
+	if (p->sni)
+		return p->sni;
+	if (inet_pton(AF_INET, p->host, buf) == 1 || inet_pton(AF_INET6, p->host, buf) == 1)
+		return NULL;
+	return p->host;
+}
+
+static double seconds_since(int64_t start_ms)
+{
+	return (double)(mc_now_ms() - start_ms) / 1000.0;
+}
+
+/* Drives the dialogue until it says TLS (0) or fails (-1, recorded in @obs). */
+static int run_dialogue(const mailcert_probe *p, int fd, int64_t deadline, mailcert_observation *obs)
+{
+	struct mc_dialogue_params params = {.helo = p->helo ? p->helo : DEFAULT_HELO};
+	struct mc_dialogue *d = mc_dialogue_new(p->proto, &params);
+	uint8_t buf[4096];
+	enum mc_step step;
+	int rc = -1;
+
+	if (!d)
+		return MAILCERT_E_NOMEM;
+	step = mc_dialogue_start(d);
+	for (;;) {
+		const char *code, *msg;
+		size_t len;
+		ssize_t n;
+
+		switch (step) {
+		case MC_STEP_WRITE: {
+			const uint8_t *out = mc_dialogue_output(d, &len);
+
+			int wrc = mc_net_write_all(fd, out, len, deadline);
+
+			if (wrc == MC_NET_TIMEOUT) {
+				mc_observation_fail(obs, "timeout",
+						    "the %s server accepted nothing more within the "
+						    "timeout of %.1f s", p->scheme, p->timeout_ms / 1000.0);
+				goto out;
+			}
+			if (wrc != MC_NET_OK) {
+				mc_observation_fail(obs, "protocol.unexpected",
+						    "the %s server closed the connection during the "
+						    "plaintext dialogue", p->scheme);
+				goto out;
+			}
+			/* Every command is followed by its reply (rule 3). */
+			step = MC_STEP_READ;
+			break;
+		}
+		case MC_STEP_READ:
+			n = mc_net_read(fd, buf, sizeof(buf), deadline);
+			if (n == MC_NET_TIMEOUT) {
+				mc_observation_fail(obs, "timeout",
+						    "the %s server stopped answering during the plaintext "
+						    "dialogue (timeout of %.1f s)",
+						    p->scheme, p->timeout_ms / 1000.0);
+				goto out;
+			}
+			step = mc_dialogue_input(d, buf, n > 0 ? (size_t)n : 0);
+			break;
+		case MC_STEP_TLS:
+			/* DESIGN.md rule 1: bytes already waiting after the go-ahead are
+			 * injected; the dialogue turns them into starttls.injection. */
+			n = mc_net_read_pending(fd, buf, sizeof(buf));
+			if (n == 0) {
+				rc = 0;
+				goto out;
+			}
+			step = mc_dialogue_input(d, buf, n > 0 ? (size_t)n : 0);
+			break;
+		case MC_STEP_FAIL:
+			code = mc_dialogue_failure(d, &msg);
+			mc_observation_fail(obs, code, "%s", msg);
+			goto out;
+		}
+	}
+out:
+	mc_dialogue_free(d);
+	return rc;
+}
+
+MAILCERT_EXPORT int mailcert_probe_run(mailcert_probe *p, mailcert_observation **out)
+{
+	mailcert_observation *obs;
+	int64_t start, stage, deadline;
+	const char *code = NULL;
+	char msg[MC_MSG_MAX];
+	int fd = -1, rc;
+
+	if (!p || !out)
+		return MAILCERT_E_INVALID;
+	obs = mc_observation_new(p->target, p->host);
+	if (!obs)
+		return MAILCERT_E_NOMEM;
+	if (!p->supported) {
+		mc_observation_fail(obs, "protocol.unsupported",
+				    "the %s dialogue is not implemented in this version of mailcert",
+				    p->scheme);
+		goto done;
+	}
+	start = mc_now_ms();
+	deadline = start + p->timeout_ms;
+
+	if (mc_net_connect(p->connect_to ? p->connect_to : p->host, p->port, p->family, deadline,
+			   &fd, obs->peer, sizeof(obs->peer), &code, msg, sizeof(msg)) != MC_NET_OK) {
+		mc_observation_fail(obs, code, "%s", msg);
+		goto timed;
+	}
+	obs->timings.connect_s = seconds_since(start);
+
+	stage = mc_now_ms();
+	rc = run_dialogue(p, fd, deadline, obs);
+	obs->timings.dialogue_s = seconds_since(stage);
+	if (rc == MAILCERT_E_NOMEM)
+		goto nomem;
+	if (rc < 0)
+		goto timed;
+
+	stage = mc_now_ms();
+	rc = mc_tls_handshake(fd, effective_sni(p), deadline, obs);
+	obs->timings.handshake_s = seconds_since(stage);
+	if (rc == MAILCERT_E_NOMEM)
+		goto nomem;
+	if (rc == 0 && obs->chain_len == 0)
+		mc_observation_fail(obs, "tls.handshake", "the server sent no certificate");
+timed:
+	obs->timings.total_s = seconds_since(start);
+done:
+	if (fd >= 0)
+		close(fd);
+	*out = obs;
+	return 0;
+nomem:
+	close(fd);
+	mailcert_observation_free(obs);
+	return MAILCERT_E_NOMEM;
+}

@@ -1,0 +1,136 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#define _GNU_SOURCE /* vasprintf, strndup */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "internal.h"
+
+mailcert_report *mc_report_new(const mailcert_observation *obs, time_t now)
+{
+	mailcert_report *r = calloc(1, sizeof(*r));
+
+	if (!r)
+		return NULL;
+	r->obs = mc_observation_ref(obs);
+	r->now = now;
+	r->state = MAILCERT_OK;
+	return r;
+}
+
+MAILCERT_EXPORT void mailcert_report_free(mailcert_report *r)
+{
+	if (!r)
+		return;
+	for (size_t i = 0; i < r->findings_len; i++)
+		free(r->findings[i].message);
+	free(r->findings);
+	for (size_t i = 0; i < r->certs_len; i++) {
+		struct mc_cert_store *c = &r->certs[i];
+
+		for (size_t j = 0; j < sizeof(c->strings) / sizeof(c->strings[0]); j++)
+			free(c->strings[j]);
+		for (size_t j = 0; c->san && c->san[j]; j++)
+			free(c->san[j]);
+		free(c->san);
+	}
+	free(r->certs);
+	free(r->matched_name);
+	mailcert_observation_free(r->obs);
+	free(r);
+}
+
+int mc_report_add(mailcert_report *r, const char *code, mailcert_state severity, int cert,
+		  const char *fmt, ...)
+{
+	struct mailcert_finding *f;
+	va_list ap;
+	int n;
+
+	if (r->findings_len == r->findings_cap) {
+		size_t cap = r->findings_cap ? 2 * r->findings_cap : 8;
+		void *p = realloc(r->findings, cap * sizeof(*r->findings));
+
+		if (!p)
+			return MAILCERT_E_NOMEM;
+		r->findings = p;
+		r->findings_cap = cap;
+	}
+	f = &r->findings[r->findings_len];
+	va_start(ap, fmt);
+	n = vasprintf(&f->message, fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		return MAILCERT_E_NOMEM;
+	f->code = code;
+	f->severity = severity;
+	f->cert = cert;
+	r->findings_len++;
+	/* UNKNOWN ranks above CRITICAL only when nothing is critical, as in the
+	 * monitoring-plugins: a definite CRITICAL is the more useful answer. */
+	if (severity == MAILCERT_CRITICAL || (severity > r->state && r->state != MAILCERT_CRITICAL))
+		r->state = severity;
+	return 0;
+}
+
+MAILCERT_EXPORT mailcert_state mailcert_report_state(const mailcert_report *r)
+{
+	return r->state;
+}
+
+MAILCERT_EXPORT const mailcert_observation *mailcert_report_observation(const mailcert_report *r)
+{
+	return r->obs;
+}
+
+MAILCERT_EXPORT time_t mailcert_report_now(const mailcert_report *r)
+{
+	return r->now;
+}
+
+MAILCERT_EXPORT size_t mailcert_report_finding_count(const mailcert_report *r)
+{
+	return r->findings_len;
+}
+
+MAILCERT_EXPORT const mailcert_finding *mailcert_report_finding(const mailcert_report *r,
+								size_t index)
+{
+	return index < r->findings_len ? &r->findings[index] : NULL;
+}
+
+MAILCERT_EXPORT const char *mailcert_finding_code(const mailcert_finding *f)
+{
+	return f->code;
+}
+
+MAILCERT_EXPORT mailcert_state mailcert_finding_severity(const mailcert_finding *f)
+{
+	return f->severity;
+}
+
+MAILCERT_EXPORT const char *mailcert_finding_message(const mailcert_finding *f)
+{
+	return f->message;
+}
+
+MAILCERT_EXPORT int mailcert_finding_cert(const mailcert_finding *f)
+{
+	return f->cert;
+}
+
+MAILCERT_EXPORT size_t mailcert_report_cert_count(const mailcert_report *r)
+{
+	return r->certs_len;
+}
+
+MAILCERT_EXPORT const mailcert_cert_info *mailcert_report_cert(const mailcert_report *r,
+							       size_t index)
+{
+	return index < r->certs_len ? &r->certs[index].info : NULL;
+}
+
+MAILCERT_EXPORT const char *mailcert_report_matched_name(const mailcert_report *r)
+{
+	return r->matched_name;
+}

@@ -1,0 +1,23 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * The TLS step: a GnuTLS client handshake on an already connected socket,
+ * then the evidence (chain as sent, stapled OCSP, version, cipher) copied
+ * into the observation. Nothing is verified here: a bad chain must still
+ * be seen, so verification is the evaluator's job.
+ */
+#ifndef MAILCERT_TLS_H
+#define MAILCERT_TLS_H
+
+#include <stdint.h>
+
+#include "internal.h"
+
+/*
+ * Handshakes on non-blocking @fd, sending @sni unless NULL or empty, before
+ * @deadline_ms (monotonic). Returns 0 with the evidence in @obs, or a
+ * negative value with the failure recorded in @obs (tls.handshake,
+ * timeout) — or MAILCERT_E_NOMEM.
+ */
+int mc_tls_handshake(int fd, const char *sni, int64_t deadline_ms, mailcert_observation *obs);
+
+#endif

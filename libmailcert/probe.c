@@ -130,14 +130,14 @@ static double seconds_since(int64_t start_ms)
 	return (double)(mc_now_ms() - start_ms) / 1000.0;
 }
 
-/* Drives the dialogue until it says TLS (0) or fails (-1, recorded in @obs). */
+/* Drives the dialogue until it says TLS (0) or stops (1, the reason recorded in @obs). */
 static int run_dialogue(const mailcert_probe *p, int fd, int64_t deadline, mailcert_observation *obs)
 {
 	struct mc_dialogue_params params = {.helo = p->helo ? p->helo : DEFAULT_HELO};
 	struct mc_dialogue *d = mc_dialogue_new(p->proto, &params);
 	uint8_t buf[4096];
 	enum mc_step step;
-	int rc = -1;
+	int rc = 1;
 
 	if (!d)
 		return MAILCERT_E_NOMEM;
@@ -235,7 +235,7 @@ MAILCERT_EXPORT int mailcert_probe_run(mailcert_probe *p, mailcert_observation *
 	obs->timings.dialogue_s = seconds_since(stage);
 	if (rc == MAILCERT_E_NOMEM)
 		goto nomem;
-	if (rc < 0)
+	if (rc != 0)
 		goto timed;
 
 	stage = mc_now_ms();

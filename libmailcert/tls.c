@@ -60,11 +60,16 @@ static int handshake(gnutls_session_t s, int fd, int64_t deadline_ms, mailcert_o
 			if (mc_net_wait(fd, ev, deadline_ms) != MC_NET_OK) {
 				mc_observation_fail(obs, "timeout",
 						    "the TLS handshake did not finish within the timeout");
-				return -1;
+				return 1;
 			}
 		} else if (rc < 0 && gnutls_error_is_fatal(rc)) {
 			fail_handshake(s, rc, obs);
-			return -1;
+			return 1;
+		} else if (rc < 0 && mc_now_ms() >= deadline_ms) {
+			/* Non-fatal results (warning alerts) must not loop past the deadline. */
+			mc_observation_fail(obs, "timeout",
+					    "the TLS handshake did not finish within the timeout");
+			return 1;
 		}
 	} while (rc < 0);
 	return 0;

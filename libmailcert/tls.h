@@ -14,9 +14,9 @@
 
 /*
  * Handshakes on non-blocking @fd, sending @sni unless NULL or empty, before
- * @deadline_ms (monotonic). Returns 0 with the evidence in @obs, or a
- * negative value with the failure recorded in @obs (tls.handshake,
- * timeout) — or MAILCERT_E_NOMEM.
+ * @deadline_ms (monotonic). Returns 0 with the evidence in @obs, 1 with
+ * the failure recorded in @obs (tls.handshake, timeout), or
+ * MAILCERT_E_NOMEM.
  */
 int mc_tls_handshake(int fd, const char *sni, int64_t deadline_ms, mailcert_observation *obs);
 

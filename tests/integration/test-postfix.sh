@@ -1,0 +1,420 @@
+#!/usr/bin/env bash
+# Real-server test: `mailcert check` against Postfix 3.7 on loopback.
+#
+# usage: test-postfix.sh PATH-TO-MAILCERT
+#
+# Starts a private Postfix instance (own main.cf/master.cf, queue, data
+# directory and log under a temporary directory) with four smtpd services
+# on free 127.0.0.1 high ports:
+#   smtp   25-like, STARTTLS offered (smtpd_tls_security_level = may)
+#   sub    587-like submission, TLS required (encrypt)
+#   smtps  465-like, implicit TLS (smtpd_tls_wrappermode = yes)
+#   plain  25-like without TLS, for starttls.not-offered
+# serves a test PKI's certificates (root → intermediate → leaf mail.test,
+# full chain via smtpd_tls_chain_files), checks every port, then swaps in
+# bad certificates one after the other (postfix reload) and checks that
+# mailcert reports each with the exit status and finding CLI.md promises.
+# Needs root, postfix, gnutls-bin and python3 (tests/run installs them).
+
+# Functions run through it_on_exit and it_check look unreachable to it:
+# shellcheck disable=SC2317
+set -euo pipefail
+
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+# shellcheck source-path=SCRIPTDIR source=lib.sh
+. "$here/lib.sh"
+
+MAILCERT=${1:-}
+if [ -z "$MAILCERT" ] || [ ! -x "$MAILCERT" ]; then
+	echo "usage: $0 PATH-TO-MAILCERT (got '${MAILCERT}', not an executable)" >&2
+	exit 2
+fi
+for tool in postfix certtool gnutls-cli python3; do
+	command -v "$tool" >/dev/null || {
+		echo "$0: $tool is not installed" >&2
+		exit 2
+	}
+done
+
+HOST=mail.test
+
+it_workdir
+PKI=$IT_WORK/pki
+PF=$IT_WORK/postfix
+PF_CONF=$PF/conf
+PF_LOG=$PF/maillog
+PF_OUT=$PF/postfix-command.log
+
+# ---------------------------------------------------------------------------
+# Certificates
+
+# bundle NAME KEY CERT...: PKI/NAME.bundle, the single file that
+# smtpd_tls_chain_files takes: the key, then the certificates in the order
+# they are sent.
+bundle() {
+	local name=$1
+	shift
+	cat "$@" >"$PKI/$name.bundle"
+	chmod 0600 "$PKI/$name.bundle"
+}
+
+make_pki() {
+	it_pki_ca "$PKI"
+	it_pki_leaf "$PKI" good "-1 day" "+90 days" "$HOST"
+	it_pki_leaf "$PKI" expired "-30 days" "-2 days" "$HOST"
+	it_pki_leaf "$PKI" other "-1 day" "+90 days" other.test
+	it_pki_leaf "$PKI" expiring "-1 day" "+10 days" "$HOST"
+
+	bundle good "$PKI/good.key" "$PKI/good.pem" "$PKI/inter.pem"
+	bundle expired "$PKI/expired.key" "$PKI/expired.pem" "$PKI/inter.pem"
+	bundle other "$PKI/other.key" "$PKI/other.pem" "$PKI/inter.pem"
+	bundle expiring "$PKI/expiring.key" "$PKI/expiring.pem" "$PKI/inter.pem"
+	bundle leafonly "$PKI/good.key" "$PKI/good.pem"
+}
+
+# ---------------------------------------------------------------------------
+# Postfix
+
+# write_postfix_config: main.cf and master.cf for a private instance. Only
+# smtpd is exercised; no mail is delivered, but smtpd talks to the internal
+# services (cleanup, trivial-rewrite, proxymap, anvil, …), so they are all
+# declared, none chrooted (nothing is set up inside the queue directory).
+write_postfix_config() {
+	mkdir -p "$PF_CONF" "$PF/queue"
+	cat >"$PF_CONF/main.cf" <<-EOF
+		compatibility_level = 3.6
+		queue_directory = $PF/queue
+		data_directory = $PF/data
+		# postfix-files and dynamicmaps.cf of the installed package
+		meta_directory = /etc/postfix
+		# No syslog here: postlogd writes the log; Postfix refuses a
+		# log path outside maillog_file_prefixes.
+		maillog_file = $PF_LOG
+		maillog_file_prefixes = $PF
+		myhostname = $HOST
+		mydomain = test
+		mydestination =
+		mynetworks = 127.0.0.0/8
+		inet_interfaces = 127.0.0.1
+		inet_protocols = ipv4
+		alias_maps =
+		alias_database =
+		biff = no
+		smtpd_tls_security_level = may
+		smtpd_tls_loglevel = 1
+		# key, leaf, intermediate: swapped by serve()
+		smtpd_tls_chain_files = $PF_CONF/current.pem
+	EOF
+	cat >"$PF_CONF/master.cf" <<-EOF
+		127.0.0.1:$PORT_SMTP inet n - n - - smtpd
+		127.0.0.1:$PORT_SUB inet n - n - - smtpd
+		  -o syslog_name=postfix/submission
+		  -o smtpd_tls_security_level=encrypt
+		127.0.0.1:$PORT_SMTPS inet n - n - - smtpd
+		  -o syslog_name=postfix/smtps
+		  -o smtpd_tls_wrappermode=yes
+		127.0.0.1:$PORT_PLAIN inet n - n - - smtpd
+		  -o syslog_name=postfix/plain
+		  -o smtpd_tls_security_level=none
+		pickup    unix  n       -       n       60      1       pickup
+		cleanup   unix  n       -       n       -       0       cleanup
+		qmgr      unix  n       -       n       300     1       qmgr
+		tlsmgr    unix  -       -       n       1000?   1       tlsmgr
+		rewrite   unix  -       -       n       -       -       trivial-rewrite
+		bounce    unix  -       -       n       -       0       bounce
+		defer     unix  -       -       n       -       0       bounce
+		trace     unix  -       -       n       -       0       bounce
+		verify    unix  -       -       n       -       1       verify
+		flush     unix  n       -       n       1000?   0       flush
+		proxymap  unix  -       -       n       -       -       proxymap
+		proxywrite unix -       -       n       -       1       proxymap
+		smtp      unix  -       -       n       -       -       smtp
+		relay     unix  -       -       n       -       -       smtp
+		showq     unix  n       -       n       -       -       showq
+		error     unix  -       -       n       -       -       error
+		retry     unix  -       -       n       -       -       error
+		discard   unix  -       -       n       -       -       discard
+		anvil     unix  -       -       n       -       1       anvil
+		scache    unix  -       -       n       -       1       scache
+		postlog   unix-dgram n  -       n       -       1       postlogd
+	EOF
+}
+
+postfix_cmd() {
+	postfix -c "$PF_CONF" "$@" </dev/null >>"$PF_OUT" 2>&1
+}
+
+# postfix_stop: ask master to stop (it takes its children with it), wait
+# for its pid to go, SIGKILL it by that pid if it will not.
+postfix_stop() {
+	local pidfile=$PF/queue/pid/master.pid pid
+	pid=$(it_read_pidfile "$pidfile") || return 0
+	it_pid_alive "$pid" || return 0
+	postfix_cmd stop || true
+	it_wait_pid_exit "$pid" 10 && return 0
+	it_note "postfix master $pid did not stop in 10 s"
+	it_stop_pidfile "$pidfile" 5
+}
+
+# Postfix's own log and command output, when something went wrong.
+postfix_dump_log_on_failure() {
+	[ "$IT_FAILED" -gt 0 ] || return 0
+	local f
+	for f in "$PF_OUT" "$PF_LOG"; do
+		[ -s "$f" ] || continue
+		it_note "--- last lines of $f"
+		tail -n 40 "$f" | sed 's/^/#   | /'
+	done
+}
+
+# The served leaf on each TLS port: gnutls-cli STARTTLS name, or "" for
+# implicit TLS.
+TLS_PORTS=()
+declare -A TLS_PROTO=()
+
+# wait_served SHA256: every TLS port presents the leaf SHA256.
+wait_served() {
+	local port
+	for port in "${TLS_PORTS[@]}"; do
+		it_wait_served 127.0.0.1 "$port" "${TLS_PROTO[$port]}" "$1" 15 || return 1
+	done
+}
+
+# serve NAME LEAF: make Postfix serve PKI/NAME.bundle, whose leaf is
+# PKI/LEAF.pem, and wait until every TLS port does: reload only makes
+# idle smtpd processes exit, new ones load the file.
+serve() {
+	local name=$1 leaf=$2
+	install -m 0600 "$PKI/$name.bundle" "$PF_CONF/current.pem"
+	postfix_cmd reload || it_bail "postfix reload for '$name'"
+	it_check "postfix serves the '$name' certificates on every TLS port" \
+		wait_served "$(it_cert_sha256 "$PKI/$leaf.pem")"
+}
+
+start_postfix() {
+	write_postfix_config
+	install -m 0600 "$PKI/good.bundle" "$PF_CONF/current.pem"
+	: >"$PF_LOG"
+	it_on_exit postfix_stop
+	it_on_exit postfix_dump_log_on_failure
+	postfix_cmd start || it_bail "postfix start"
+	local port
+	for port in "$PORT_SMTP" "$PORT_SUB" "$PORT_SMTPS" "$PORT_PLAIN"; do
+		it_wait_port 127.0.0.1 "$port" 15 || it_bail "postfix listens on port $port"
+	done
+	it_ok "postfix started, listening on $PORT_SMTP $PORT_SUB $PORT_SMTPS $PORT_PLAIN"
+	it_check "postfix serves the 'good' certificates on every TLS port" \
+		wait_served "$(it_cert_sha256 "$PKI/good.pem")"
+}
+
+# ---------------------------------------------------------------------------
+# mailcert and what it must say
+
+CA=()  # set once the PKI exists
+
+# mc TARGET [OPTIONS...]: mailcert check in JSON, connecting to loopback
+# while the target keeps mail.test for SNI and the name check. The
+# options go before the target; pass "${CA[@]}" for the test root.
+mc() {
+	local target=$1
+	shift
+	it_run "$MAILCERT" check -f json --connect-to 127.0.0.1 -t 10 "$@" "$target"
+}
+
+# expect STATUS STATE DESC: exit status and JSON state of the last run.
+expect() {
+	it_eq "$3: exit status $1" "$1" "$IT_LAST_RC"
+	it_eq "$3: state $2" "$2" "$(json_field "$IT_LAST_OUT" state || true)"
+}
+
+# expect_finding DESC CODE [CERT]: the last run reported CODE (about chain
+# element CERT when given).
+expect_finding() {
+	local desc=$1
+	shift
+	local what="finding $1${2:+ on chain element $2}"
+	if has_finding "$IT_LAST_OUT" "$@"; then
+		it_ok "$desc: $what"
+	else
+		it_not_ok "$desc: $what" "findings: $(finding_codes "$IT_LAST_OUT")"
+	fi
+}
+
+# expect_no_findings DESC
+expect_no_findings() {
+	local n
+	n=$(json_field "$IT_LAST_OUT" 'findings.#' || true)
+	if [ "$n" = 0 ]; then
+		it_ok "$1: no findings"
+	else
+		it_not_ok "$1: no findings" "findings: $(finding_codes "$IT_LAST_OUT")"
+	fi
+}
+
+# sha256 values may come as upper case or with colons: compare the bytes.
+norm_hex() {
+	local h=${1//:/}
+	printf '%s\n' "${h,,}"
+}
+
+# expect_good_chain DESC: the full good chain was seen, as sent.
+expect_good_chain() {
+	local out=$IT_LAST_OUT
+	it_eq "$1: chain length 2" 2 "$(json_field "$out" 'chain.#' || true)"
+	it_contains "$1: leaf subject names $HOST" "$HOST" "$(json_field "$out" chain.0.subject || true)"
+	it_eq "$1: leaf sha256 is the served leaf" "$(it_cert_sha256 "$PKI/good.pem")" \
+		"$(norm_hex "$(json_field "$out" chain.0.sha256 || true)")"
+	it_eq "$1: second certificate is the intermediate" "$(it_cert_sha256 "$PKI/inter.pem")" \
+		"$(norm_hex "$(json_field "$out" chain.1.sha256 || true)")"
+}
+
+# ---------------------------------------------------------------------------
+# The scenarios
+
+good_chain_everywhere() {
+	local target
+	for target in "smtp://$HOST:$PORT_SMTP" "submission://$HOST:$PORT_SUB" \
+		"smtps://$HOST:$PORT_SMTPS" "submissions://$HOST:$PORT_SMTPS" \
+		"tls://$HOST:$PORT_SMTPS"; do
+		mc "$target" "${CA[@]}"
+		expect 0 OK "good chain, $target"
+		expect_no_findings "good chain, $target"
+		expect_good_chain "good chain, $target"
+	done
+}
+
+# The system store does not know the test root: no path to a trusted CA.
+untrusted_without_ca_file() {
+	local target="submission://$HOST:$PORT_SUB"
+	local desc="no --ca-file, $target"
+	mc "$target"
+	expect 2 CRITICAL "$desc"
+	if has_finding "$IT_LAST_OUT" trust.untrusted || has_finding "$IT_LAST_OUT" chain.incomplete; then
+		it_ok "$desc: finding trust.untrusted or chain.incomplete"
+	else
+		it_not_ok "$desc: finding trust.untrusted or chain.incomplete" \
+			"findings: $(finding_codes "$IT_LAST_OUT")"
+	fi
+}
+
+starttls_not_offered() {
+	local target="smtp://$HOST:$PORT_PLAIN"
+	mc "$target" "${CA[@]}"
+	expect 2 CRITICAL "no STARTTLS, $target"
+	expect_finding "no STARTTLS, $target" starttls.not-offered
+}
+
+connect_refused() {
+	local target="submission://$HOST:$PORT_CLOSED"
+	mc "$target" "${CA[@]}"
+	expect 2 CRITICAL "closed port, $target"
+	expect_finding "closed port, $target" connect.refused
+}
+
+# bad_on_every_port DESC STATUS STATE CODE [CERT] -- [OPTIONS...]: each TLS
+# port, by its usual scheme, gives STATUS/STATE and finding CODE.
+bad_on_every_port() {
+	local desc=$1 status=$2 state=$3 finding=() target
+	shift 3
+	while [ "$1" != -- ]; do
+		finding+=("$1")
+		shift
+	done
+	shift
+	for target in "smtp://$HOST:$PORT_SMTP" "submission://$HOST:$PORT_SUB" \
+		"smtps://$HOST:$PORT_SMTPS"; do
+		mc "$target" "${CA[@]}" "$@"
+		expect "$status" "$state" "$desc, $target"
+		expect_finding "$desc, $target" "${finding[@]}"
+	done
+}
+
+good_on_every_port() {
+	local desc=$1 target
+	shift
+	for target in "smtp://$HOST:$PORT_SMTP" "submission://$HOST:$PORT_SUB" \
+		"smtps://$HOST:$PORT_SMTPS"; do
+		mc "$target" "${CA[@]}" "$@"
+		expect 0 OK "$desc, $target"
+		expect_no_findings "$desc, $target"
+	done
+}
+
+leaf_only_on_every_port() {
+	local target desc
+	for target in "smtp://$HOST:$PORT_SMTP" "submission://$HOST:$PORT_SUB" \
+		"smtps://$HOST:$PORT_SMTPS"; do
+		desc="leaf without intermediate, $target"
+		mc "$target" "${CA[@]}"
+		expect 2 CRITICAL "$desc"
+		expect_finding "$desc" chain.incomplete
+		it_eq "$desc: chain length 1" 1 "$(json_field "$IT_LAST_OUT" 'chain.#' || true)"
+	done
+}
+
+# The example program, built by tests/run against the *installed* library
+# through pkg-config, checks the real server like the CLI does.
+installed_example() {
+	if [ -z "${MAILCERT_EXAMPLE:-}" ]; then
+		it_note "MAILCERT_EXAMPLE not set: the installed-library example is run by tests/run"
+		return
+	fi
+	local target="submission://$HOST:$PORT_SUB"
+	it_run env LD_LIBRARY_PATH="$MAILCERT_EXAMPLE_LIBDIR" "$MAILCERT_EXAMPLE" \
+		--ca-file "$PKI/root.pem" --connect-to 127.0.0.1 "$target"
+	it_eq "installed example, $target: exit status 0" 0 "$IT_LAST_RC"
+	it_contains "installed example, $target: state OK" "state OK" "$(cat "$IT_LAST_OUT")"
+	it_run env LD_LIBRARY_PATH="$MAILCERT_EXAMPLE_LIBDIR" "$MAILCERT_EXAMPLE" \
+		--connect-to 127.0.0.1 "$target"
+	it_eq "installed example without the test CA: exit status 2" 2 "$IT_LAST_RC"
+	it_contains "installed example without the test CA: a chain finding" "finding chain.incomplete" \
+		"$(cat "$IT_LAST_OUT")"
+}
+
+# The Nagios line of a real check: state, summary and perfdata.
+nagios_output() {
+	local target="smtp://$HOST:$PORT_SMTP" first
+	it_run "$MAILCERT" check -f nagios --connect-to 127.0.0.1 "${CA[@]}" "$target"
+	it_eq "nagios, $target: exit status 0" 0 "$IT_LAST_RC"
+	first=$(head -n 1 "$IT_LAST_OUT")
+	it_contains "nagios, $target: first line" "MAILCERT OK - $target: " "$first"
+	it_contains "nagios, $target: perfdata" "| 'cert_remaining'=" "$first"
+	it_contains "nagios, $target: thresholds as ranges" "s;2592000:;1296000:;0; 'time'=" "$first"
+}
+
+main() {
+	local started=$SECONDS
+	read -r PORT_SMTP PORT_SUB PORT_SMTPS PORT_PLAIN PORT_CLOSED < <(it_free_ports 5)
+	TLS_PORTS=("$PORT_SMTP" "$PORT_SUB" "$PORT_SMTPS")
+	TLS_PROTO=([$PORT_SMTP]=smtp [$PORT_SUB]=smtp [$PORT_SMTPS]="")
+
+	make_pki
+	CA=(--ca-file "$PKI/root.pem")
+	start_postfix
+
+	good_chain_everywhere
+	installed_example
+	nagios_output
+	untrusted_without_ca_file
+	starttls_not_offered
+	connect_refused
+
+	serve expired expired
+	bad_on_every_port "expired leaf" 2 CRITICAL cert.expired 0 --
+
+	serve other other
+	bad_on_every_port "leaf for other.test" 2 CRITICAL name.mismatch --
+
+	serve expiring expiring
+	# 10 days left: under the default critical threshold of 15 days.
+	bad_on_every_port "leaf expiring in 10 days" 2 CRITICAL cert.expiring 0 --
+	good_on_every_port "leaf expiring in 10 days, -w 5 -c 3" -w 5 -c 3
+
+	serve leafonly good
+	leaf_only_on_every_port
+
+	it_note "postfix scenarios took $((SECONDS - started)) s"
+	it_finish
+}
+
+main

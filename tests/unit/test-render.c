@@ -1,0 +1,837 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * Renderers against exact expected output. Reports are built by hand with
+ * the internal API, so these tests pin the formats and nothing else: the
+ * evaluator's wording of messages is its own tests' business.
+ */
+#define _GNU_SOURCE /* timegm */
+#include <check.h>
+#include <limits.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <json.h>
+
+#include "internal.h"
+#include "render/render.h"
+
+#define DAY 86400LL
+
+/* "YYYY-MM-DD" at midnight UTC. */
+static time_t day(const char *date)
+{
+	struct tm tm = {0};
+
+	ck_assert_int_eq(sscanf(date, "%d-%d-%d", &tm.tm_year, &tm.tm_mon, &tm.tm_mday), 3);
+	tm.tm_year -= 1900;
+	tm.tm_mon -= 1;
+	return timegm(&tm);
+}
+
+struct cert_spec {
+	const char *subject, *issuer, *serial, *sha256, *key, *signature;
+	const char *const *san;
+	const char *not_before, *not_after;
+};
+
+static const char *const leaf_san[] = {"mail.test", "www.mail.test", NULL};
+
+static const struct cert_spec leaf = {
+    .subject = "CN=mail.test",
+    .issuer = "CN=Test Intermediate,O=Test",
+    .serial = "1a2b3c4d",
+    .sha256 = "9f91161f43433e49a6de6db680d79f60159f2e4ac9172621a12846428158440b",
+    .key = "EC-P256",
+    .signature = "ECDSA-SHA256",
+    .san = leaf_san,
+    .not_before = "2026-11-01",
+    .not_after = "2027-02-01",
+};
+
+static const struct cert_spec intermediate = {
+    .subject = "CN=Test Intermediate,O=Test",
+    .issuer = "CN=Test Root,O=Test",
+    .serial = "02",
+    .sha256 = "94e6f02a5aca51e44a2c057e9c0f3ced80814c198de8a84b4f5cab7e06ea2094",
+    .key = "RSA-2048",
+    .signature = "RSA-SHA256",
+    .not_before = "2026-01-01",
+    .not_after = "2031-01-01",
+};
+
+/* An observation of a completed handshake, as the probe makes it. */
+static mailcert_observation *served(const char *target)
+{
+	mailcert_observation *obs = mc_observation_new(target, "mail.test");
+
+	ck_assert_ptr_nonnull(obs);
+	snprintf(obs->peer, sizeof(obs->peer), "127.0.0.1:25");
+	ck_assert_int_eq(mc_observation_set_tls(obs, "TLS1.3", "TLS_AES_128_GCM_SHA256", NULL), 0);
+	obs->timings = (mailcert_timings){0.001, 0.005, 0.006, 0.012};
+	return obs;
+}
+
+/* An observation of a probe refused at connect(). */
+static mailcert_observation *refused(void)
+{
+	mailcert_observation *obs = mc_observation_new("smtp://mail.test:25", "mail.test");
+
+	ck_assert_ptr_nonnull(obs);
+	mc_observation_fail(obs, "connect.refused", "connection to 127.0.0.1:25 refused");
+	obs->timings.total_s = 0.001;
+	return obs;
+}
+
+/* A report on @obs as of @date; the report keeps its own reference to @obs. */
+static mailcert_report *report_on(mailcert_observation *obs, const char *date)
+{
+	mailcert_report *r = mc_report_new(obs, day(date));
+
+	ck_assert_ptr_nonnull(r);
+	mailcert_observation_free(obs);
+	return r;
+}
+
+/* Appends a certificate as mc_report_describe_chain() does, with thresholds 30d and 15d. */
+static void add_cert(mailcert_report *r, const struct cert_spec *s)
+{
+	const char *strings[] = {s->subject, s->issuer, s->serial, s->sha256, s->key, s->signature};
+	struct mc_cert_store *c;
+	size_t nsan = 0;
+
+	r->certs = realloc(r->certs, (r->certs_len + 1) * sizeof(*r->certs));
+	ck_assert_ptr_nonnull(r->certs);
+	c = memset(&r->certs[r->certs_len++], 0, sizeof(*c));
+	for (size_t i = 0; i < sizeof(strings) / sizeof(strings[0]); i++)
+		c->strings[i] = strdup(strings[i]);
+	while (s->san && s->san[nsan])
+		nsan++;
+	c->san = calloc(nsan + 1, sizeof(*c->san));
+	for (size_t i = 0; i < nsan; i++)
+		c->san[i] = strdup(s->san[i]);
+	c->info = (mailcert_cert_info){.subject = c->strings[0],
+				       .issuer = c->strings[1],
+				       .serial = c->strings[2],
+				       .sha256 = c->strings[3],
+				       .key = c->strings[4],
+				       .signature = c->strings[5],
+				       .san = (const char *const *)c->san,
+				       .not_before = day(s->not_before),
+				       .not_after = day(s->not_after),
+				       .warning_s = 30 * DAY,
+				       .critical_s = 15 * DAY};
+	c->info.remaining_s = (long long)(c->info.not_after - r->now);
+}
+
+/* smtp://mail.test:25 serving leaf + intermediate, name matched, as of @date. */
+static mailcert_report *chain_report(const char *date)
+{
+	mailcert_report *r = report_on(served("smtp://mail.test:25"), date);
+
+	add_cert(r, &leaf);
+	add_cert(r, &intermediate);
+	r->matched_name = strdup("mail.test");
+	return r;
+}
+
+static void add_finding(mailcert_report *r, const char *code, mailcert_state severity, int cert,
+			const char *message)
+{
+	ck_assert_int_eq(mc_report_add(r, code, severity, cert, "%s", message), 0);
+}
+
+static mailcert_report *ok_report(void)
+{
+	return chain_report("2026-11-28");
+}
+
+static mailcert_report *warning_report(void)
+{
+	mailcert_report *r = chain_report("2027-01-12");
+
+	add_finding(r, "cert.expiring", MAILCERT_WARNING, 0,
+		    "certificate 0 (CN=mail.test) expires in 20 days, on 2027-02-01");
+	add_finding(r, "crypto.weak-signature", MAILCERT_WARNING, 1,
+		    "certificate 1 (CN=Test Intermediate,O=Test) is signed with RSA-SHA1");
+	return r;
+}
+
+/* The worst finding comes second, so the summary must look past the first. */
+static mailcert_report *critical_report(void)
+{
+	mailcert_report *r = chain_report("2027-02-04");
+
+	free(r->matched_name);
+	r->matched_name = NULL;
+	add_finding(r, "crypto.weak-signature", MAILCERT_WARNING, 1,
+		    "certificate 1 (CN=Test Intermediate,O=Test) is signed with RSA-SHA1");
+	add_finding(r, "cert.expired", MAILCERT_CRITICAL, 0,
+		    "certificate 0 (CN=mail.test) expired 3 days ago, on 2027-02-01");
+	add_finding(r, "name.mismatch", MAILCERT_CRITICAL, -1,
+		    "mail.test is not among the certificate's names");
+	return r;
+}
+
+static mailcert_report *failure_report(void)
+{
+	mailcert_report *r = report_on(refused(), "2026-11-28");
+
+	add_finding(r, "connect.refused", MAILCERT_CRITICAL, -1,
+		    "connection to 127.0.0.1:25 refused");
+	return r;
+}
+
+/* A server's reply quoted in a message: '|', newline, quotes, backslash, UTF-8,
+ * a byte that is not UTF-8, a terminal escape and a C1 control (CSI). */
+#define HOSTILE "server said \"454 a|b\"\nCRITICAL fake: x \\ caf\xc3\xa9 \xff\x1b[2J\xc2\x9b end"
+
+static mailcert_report *hostile_report(void)
+{
+	mailcert_report *r = report_on(refused(), "2026-11-28");
+
+	add_finding(r, "starttls.refused", MAILCERT_CRITICAL, -1, HOSTILE);
+	return r;
+}
+
+static char *render(const mailcert_report *r, mailcert_format format, int verbosity)
+{
+	char *out = NULL;
+
+	ck_assert_int_eq(mailcert_render(&out, r, format, verbosity), 0);
+	ck_assert_ptr_nonnull(out);
+	return out;
+}
+
+/* Renders and compares the whole output, printing both in full on a mismatch. */
+static void expect(const mailcert_report *r, mailcert_format format, int verbosity,
+		   const char *want)
+{
+	char *got = render(r, format, verbosity);
+
+	ck_assert_msg(strcmp(got, want) == 0, "format %d -v%d:\n--- got\n%s--- want\n%s---", format,
+		      verbosity, got, want);
+	free(got);
+}
+
+#define OK_LEAF_TEXT                                                                               \
+	"    0 CN=mail.test\n"                                                                     \
+	"        issuer CN=Test Intermediate,O=Test · EC-P256 · ECDSA-SHA256\n"                  \
+	"        valid 2026-11-01 → 2027-02-01 (expires in 65 days)\n"
+
+#define OK_INTERMEDIATE_TEXT                                                                       \
+	"    1 CN=Test Intermediate,O=Test\n"                                                      \
+	"        issuer CN=Test Root,O=Test · RSA-2048 · RSA-SHA256\n"                           \
+	"        valid 2026-01-01 → 2031-01-01 (expires in 1495 days)\n"
+
+START_TEST(test_ok_text)
+{
+	mailcert_report *r = ok_report();
+
+	expect(r, MAILCERT_FORMAT_TEXT, 0,
+	       "smtp://mail.test:25  OK\n"
+	       "  connected to 127.0.0.1:25 · TLS1.3 TLS_AES_128_GCM_SHA256 · 0.012 s\n"
+	       "  name mail.test matched\n"
+	       "  chain as served:\n" OK_LEAF_TEXT OK_INTERMEDIATE_TEXT "  no findings\n");
+	mailcert_report_free(r);
+}
+END_TEST
+
+START_TEST(test_ok_text_verbose)
+{
+	mailcert_report *r = ok_report();
+
+	expect(r, MAILCERT_FORMAT_TEXT, 1,
+	       "smtp://mail.test:25  OK\n"
+	       "  connected to 127.0.0.1:25 · TLS1.3 TLS_AES_128_GCM_SHA256 · 0.012 s\n"
+	       "  timings connect 0.001 s · dialogue 0.005 s · handshake 0.006 s · total 0.012 s\n"
+	       "  name mail.test matched\n"
+	       "  chain as served:\n"
+	       "    0 CN=mail.test\n"
+	       "        issuer CN=Test Intermediate,O=Test · EC-P256 · ECDSA-SHA256\n"
+	       "        valid 2026-11-01T00:00:00Z → 2027-02-01T00:00:00Z (expires in 65 days)\n"
+	       "        serial 1a2b3c4d\n"
+	       "        sha256 9f91161f43433e49a6de6db680d79f60159f2e4ac9172621a12846428158440b\n"
+	       "        san mail.test, www.mail.test\n"
+	       "    1 CN=Test Intermediate,O=Test\n"
+	       "        issuer CN=Test Root,O=Test · RSA-2048 · RSA-SHA256\n"
+	       "        valid 2026-01-01T00:00:00Z → 2031-01-01T00:00:00Z (expires in 1495 days)\n"
+	       "        serial 02\n"
+	       "        sha256 94e6f02a5aca51e44a2c057e9c0f3ced80814c198de8a84b4f5cab7e06ea2094\n"
+	       "        san (none)\n"
+	       "  no findings\n");
+	mailcert_report_free(r);
+}
+END_TEST
+
+START_TEST(test_ok_nagios)
+{
+	mailcert_report *r = ok_report();
+
+	expect(
+	    r, MAILCERT_FORMAT_NAGIOS, 0,
+	    "MAILCERT OK - smtp://mail.test:25: certificate for mail.test valid until 2027-02-01 "
+	    "(65 days) | 'cert_remaining'=5616000s;2592000:;1296000:;0; 'time'=0.012s\n");
+	expect(
+	    r, MAILCERT_FORMAT_NAGIOS, 1,
+	    "MAILCERT OK - smtp://mail.test:25: certificate for mail.test valid until 2027-02-01 "
+	    "(65 days) | 'cert_remaining'=5616000s;2592000:;1296000:;0; 'time'=0.012s "
+	    "'connect_time'=0.001s 'dialogue_time'=0.005s 'handshake_time'=0.006s\n");
+	mailcert_report_free(r);
+}
+END_TEST
+
+START_TEST(test_ok_json)
+{
+	mailcert_report *r = ok_report();
+
+	expect(
+	    r, MAILCERT_FORMAT_JSON, 0,
+	    "{\"target\":\"smtp://mail.test:25\",\"protocol\":\"smtp\",\"host\":\"mail.test\","
+	    "\"port\":25,\"state\":\"OK\",\"findings\":[],"
+	    "\"tls\":{\"version\":\"TLS1.3\",\"cipher\":\"TLS_AES_128_GCM_SHA256\",\"alpn\":null},"
+	    "\"chain\":["
+	    "{\"subject\":\"CN=mail.test\",\"issuer\":\"CN=Test Intermediate,O=Test\","
+	    "\"serial\":\"1a2b3c4d\",\"not_before\":\"2026-11-01T00:00:00Z\","
+	    "\"not_before_epoch\":1793491200,\"not_after\":\"2027-02-01T00:00:00Z\","
+	    "\"not_after_epoch\":1801440000,\"remaining_s\":5616000,"
+	    "\"sha256\":\"9f91161f43433e49a6de6db680d79f60159f2e4ac9172621a12846428158440b\","
+	    "\"san\":[\"mail.test\",\"www.mail.test\"],\"key\":\"EC-P256\","
+	    "\"signature\":\"ECDSA-SHA256\"},"
+	    "{\"subject\":\"CN=Test Intermediate,O=Test\",\"issuer\":\"CN=Test Root,O=Test\","
+	    "\"serial\":\"02\",\"not_before\":\"2026-01-01T00:00:00Z\","
+	    "\"not_before_epoch\":1767225600,\"not_after\":\"2031-01-01T00:00:00Z\","
+	    "\"not_after_epoch\":1924992000,\"remaining_s\":129168000,"
+	    "\"sha256\":\"94e6f02a5aca51e44a2c057e9c0f3ced80814c198de8a84b4f5cab7e06ea2094\","
+	    "\"san\":[],\"key\":\"RSA-2048\",\"signature\":\"RSA-SHA256\"}],"
+	    "\"timings\":{\"connect_s\":0.001,\"dialogue_s\":0.005,\"handshake_s\":0.006,"
+	    "\"total_s\":0.012},"
+	    "\"matched_name\":\"mail.test\","
+	    "\"evaluated_at\":\"2026-11-28T00:00:00Z\",\"evaluated_at_epoch\":1795824000}\n");
+	mailcert_report_free(r);
+}
+END_TEST
+
+/* ---- parsing the JSON back ------------------------------------------ */
+
+static json_object *parse_json(const mailcert_report *r)
+{
+	char *text = render(r, MAILCERT_FORMAT_JSON, 0);
+	json_tokener *tok = json_tokener_new();
+	json_object *root;
+
+	/* One line, and valid UTF-8 even to a strict parser. */
+	ck_assert_ptr_eq(strchr(text, '\n'), text + strlen(text) - 1);
+	json_tokener_set_flags(tok, JSON_TOKENER_STRICT | JSON_TOKENER_VALIDATE_UTF8);
+	root = json_tokener_parse_ex(tok, text, (int)strlen(text));
+	ck_assert_msg(root != NULL, "%s: %s", text,
+		      json_tokener_error_desc(json_tokener_get_error(tok)));
+	ck_assert_int_eq(json_object_get_type(root), json_type_object);
+	json_tokener_free(tok);
+	free(text);
+	return root;
+}
+
+static json_object *field(json_object *obj, const char *key, json_type type)
+{
+	json_object *v = NULL;
+
+	ck_assert_msg(json_object_object_get_ex(obj, key, &v), "no \"%s\"", key);
+	ck_assert_msg(json_object_get_type(v) == type, "\"%s\" is a %s", key,
+		      json_type_to_name(json_object_get_type(v)));
+	return v;
+}
+
+static void expect_string(json_object *obj, const char *key, const char *want)
+{
+	ck_assert_str_eq(json_object_get_string(field(obj, key, json_type_string)), want);
+}
+
+static void expect_int(json_object *obj, const char *key, long long want)
+{
+	ck_assert_int_eq(json_object_get_int64(field(obj, key, json_type_int)), want);
+}
+
+static void expect_number(json_object *obj, const char *key, double want)
+{
+	ck_assert_double_eq_tol(json_object_get_double(field(obj, key, json_type_double)), want,
+				1e-9);
+}
+
+static void expect_cert(json_object *c, const struct cert_spec *s, long long remaining)
+{
+	json_object *san = field(c, "san", json_type_array);
+	size_t n = 0;
+
+	expect_string(c, "subject", s->subject);
+	expect_string(c, "issuer", s->issuer);
+	expect_string(c, "serial", s->serial);
+	expect_int(c, "not_before_epoch", day(s->not_before));
+	expect_int(c, "not_after_epoch", day(s->not_after));
+	expect_int(c, "remaining_s", remaining);
+	expect_string(c, "sha256", s->sha256);
+	expect_string(c, "key", s->key);
+	expect_string(c, "signature", s->signature);
+	while (s->san && s->san[n]) {
+		ck_assert_str_eq(json_object_get_string(json_object_array_get_idx(san, n)),
+				 s->san[n]);
+		n++;
+	}
+	ck_assert_uint_eq(json_object_array_length(san), n);
+}
+
+START_TEST(test_ok_json_fields)
+{
+	mailcert_report *r = ok_report();
+	json_object *root = parse_json(r), *tls, *chain, *timings;
+
+	expect_string(root, "target", "smtp://mail.test:25");
+	expect_string(root, "protocol", "smtp");
+	expect_string(root, "host", "mail.test");
+	expect_int(root, "port", 25);
+	expect_string(root, "state", "OK");
+	ck_assert_uint_eq(json_object_array_length(field(root, "findings", json_type_array)), 0);
+	tls = field(root, "tls", json_type_object);
+	expect_string(tls, "version", "TLS1.3");
+	expect_string(tls, "cipher", "TLS_AES_128_GCM_SHA256");
+	field(tls, "alpn", json_type_null);
+	chain = field(root, "chain", json_type_array);
+	ck_assert_uint_eq(json_object_array_length(chain), 2);
+	expect_cert(json_object_array_get_idx(chain, 0), &leaf, 65 * DAY);
+	expect_string(json_object_array_get_idx(chain, 0), "not_after", "2027-02-01T00:00:00Z");
+	expect_string(json_object_array_get_idx(chain, 0), "not_before", "2026-11-01T00:00:00Z");
+	expect_cert(json_object_array_get_idx(chain, 1), &intermediate, 1495 * DAY);
+	timings = field(root, "timings", json_type_object);
+	expect_number(timings, "connect_s", 0.001);
+	expect_number(timings, "dialogue_s", 0.005);
+	expect_number(timings, "handshake_s", 0.006);
+	expect_number(timings, "total_s", 0.012);
+	expect_string(root, "matched_name", "mail.test");
+	expect_string(root, "evaluated_at", "2026-11-28T00:00:00Z");
+	expect_int(root, "evaluated_at_epoch", day("2026-11-28"));
+	ck_assert_int_eq(json_object_object_length(root), 12);
+	json_object_put(root);
+	mailcert_report_free(r);
+}
+END_TEST
+
+/* ---- reports with findings -------------------------------------------- */
+
+START_TEST(test_warning)
+{
+	mailcert_report *r = warning_report();
+
+	expect(r, MAILCERT_FORMAT_TEXT, 0,
+	       "smtp://mail.test:25  WARNING\n"
+	       "  connected to 127.0.0.1:25 · TLS1.3 TLS_AES_128_GCM_SHA256 · 0.012 s\n"
+	       "  name mail.test matched\n"
+	       "  chain as served:\n"
+	       "    0 CN=mail.test\n"
+	       "        issuer CN=Test Intermediate,O=Test · EC-P256 · ECDSA-SHA256\n"
+	       "        valid 2026-11-01 → 2027-02-01 (expires in 20 days)\n"
+	       "    1 CN=Test Intermediate,O=Test\n"
+	       "        issuer CN=Test Root,O=Test · RSA-2048 · RSA-SHA256\n"
+	       "        valid 2026-01-01 → 2031-01-01 (expires in 1450 days)\n"
+	       "  WARNING  cert.expiring: certificate 0 (CN=mail.test) expires in 20 days, on "
+	       "2027-02-01\n"
+	       "  WARNING  crypto.weak-signature: certificate 1 (CN=Test Intermediate,O=Test) is "
+	       "signed with RSA-SHA1\n");
+	expect(r, MAILCERT_FORMAT_NAGIOS, 0,
+	       "MAILCERT WARNING - smtp://mail.test:25: certificate 0 (CN=mail.test) expires in 20 "
+	       "days, on 2027-02-01 (and 1 more) | 'cert_remaining'=1728000s;2592000:;1296000:;0; "
+	       "'time'=0.012s\n"
+	       "WARNING cert.expiring: certificate 0 (CN=mail.test) expires in 20 days, on "
+	       "2027-02-01\n"
+	       "WARNING crypto.weak-signature: certificate 1 (CN=Test Intermediate,O=Test) is "
+	       "signed with RSA-SHA1\n");
+	mailcert_report_free(r);
+}
+END_TEST
+
+START_TEST(test_critical)
+{
+	mailcert_report *r = critical_report();
+
+	expect(r, MAILCERT_FORMAT_TEXT, 0,
+	       "smtp://mail.test:25  CRITICAL\n"
+	       "  connected to 127.0.0.1:25 · TLS1.3 TLS_AES_128_GCM_SHA256 · 0.012 s\n"
+	       "  chain as served:\n"
+	       "    0 CN=mail.test\n"
+	       "        issuer CN=Test Intermediate,O=Test · EC-P256 · ECDSA-SHA256\n"
+	       "        valid 2026-11-01 → 2027-02-01 (expired 3 days ago)\n"
+	       "    1 CN=Test Intermediate,O=Test\n"
+	       "        issuer CN=Test Root,O=Test · RSA-2048 · RSA-SHA256\n"
+	       "        valid 2026-01-01 → 2031-01-01 (expires in 1427 days)\n"
+	       "  WARNING  crypto.weak-signature: certificate 1 (CN=Test Intermediate,O=Test) is "
+	       "signed with RSA-SHA1\n"
+	       "  CRITICAL cert.expired: certificate 0 (CN=mail.test) expired 3 days ago, on "
+	       "2027-02-01\n"
+	       "  CRITICAL name.mismatch: mail.test is not among the certificate's names\n");
+	expect(r, MAILCERT_FORMAT_NAGIOS, 0,
+	       "MAILCERT CRITICAL - smtp://mail.test:25: certificate 0 (CN=mail.test) expired 3 "
+	       "days ago, on 2027-02-01 (and 2 more) | "
+	       "'cert_remaining'=-259200s;2592000:;1296000:;0; 'time'=0.012s\n"
+	       "WARNING crypto.weak-signature: certificate 1 (CN=Test Intermediate,O=Test) is "
+	       "signed with RSA-SHA1\n"
+	       "CRITICAL cert.expired: certificate 0 (CN=mail.test) expired 3 days ago, on "
+	       "2027-02-01\n"
+	       "CRITICAL name.mismatch: mail.test is not among the certificate's names\n");
+	mailcert_report_free(r);
+}
+END_TEST
+
+START_TEST(test_critical_json_fields)
+{
+	static const struct {
+		const char *code, *severity;
+		int cert;
+	} want[] = {{"crypto.weak-signature", "WARNING", 1},
+		    {"cert.expired", "CRITICAL", 0},
+		    {"name.mismatch", "CRITICAL", -1}};
+	mailcert_report *r = critical_report();
+	json_object *root = parse_json(r), *findings;
+
+	expect_string(root, "state", "CRITICAL");
+	field(root, "matched_name", json_type_null);
+	findings = field(root, "findings", json_type_array);
+	ck_assert_uint_eq(json_object_array_length(findings), 3);
+	for (size_t i = 0; i < 3; i++) {
+		json_object *f = json_object_array_get_idx(findings, i);
+
+		expect_string(f, "code", want[i].code);
+		expect_string(f, "severity", want[i].severity);
+		expect_string(f, "message",
+			      mailcert_finding_message(mailcert_report_finding(r, i)));
+		if (want[i].cert < 0)
+			field(f, "cert", json_type_null);
+		else
+			expect_int(f, "cert", want[i].cert);
+	}
+	expect_int(json_object_array_get_idx(field(root, "chain", json_type_array), 0),
+		   "remaining_s", -3 * DAY);
+	json_object_put(root);
+	mailcert_report_free(r);
+}
+END_TEST
+
+/* ---- a failure before any certificate --------------------------------- */
+
+START_TEST(test_failure)
+{
+	mailcert_report *r = failure_report();
+
+	expect(r, MAILCERT_FORMAT_TEXT, 0,
+	       "smtp://mail.test:25  CRITICAL\n"
+	       "  CRITICAL connect.refused: connection to 127.0.0.1:25 refused\n");
+	expect(r, MAILCERT_FORMAT_TEXT, 1,
+	       "smtp://mail.test:25  CRITICAL\n"
+	       "  timings connect 0.000 s · dialogue 0.000 s · handshake 0.000 s · total 0.001 s\n"
+	       "  CRITICAL connect.refused: connection to 127.0.0.1:25 refused\n");
+	expect(r, MAILCERT_FORMAT_NAGIOS, 0,
+	       "MAILCERT CRITICAL - smtp://mail.test:25: connection to 127.0.0.1:25 refused | "
+	       "'time'=0.001s\n"
+	       "CRITICAL connect.refused: connection to 127.0.0.1:25 refused\n");
+	expect(r, MAILCERT_FORMAT_NAGIOS, 1,
+	       "MAILCERT CRITICAL - smtp://mail.test:25: connection to 127.0.0.1:25 refused | "
+	       "'time'=0.001s 'connect_time'=0.000s 'dialogue_time'=0.000s "
+	       "'handshake_time'=0.000s\n"
+	       "CRITICAL connect.refused: connection to 127.0.0.1:25 refused\n");
+	expect(r, MAILCERT_FORMAT_JSON, 0,
+	       "{\"target\":\"smtp://mail.test:25\",\"protocol\":\"smtp\",\"host\":\"mail.test\","
+	       "\"port\":25,\"state\":\"CRITICAL\",\"findings\":[{\"code\":\"connect.refused\","
+	       "\"severity\":\"CRITICAL\",\"message\":\"connection to 127.0.0.1:25 refused\","
+	       "\"cert\":null}],\"tls\":{\"version\":null,\"cipher\":null,\"alpn\":null},"
+	       "\"chain\":[],\"timings\":{\"connect_s\":0.000,\"dialogue_s\":0.000,"
+	       "\"handshake_s\":0.000,\"total_s\":0.001},\"matched_name\":null,"
+	       "\"evaluated_at\":\"2026-11-28T00:00:00Z\",\"evaluated_at_epoch\":1795824000}\n");
+	mailcert_report_free(r);
+}
+END_TEST
+
+/* ---- untrusted text --------------------------------------------------- */
+
+START_TEST(test_hostile_message_nagios)
+{
+	mailcert_report *r = hostile_report();
+
+	/* Two lines, '|' only before the perfdata, the newline and escapes visible. */
+	expect(r, MAILCERT_FORMAT_NAGIOS, 0,
+	       "MAILCERT CRITICAL - smtp://mail.test:25: server said \"454 a\\x7cb\"\\x0aCRITICAL "
+	       "fake: x \\ caf\xc3\xa9 \\xff\\x1b[2J\\xc2\\x9b end | 'time'=0.001s\n"
+	       "CRITICAL starttls.refused: server said \"454 a\\x7cb\"\\x0aCRITICAL fake: x \\ "
+	       "caf\xc3\xa9 \\xff\\x1b[2J\\xc2\\x9b end\n");
+	mailcert_report_free(r);
+}
+END_TEST
+
+START_TEST(test_hostile_message_text)
+{
+	mailcert_report *r = hostile_report();
+
+	expect(r, MAILCERT_FORMAT_TEXT, 0,
+	       "smtp://mail.test:25  CRITICAL\n"
+	       "  CRITICAL starttls.refused: server said \"454 a|b\"\\x0aCRITICAL fake: x \\ "
+	       "caf\xc3\xa9 \\xff\\x1b[2J\\xc2\\x9b end\n");
+	mailcert_report_free(r);
+}
+END_TEST
+
+START_TEST(test_hostile_message_json)
+{
+	mailcert_report *r = hostile_report();
+	char *text = render(r, MAILCERT_FORMAT_JSON, 0);
+	json_object *root = json_tokener_parse(text), *finding;
+
+	/* json-c escapes quotes, backslash and controls; the lone 0xff byte is
+	 * written as the text \xff so that the record stays UTF-8. */
+	ck_assert_ptr_nonnull(strstr(text,
+				     "\"message\":\"server said \\\"454 a|b\\\"\\nCRITICAL "
+				     "fake: x \\\\ caf\xc3\xa9 \\\\xff\\u001b[2J\xc2\x9b end\""));
+	ck_assert_ptr_nonnull(root);
+	finding = json_object_array_get_idx(field(root, "findings", json_type_array), 0);
+	expect_string(
+	    finding, "message",
+	    "server said \"454 a|b\"\nCRITICAL fake: x \\ caf\xc3\xa9 \\xff\x1b[2J\xc2\x9b end");
+	json_object_put(root);
+	json_object_put(parse_json(r)); /* and a strict, UTF-8 validating parser accepts it */
+	free(text);
+	mailcert_report_free(r);
+}
+END_TEST
+
+/* Certificate names are the server's too: a DN with '|', an escaped NUL, a
+ * SAN with a terminal title escape. */
+START_TEST(test_hostile_names)
+{
+	static const char *const san[] = {"a.test\x1b]0;pwned\x07", NULL};
+	static const struct cert_spec evil = {
+	    .subject = "O=Example\\, Inc.+OU=Mail,CN=mx1|evil\\00.test",
+	    .issuer = "CN=Evil CA\nCRITICAL x",
+	    .serial = "01",
+	    .sha256 = "00",
+	    .key = "EC-P256",
+	    .signature = "ECDSA-SHA256",
+	    .san = san,
+	    .not_before = "2026-11-01",
+	    .not_after = "2027-02-01",
+	};
+	mailcert_report *r = report_on(served("smtp://mail.test:25"), "2026-11-28");
+
+	add_cert(r, &evil);
+	/* No matched name: the summary names the leaf's CN, unescaped, then made safe. */
+	expect(r, MAILCERT_FORMAT_NAGIOS, 0,
+	       "MAILCERT OK - smtp://mail.test:25: certificate for mx1\\x7cevil\\x00.test valid "
+	       "until 2027-02-01 (65 days) | 'cert_remaining'=5616000s;2592000:;1296000:;0; "
+	       "'time'=0.012s\n");
+	expect(r, MAILCERT_FORMAT_TEXT, 1,
+	       "smtp://mail.test:25  OK\n"
+	       "  connected to 127.0.0.1:25 · TLS1.3 TLS_AES_128_GCM_SHA256 · 0.012 s\n"
+	       "  timings connect 0.001 s · dialogue 0.005 s · handshake 0.006 s · total 0.012 s\n"
+	       "  chain as served:\n"
+	       "    0 O=Example\\, Inc.+OU=Mail,CN=mx1|evil\\00.test\n"
+	       "        issuer CN=Evil CA\\x0aCRITICAL x · EC-P256 · ECDSA-SHA256\n"
+	       "        valid 2026-11-01T00:00:00Z → 2027-02-01T00:00:00Z (expires in 65 days)\n"
+	       "        serial 01\n"
+	       "        sha256 00\n"
+	       "        san a.test\\x1b]0;pwned\\x07\n"
+	       "  no findings\n");
+	mailcert_report_free(r);
+}
+END_TEST
+
+/* ---- summary and perfdata details ------------------------------------- */
+
+/* An intermediate expiring before the leaf sets cert_remaining, with its own thresholds. */
+START_TEST(test_nagios_intermediate_expires_first)
+{
+	struct cert_spec short_intermediate = intermediate;
+	mailcert_report *r = report_on(served("smtp://mail.test:25"), "2026-11-28");
+
+	short_intermediate.not_after = "2027-01-15";
+	add_cert(r, &leaf);
+	add_cert(r, &short_intermediate);
+	r->certs[1].info.warning_s = 20 * DAY;
+	r->certs[1].info.critical_s = 10 * DAY;
+	r->matched_name = strdup("mail.test");
+	expect(
+	    r, MAILCERT_FORMAT_NAGIOS, 0,
+	    "MAILCERT OK - smtp://mail.test:25: certificate for mail.test valid until 2027-01-15 "
+	    "(48 days, limited by chain certificate 1) | "
+	    "'cert_remaining'=4147200s;1728000:;864000:;0; 'time'=0.012s\n");
+	mailcert_report_free(r);
+}
+END_TEST
+
+/* cert.expired overridden to OK (--severity): the summary must not say "valid". */
+START_TEST(test_nagios_ok_but_expired)
+{
+	mailcert_report *r = chain_report("2027-02-04");
+
+	add_finding(r, "cert.expired", MAILCERT_OK, 0, "expired");
+	expect(r, MAILCERT_FORMAT_NAGIOS, 0,
+	       "MAILCERT OK - smtp://mail.test:25: certificate for mail.test expired 2027-02-01 "
+	       "(3 days ago) | 'cert_remaining'=-259200s;2592000:;1296000:;0; 'time'=0.012s\n"
+	       "OK cert.expired: expired\n");
+	mailcert_report_free(r);
+}
+END_TEST
+
+/* protocol, host and port come from the canonical target; non-URL targets give nulls. */
+START_TEST(test_json_target_fields)
+{
+	mailcert_report *r = report_on(served("submissions://[2001:db8::1]:465"), "2026-11-28");
+	json_object *root = parse_json(r);
+
+	expect_string(root, "target", "submissions://[2001:db8::1]:465");
+	expect_string(root, "protocol", "submissions");
+	expect_string(root, "host", "2001:db8::1");
+	expect_int(root, "port", 465);
+	json_object_put(root);
+	mailcert_report_free(r);
+
+	r = report_on(served("/etc/ssl/mail.pem"), "2026-11-28");
+	root = parse_json(r);
+	expect_string(root, "target", "/etc/ssl/mail.pem");
+	field(root, "protocol", json_type_null);
+	field(root, "host", json_type_null);
+	field(root, "port", json_type_null);
+	json_object_put(root);
+	mailcert_report_free(r);
+}
+END_TEST
+
+START_TEST(test_render_errors)
+{
+	mailcert_report *r = ok_report();
+	char *out = (char *)1;
+
+	ck_assert_int_eq(mailcert_render(NULL, r, MAILCERT_FORMAT_TEXT, 0), MAILCERT_E_INVALID);
+	ck_assert_int_eq(mailcert_render(&out, NULL, MAILCERT_FORMAT_TEXT, 0), MAILCERT_E_INVALID);
+	ck_assert_ptr_null(out);
+	out = (char *)1;
+	ck_assert_int_eq(mailcert_render(&out, r, (mailcert_format)99, 0), MAILCERT_E_INVALID);
+	ck_assert_ptr_null(out);
+	mailcert_report_free(r);
+}
+END_TEST
+
+/* ---- shared helpers --------------------------------------------------- */
+
+/* clang-format off */
+static const struct {
+	const char *in;
+	unsigned flags;
+	const char *out;
+} clean_cases[] = {
+	{"plain text", MC_CLEAN_CONTROLS | MC_CLEAN_PIPE, "plain text"},
+	{"a|b\tc\r\n\x7f", 0, "a|b\tc\r\n\x7f"},
+	{"a|b\tc\r\n\x7f", MC_CLEAN_CONTROLS, "a|b\\x09c\\x0d\\x0a\\x7f"},
+	{"a|b", MC_CLEAN_PIPE, "a\\x7cb"},
+	{"\xc3\xa9\xe2\x86\x92\xf0\x9f\x94\x92", MC_CLEAN_CONTROLS, "\xc3\xa9\xe2\x86\x92\xf0\x9f\x94\x92"},
+	{"\xc2\x9b\xc2\xa0", MC_CLEAN_CONTROLS, "\\xc2\\x9b\xc2\xa0"}, /* C1 control, then NBSP */
+	{"\xc2\x9b", 0, "\xc2\x9b"},
+	{"\xc0\xaf", 0, "\\xc0\\xaf"},               /* overlong '/' */
+	{"\xed\xa0\x80", 0, "\\xed\\xa0\\x80"},      /* surrogate U+D800 */
+	{"\xf4\x90\x80\x80", 0, "\\xf4\\x90\\x80\\x80"}, /* above U+10FFFF */
+	{"\xe2\x82", 0, "\\xe2\\x82"},               /* cut short */
+	{"\xe2\x82x", 0, "\\xe2\\x82x"},
+	{"\xf5\x80", 0, "\\xf5\\x80"},
+	{"back\\slash \"q\"", MC_CLEAN_CONTROLS | MC_CLEAN_PIPE, "back\\slash \"q\""},
+	{"", MC_CLEAN_CONTROLS, ""},
+};
+/* clang-format on */
+
+START_TEST(test_clean)
+{
+	struct mc_buf b = {0};
+
+	mc_buf_clean(&b, clean_cases[_i].in, clean_cases[_i].flags);
+	ck_assert_int_eq(b.failed, 0);
+	ck_assert_str_eq(b.data ? b.data : "", clean_cases[_i].out);
+	free(b.data);
+}
+END_TEST
+
+START_TEST(test_duration)
+{
+	static const struct {
+		long long seconds;
+		const char *text;
+	} cases[] = {{0, "0 seconds"},
+		     {1, "1 second"},
+		     {59, "59 seconds"},
+		     {60, "1 minute"},
+		     {3599, "59 minutes"},
+		     {3600, "1 hour"},
+		     {86399, "23 hours"},
+		     {86400, "1 day"},
+		     {65 * DAY + 3600, "65 days"},
+		     {-3 * DAY, "3 days"},
+		     {LLONG_MIN, "106751991167300 days"}};
+	char out[MC_DURATION_MAX];
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		mc_render_duration(out, cases[i].seconds);
+		ck_assert_str_eq(out, cases[i].text);
+	}
+}
+END_TEST
+
+START_TEST(test_time_and_seconds)
+{
+	char t[MC_TIME_MAX], s[MC_SECONDS_MAX];
+
+	mc_render_time(t, 0, MC_TIME_ISO);
+	ck_assert_str_eq(t, "1970-01-01T00:00:00Z");
+	mc_render_time(t, day("2027-02-01") + 3599, MC_TIME_DATE);
+	ck_assert_str_eq(t, "2027-02-01");
+	mc_render_time(t, (time_t)1000000000000000000LL, MC_TIME_ISO); /* beyond gmtime's years */
+	ck_assert_str_eq(t, "@1000000000000000000");
+	mc_render_seconds(s, 1.5);
+	ck_assert_str_eq(s, "1.500");
+	mc_render_seconds(s, 0.0004);
+	ck_assert_str_eq(s, "0.000");
+	mc_render_seconds(s, -0.25);
+	ck_assert_str_eq(s, "-0.250");
+	mc_render_seconds(s, NAN);
+	ck_assert_str_eq(s, "0.000");
+}
+END_TEST
+
+int main(void)
+{
+	Suite *s = suite_create("render");
+	TCase *formats = tcase_create("formats"), *helpers = tcase_create("helpers");
+	SRunner *sr;
+	int failed;
+
+	tcase_add_test(formats, test_ok_text);
+	tcase_add_test(formats, test_ok_text_verbose);
+	tcase_add_test(formats, test_ok_nagios);
+	tcase_add_test(formats, test_ok_json);
+	tcase_add_test(formats, test_ok_json_fields);
+	tcase_add_test(formats, test_warning);
+	tcase_add_test(formats, test_critical);
+	tcase_add_test(formats, test_critical_json_fields);
+	tcase_add_test(formats, test_failure);
+	tcase_add_test(formats, test_hostile_message_nagios);
+	tcase_add_test(formats, test_hostile_message_text);
+	tcase_add_test(formats, test_hostile_message_json);
+	tcase_add_test(formats, test_hostile_names);
+	tcase_add_test(formats, test_nagios_intermediate_expires_first);
+	tcase_add_test(formats, test_nagios_ok_but_expired);
+	tcase_add_test(formats, test_json_target_fields);
+	tcase_add_test(formats, test_render_errors);
+	tcase_add_loop_test(helpers, test_clean, 0, sizeof(clean_cases) / sizeof(clean_cases[0]));
+	tcase_add_test(helpers, test_duration);
+	tcase_add_test(helpers, test_time_and_seconds);
+	suite_add_tcase(s, formats);
+	suite_add_tcase(s, helpers);
+	sr = srunner_create(s);
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}

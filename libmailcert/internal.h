@@ -17,12 +17,11 @@
 
 #include <mailcert/mailcert.h>
 
-#define MC_PRINTF(f, a) __attribute__((format(printf, f, a)))
+#include "util.h"
 
 /* Bounds on what a server can make us keep (DESIGN.md rule 4). */
 #define MC_MAX_CHAIN 32         /* certificates kept from one handshake */
 #define MC_MAX_OCSP 8           /* stapled responses kept */
-#define MC_MSG_MAX 512          /* one finding message, bytes */
 
 /* ---- observation --------------------------------------------------- */
 
@@ -137,27 +136,16 @@ struct mc_eval {
 	mailcert_report *report;
 };
 
+/*
+ * How findings name chain element @i: its role and CN, e.g. "leaf
+ * CN=mail.test", "intermediate CN=Test CA", "root …"; quoted, written to
+ * @dst (MC_LABEL_MAX is enough). Needs the report's certs described.
+ */
+#define MC_LABEL_MAX 512
+void mc_cert_label(char *dst, size_t len, const struct mc_eval *ev, size_t i); /* describe.c */
+
 int mc_check_validity(struct mc_eval *ev); /* checks/validity.c */
 int mc_check_trust(struct mc_eval *ev);    /* checks/trust.c */
 int mc_check_names(struct mc_eval *ev);    /* checks/names.c */
-
-/* ---- small helpers (util.c) --------------------------------------- */
-
-/*
- * Writes untrusted bytes as printable text into @dst (NUL-terminated, at
- * most @dstlen bytes): printable ASCII as is, '\\' and '"' escaped, other
- * bytes as \xNN; cut after @maxchars source bytes with "..." appended.
- * Returns the length written.
- */
-size_t mc_quote(char *dst, size_t dstlen, const void *src, size_t len, size_t maxchars);
-
-/* snprintf into a fixed buffer, never overflowing, always terminated. */
-void mc_set_error(char *err, size_t errlen, const char *fmt, ...) MC_PRINTF(3, 4);
-
-/* Lowercase hex of @len bytes into @dst (2*len+1 bytes). */
-void mc_hex(char *dst, const unsigned char *src, size_t len);
-
-char *mc_strdup(const char *s);
-char *mc_asprintf(const char *fmt, ...) MC_PRINTF(1, 2);
 
 #endif

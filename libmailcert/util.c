@@ -4,7 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "internal.h"
+#include "util.h"
 
 size_t mc_quote(char *dst, size_t dstlen, const void *src, size_t len, size_t maxchars)
 {

@@ -1,0 +1,69 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * Between dialogue.c and the protocol files; private to libmailcert/proto/.
+ * dialogue.c owns what every protocol shares: the bounds, the go-ahead and
+ * injection rule, EOF, failures and their quoting. A protocol file supplies
+ * an ops table and sees one complete server line at a time.
+ */
+#ifndef MAILCERT_PROTO_DIALOGUE_H
+#define MAILCERT_PROTO_DIALOGUE_H
+
+#include "util.h"
+#include "lines.h"
+#include "proto.h"
+
+#define MC_COMMAND_MAX 512 /* one command with CRLF (RFC 5321 section 4.5.3.1.4) */
+#define MC_HELO_MAX 255    /* as mailcert_probe_set_helo() allows */
+
+struct mc_proto_ops {
+	size_t state_size; /* zeroed bytes at d->state */
+	int needs_helo;    /* mc_dialogue_new() refuses params without a helo */
+	/* The go-ahead as messages name it ("220 go-ahead"); NULL for implicit TLS. */
+	const char *go_ahead;
+	/* The first step. */
+	enum mc_step (*start)(struct mc_dialogue *d);
+	/*
+	 * One server line without its line end: READ for the next one, else
+	 * WRITE (mc_dialogue_send()), TLS or FAIL (mc_dialogue_fail()). Binary
+	 * protocols will add a bytes hook beside this one.
+	 */
+	enum mc_step (*line)(struct mc_dialogue *d, const uint8_t *line, size_t len);
+	/* What the server is sending now, for messages: "greeting", "reply to EHLO". */
+	const char *(*stage)(const struct mc_dialogue *d);
+};
+
+struct mc_dialogue {
+	const struct mc_proto_ops *ops;
+	mailcert_protocol proto;
+	char *helo;  /* valid: 1 to MC_HELO_MAX printable bytes, no space */
+	void *state; /* the protocol's */
+	enum mc_step step;
+	struct mc_lines lines;
+	uint8_t out[MC_COMMAND_MAX];
+	size_t out_len;
+	const char *code;
+	char message[MC_MSG_MAX];
+};
+
+extern const struct mc_proto_ops mc_smtp_ops; /* SMTP and LMTP, smtp.c */
+
+/*
+ * Sets the command to send and returns WRITE. A command too long for
+ * MC_COMMAND_MAX is a bug in the caller, which bounds its arguments; it
+ * fails with internal.error rather than send a cut command.
+ */
+enum mc_step mc_dialogue_send(struct mc_dialogue *d, const char *fmt, ...) MC_PRINTF(2, 3);
+
+/*
+ * Stops @d with @code (static) and the formatted message, followed, when
+ * @quote is not NULL, by ': "…"' quoting @len server bytes with mc_quote().
+ * Returns FAIL.
+ */
+enum mc_step mc_dialogue_fail(struct mc_dialogue *d, const char *code, const void *quote,
+			      size_t len, const char *fmt, ...) MC_PRINTF(5, 6);
+
+/* Fails with protocol.unexpected for an mc_reply_add() error on @line. */
+enum mc_step mc_dialogue_fail_reply(struct mc_dialogue *d, enum mc_reply_rc rc,
+				    const struct mc_reply *r, const uint8_t *line, size_t len);
+
+#endif

@@ -1,0 +1,33 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * Small helpers used everywhere, with no dependency beyond libc, so that
+ * proto/ can use them without seeing GnuTLS or the library's structures.
+ */
+#ifndef MAILCERT_UTIL_H
+#define MAILCERT_UTIL_H
+
+#include <stdarg.h>
+#include <stddef.h>
+
+#define MC_PRINTF(f, a) __attribute__((format(printf, f, a)))
+
+#define MC_MSG_MAX 512 /* one finding message, bytes */
+
+/*
+ * Writes untrusted bytes as printable text into @dst (NUL-terminated, at
+ * most @dstlen bytes): printable ASCII as is, '\\' and '"' escaped, other
+ * bytes as \xNN; cut after @maxchars source bytes with "..." appended.
+ * Returns the length written.
+ */
+size_t mc_quote(char *dst, size_t dstlen, const void *src, size_t len, size_t maxchars);
+
+/* snprintf into a fixed buffer, never overflowing, always terminated. */
+void mc_set_error(char *err, size_t errlen, const char *fmt, ...) MC_PRINTF(3, 4);
+
+/* Lowercase hex of @len bytes into @dst (2*len+1 bytes). */
+void mc_hex(char *dst, const unsigned char *src, size_t len);
+
+char *mc_strdup(const char *s);
+char *mc_asprintf(const char *fmt, ...) MC_PRINTF(1, 2);
+
+#endif

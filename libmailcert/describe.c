@@ -32,8 +32,8 @@ static char *take_datum(gnutls_datum_t *d)
 static char *dn_string(gnutls_x509_crt_t crt, int issuer)
 {
 	gnutls_datum_t d = {NULL, 0};
-	int rc = issuer ? gnutls_x509_crt_get_issuer_dn3(crt, &d, GNUTLS_X509_DN_FLAG_COMPAT)
-			: gnutls_x509_crt_get_dn3(crt, &d, GNUTLS_X509_DN_FLAG_COMPAT);
+	int rc = issuer ? gnutls_x509_crt_get_issuer_dn3(crt, &d, 0)
+			: gnutls_x509_crt_get_dn3(crt, &d, 0);
 
 	/* An empty DN is legal (RFC 5280 section 4.1.2.6, with SANs). */
 	if (rc == GNUTLS_E_REQUESTED_DATA_NOT_AVAILABLE || (rc >= 0 && d.size == 0)) {

@@ -164,7 +164,7 @@ int cmd_check(int argc, char **argv)
 {
 	struct check_run run = {.timeout_ms = 10000, .now = time(NULL)};
 	char *ca_files[16], *ca_dirs[16];
-	int nfiles = 0, ndirs = 0, system_ca = 0, rc = EXIT_USAGE, c;
+	int nfiles = 0, ndirs = 0, system_ca = 0, rc = EXIT_USAGE, c, idx = 0;
 	const char *at = NULL;
 	char err[256];
 
@@ -174,7 +174,7 @@ int cmd_check(int argc, char **argv)
 		return EXIT_USAGE;
 	}
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "P:n:w:c:t:f:v46h", options, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "P:n:w:c:t:f:v46h", options, &idx)) != -1) {
 		switch (c) {
 		case 'P':
 			run.protocol = optarg;
@@ -241,8 +241,8 @@ int cmd_check(int argc, char **argv)
 			rc = 0;
 			goto out;
 		case OPT_LATER:
-			usage_error("check ", "%s is not implemented in mailcert %s yet",
-				    argv[optind - 1], mailcert_version());
+			usage_error("check ", "--%s is not implemented in mailcert %s yet",
+				    options[idx].name, mailcert_version());
 			goto out;
 		default:
 			usage_error("check ", "unknown or incomplete option");

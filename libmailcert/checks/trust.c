@@ -143,6 +143,14 @@ static int report_unknown_issuer(struct mc_eval *ev, gnutls_x509_trust_list_t tr
 	if (store_has_issuer(trust, ev->crts[top]))
 		return 1;
 	mc_quote(dn, sizeof(dn), issuer, strlen(issuer), 200);
+	/* Servers send intermediates, not roots: when the path as sent ends at a
+	 * CA, the missing piece is its root, which only the trust store can
+	 * supply; when it ends at the leaf, an intermediate is missing. */
+	if (top != 0 && gnutls_x509_crt_get_ca_status(ev->crts[top], NULL) > 0)
+		return mc_report_add(ev->report, "trust.untrusted", MAILCERT_CRITICAL, (int)top,
+				     "the chain ends at %s, issued by %s, which the trust store "
+				     "does not have; if it is your own CA, trust it with --ca-file",
+				     label, dn);
 	return mc_report_add(ev->report, "chain.incomplete", MAILCERT_CRITICAL, (int)top,
 			     "the server did not send the issuer of %s (%s) and the trust store "
 			     "does not have it; serve the full chain (e.g. fullchain.pem), or "

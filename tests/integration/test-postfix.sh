@@ -11,9 +11,12 @@
 #   smtps  465-like, implicit TLS (smtpd_tls_wrappermode = yes)
 #   plain  25-like without TLS, for starttls.not-offered
 # serves a test PKI's certificates (root → intermediate → leaf mail.test,
-# full chain via smtpd_tls_chain_files), checks every port, then swaps in
-# bad certificates one after the other (postfix reload) and checks that
-# mailcert reports each with the exit status and finding CLI.md promises.
+# full chain via smtpd_tls_chain_files), checks every port and every option
+# of `mailcert check` that changes what is probed or how it is judged, then
+# swaps in bad certificates one after the other (postfix reload) and checks
+# that mailcert reports each with the exit status and finding CLI.md
+# promises. The smtp service logs every EHLO name (a WARN helo restriction,
+# evaluated at once), so --helo can be seen arriving.
 # Needs root, postfix, gnutls-bin and python3 (tests/run installs them).
 
 # Functions run through it_on_exit and it_check look unreachable to it:
@@ -70,6 +73,18 @@ make_pki() {
 	bundle other "$PKI/other.key" "$PKI/other.pem" "$PKI/inter.pem"
 	bundle expiring "$PKI/expiring.key" "$PKI/expiring.pem" "$PKI/inter.pem"
 	bundle leafonly "$PKI/good.key" "$PKI/good.pem"
+
+	# A self-signed leaf for mail.test, sent alone.
+	it_pki_cert "$PKI" selfsigned - "-1 day" "+90 days" "cn = \"$HOST\"" \
+		"dns_name = \"$HOST\"" tls_www_server signing_key encryption_key
+	bundle selfsigned "$PKI/selfsigned.key" "$PKI/selfsigned.pem"
+	# A CA that signed nothing served here, for --ca-file.
+	it_pki_cert "$PKI" otherroot - "-1 day" "+3650 days" \
+		'cn = "mailcert unrelated root CA"' 'organization = "mailcert tests"' \
+		ca cert_signing_key crl_signing_key
+	# The test root as the only file of a directory, for --ca-dir.
+	mkdir -p "$PKI/cadir"
+	cp "$PKI/root.pem" "$PKI/cadir/root.pem"
 }
 
 # ---------------------------------------------------------------------------
@@ -107,6 +122,8 @@ write_postfix_config() {
 	EOF
 	cat >"$PF_CONF/master.cf" <<-EOF
 		127.0.0.1:$PORT_SMTP inet n - n - - smtpd
+		  -o smtpd_delay_reject=no
+		  -o smtpd_helo_restrictions=check_helo_access,static:WARN
 		127.0.0.1:$PORT_SUB inet n - n - - smtpd
 		  -o syslog_name=postfix/submission
 		  -o smtpd_tls_security_level=encrypt
@@ -367,8 +384,348 @@ installed_example() {
 	it_run env LD_LIBRARY_PATH="$MAILCERT_EXAMPLE_LIBDIR" "$MAILCERT_EXAMPLE" \
 		--connect-to 127.0.0.1 "$target"
 	it_eq "installed example without the test CA: exit status 2" 2 "$IT_LAST_RC"
-	it_contains "installed example without the test CA: a chain finding" "finding chain.incomplete" \
+	it_contains "installed example without the test CA: a trust finding" "finding trust.untrusted" \
 		"$(cat "$IT_LAST_OUT")"
+}
+
+# ---------------------------------------------------------------------------
+# The options of `mailcert check`, each on the real server
+
+# expect_json DESC PATH VALUE: the last run's JSON has VALUE at PATH.
+expect_json() {
+	it_eq "$1: $2 is $3" "$3" "$(json_field "$IT_LAST_OUT" "$2" || true)"
+}
+
+# expect_finding_any DESC CODE...: the last run reported one of CODEs.
+expect_finding_any() {
+	local desc=$1 code what
+	shift
+	what=$(printf ' or %s' "$@")
+	what="finding ${what# or }"
+	for code in "$@"; do
+		if has_finding "$IT_LAST_OUT" "$code"; then
+			it_ok "$desc: $what"
+			return
+		fi
+	done
+	it_not_ok "$desc: $what" "findings: $(finding_codes "$IT_LAST_OUT")"
+}
+
+# json_lines FILE: "TARGET STATE CODE..." for each JSON line of FILE.
+json_lines() {
+	"$IT_PYTHON" -c '
+import json, sys
+for line in open(sys.argv[1], encoding="utf-8"):
+    if line.strip():
+        r = json.loads(line)
+        print(" ".join([r.get("target"), r.get("state")] +
+                       [f.get("code") for f in r.get("findings") or []]))
+' "$1" 2>&1 || true
+}
+
+# -n/--name replaces the target host as the name to match; any one of
+# several names matching is enough.
+name_option() {
+	local target="submission://$HOST:$PORT_SUB" desc
+	desc="no -n, $target"
+	mc "$target" "${CA[@]}"
+	expect_json "$desc" matched_name "$HOST"
+	desc="-n $HOST, $target"
+	mc "$target" "${CA[@]}" -n "$HOST"
+	expect 0 OK "$desc"
+	expect_no_findings "$desc"
+	expect_json "$desc" matched_name "$HOST"
+	desc="-n other.test, $target"
+	mc "$target" "${CA[@]}" -n other.test
+	expect 2 CRITICAL "$desc"
+	expect_finding "$desc" name.mismatch
+	expect_json "$desc" matched_name null
+	desc="-n other.test -n $HOST, $target"
+	mc "$target" "${CA[@]}" -n other.test -n "$HOST"
+	expect 0 OK "$desc"
+	expect_no_findings "$desc"
+	expect_json "$desc" matched_name "$HOST"
+	target="smtps://$HOST:$PORT_SMTPS"
+	desc="--name other.test, $target"
+	mc "$target" "${CA[@]}" --name other.test
+	expect 2 CRITICAL "$desc"
+	expect_finding "$desc" name.mismatch
+	# Without --connect-to the target is the address, and so the name.
+	target="smtps://127.0.0.1:$PORT_SMTPS"
+	desc="no -n, $target"
+	it_run "$MAILCERT" check -f json "${CA[@]}" "$target"
+	expect 2 CRITICAL "$desc"
+	expect_finding "$desc" name.mismatch
+	desc="-n $HOST, $target"
+	it_run "$MAILCERT" check -f json "${CA[@]}" -n "$HOST" "$target"
+	expect 0 OK "$desc"
+	expect_no_findings "$desc"
+	expect_json "$desc" matched_name "$HOST"
+}
+
+# -P/--protocol: the protocol of a HOST:PORT target with no customary one.
+protocol_option() {
+	local target="$HOST:$PORT_SMTPS" desc
+	desc="-P smtps, $target"
+	mc "$target" "${CA[@]}" -P smtps
+	expect 0 OK "$desc"
+	expect_no_findings "$desc"
+	expect_json "$desc" protocol smtps
+	target="$HOST:$PORT_SMTP"
+	desc="--protocol smtp, $target"
+	mc "$target" "${CA[@]}" --protocol smtp
+	expect 0 OK "$desc"
+	expect_no_findings "$desc"
+	expect_json "$desc" protocol smtp
+}
+
+# --sni changes only what is sent (Postfix has one certificate for every
+# name); the name check still uses the target host.
+sni_option() {
+	local target desc sni
+	for target in "smtp://$HOST:$PORT_SMTP" "smtps://$HOST:$PORT_SMTPS"; do
+		for sni in other.test ""; do
+			desc="--sni '$sni', $target"
+			mc "$target" "${CA[@]}" --sni "$sni"
+			expect 0 OK "$desc"
+			expect_no_findings "$desc"
+			expect_json "$desc" matched_name "$HOST"
+		done
+	done
+}
+
+# maillog_has TEXT SECONDS: postlogd writes the log asynchronously.
+maillog_has() {
+	local deadline=$((SECONDS + $2))
+	until grep -qF -- "$1" "$PF_LOG"; do
+		[ "$SECONDS" -lt "$deadline" ] || return 1
+		sleep 0.1
+	done
+}
+
+# --helo: the EHLO name Postfix receives (and logs), by default
+# mailcert.invalid as --help says.
+helo_option() {
+	local target="smtp://$HOST:$PORT_SMTP" desc
+	desc="--helo probe.example, $target"
+	mc "$target" "${CA[@]}"
+	it_check "default EHLO name: postfix logged helo=<mailcert.invalid>" \
+		maillog_has "helo=<mailcert.invalid>" 5
+	mc "$target" "${CA[@]}" --helo probe.example
+	expect 0 OK "$desc"
+	expect_no_findings "$desc"
+	it_check "$desc: postfix logged helo=<probe.example>" maillog_has "helo=<probe.example>" 5
+}
+
+# -4/-6 restrict the addresses --connect-to (or the host) resolves to.
+# Postfix listens on 127.0.0.1 only (inet_protocols = ipv4).
+family_option() {
+	local target="smtp://$HOST:$PORT_SMTP" desc
+	desc="-4, $target"
+	mc "$target" "${CA[@]}" -4
+	expect 0 OK "$desc"
+	expect_no_findings "$desc"
+	desc="-6 --connect-to 127.0.0.1, $target"
+	mc "$target" "${CA[@]}" -6
+	expect 2 CRITICAL "$desc"
+	expect_finding "$desc" dns.failed
+	it_contains "$desc: the message says IPv6" "(IPv6)" \
+		"$(json_field "$IT_LAST_OUT" findings.0.message || true)"
+	desc="-4 --connect-to ::1, $target"
+	it_run "$MAILCERT" check -f json --connect-to ::1 -4 "${CA[@]}" "$target"
+	expect 2 CRITICAL "$desc"
+	expect_finding "$desc" dns.failed
+	desc="--connect-to ::1 (nothing listens on IPv6), $target"
+	it_run "$MAILCERT" check -f json --connect-to ::1 -t 5 "${CA[@]}" "$target"
+	expect 2 CRITICAL "$desc"
+	expect_finding "$desc" connect.refused
+}
+
+# -w/-c against the good leaf: valid from a day ago for 90 days, so about
+# 90 of its 91 days (98.9 %) are left: under 99 %, over 98 %.
+threshold_options() {
+	local target="smtp://$HOST:$PORT_SMTP" desc first
+	local cases=(
+		"1 WARNING -w 95"
+		"2 CRITICAL -c 95"
+		"1 WARNING --warning 95d"
+		"1 WARNING -w 2200h"
+		"2 CRITICAL --critical 7800000s"
+		"1 WARNING -w 99%"
+		"2 CRITICAL -c 99%"
+		"1 WARNING -w 95:"
+		"2 CRITICAL -c 95:"
+		"0 OK -w 98%"
+		"0 OK -w 95%"
+		"0 OK -w 2100h"
+		"0 OK -w 85:"
+		"0 OK -w 10 -c 5"
+	)
+	local c status state opts
+	for c in "${cases[@]}"; do
+		read -r status state opts <<<"$c"
+		desc="good leaf, $opts, $target"
+		# shellcheck disable=SC2086 # opts are words
+		mc "$target" "${CA[@]}" $opts
+		expect "$status" "$state" "$desc"
+		if [ "$status" = 0 ]; then
+			expect_no_findings "$desc"
+		else
+			expect_finding "$desc" cert.expiring 0
+			expect_json "$desc" findings.0.severity "$state"
+		fi
+	done
+	# The thresholds reach the Nagios perfdata, in seconds.
+	it_run "$MAILCERT" check -f nagios --connect-to 127.0.0.1 "${CA[@]}" -w 95 -c 10 "$target"
+	it_eq "nagios -w 95 -c 10, $target: exit status 1" 1 "$IT_LAST_RC"
+	first=$(head -n 1 "$IT_LAST_OUT")
+	it_contains "nagios -w 95 -c 10, $target: first line" "MAILCERT WARNING - $target: " "$first"
+	it_contains "nagios -w 95 -c 10, $target: thresholds in perfdata" "s;8208000:;864000:;0; " \
+		"$first"
+}
+
+# --at judges the same chain at another time: the leaf ends in 90 days,
+# the intermediate and root in ten years, all began a day ago.
+at_option() {
+	local target="submission://$HOST:$PORT_SUB" desc
+	desc="--at +100d, $target"
+	mc "$target" "${CA[@]}" --at +100d
+	expect 2 CRITICAL "$desc"
+	expect_finding "$desc" cert.expired 0
+	desc="--at +80d, $target"
+	mc "$target" "${CA[@]}" --at +80d
+	expect 2 CRITICAL "$desc"
+	expect_finding "$desc" cert.expiring 0
+	expect_json "$desc" findings.0.severity CRITICAL
+	desc="--at +80d -c 5, $target"
+	mc "$target" "${CA[@]}" --at +80d -c 5
+	expect 1 WARNING "$desc"
+	expect_finding "$desc" cert.expiring 0
+	desc="--at 2020-01-01, $target"
+	mc "$target" "${CA[@]}" --at 2020-01-01
+	expect 2 CRITICAL "$desc"
+	expect_finding "$desc" cert.not-yet-valid 0
+	expect_finding "$desc" cert.not-yet-valid 1
+	expect_json "$desc" evaluated_at 2020-01-01T00:00:00Z
+	desc="--at +1h, $target"
+	mc "$target" "${CA[@]}" --at +1h
+	expect 0 OK "$desc"
+	expect_no_findings "$desc"
+}
+
+# --ca-file/--ca-dir replace the system store.
+trust_options() {
+	local target="smtps://$HOST:$PORT_SMTPS" desc
+	desc="--ca-dir with the test root, $target"
+	mc "$target" --ca-dir "$PKI/cadir"
+	expect 0 OK "$desc"
+	expect_no_findings "$desc"
+	desc="--ca-file of an unrelated CA, $target"
+	mc "$target" --ca-file "$PKI/otherroot.pem"
+	expect 2 CRITICAL "$desc"
+	expect_finding_any "$desc" trust.untrusted chain.incomplete
+	desc="--ca-file of the test root with --system-ca, $target"
+	mc "$target" "${CA[@]}" --system-ca
+	expect 0 OK "$desc"
+	expect_no_findings "$desc"
+}
+
+# -t, and the text format a person reads, plain and with -v.
+timeout_and_text() {
+	local target="smtp://$HOST:$PORT_SMTP" desc text leaf
+	desc="-t 0.5, $target"
+	mc "$target" "${CA[@]}" -t 0.5
+	expect 0 OK "$desc"
+	expect_no_findings "$desc"
+	if "$IT_PYTHON" -c 'import json, sys; sys.exit(0 if json.loads(open(sys.argv[1]).read())["timings"]["total_s"] < 0.5 else 1)' "$IT_LAST_OUT"; then
+		it_ok "$desc: done within the deadline"
+	else
+		it_not_ok "$desc: done within the deadline" "timings: $(json_field "$IT_LAST_OUT" timings || true)"
+	fi
+
+	desc="-f text, $target"
+	it_run "$MAILCERT" check -f text -t 0.5 --connect-to 127.0.0.1 "${CA[@]}" "$target"
+	it_eq "$desc: exit status 0" 0 "$IT_LAST_RC"
+	text=$(cat "$IT_LAST_OUT")
+	it_contains "$desc: target and state" "$target  OK" "$text"
+	it_contains "$desc: connected" "connected to 127.0.0.1:$PORT_SMTP" "$text"
+	it_contains "$desc: name matched" "name $HOST matched" "$text"
+	it_contains "$desc: chain view" "chain as served:" "$text"
+	it_contains "$desc: the leaf" "0 CN=$HOST" "$text"
+	it_contains "$desc: the intermediate" "1 CN=mailcert test intermediate CA" "$text"
+	it_contains "$desc: no findings" "no findings" "$text"
+	leaf=$(it_cert_sha256 "$PKI/good.pem")
+	if grep -Eq '^ +sha256 ' <<<"$text"; then
+		it_not_ok "$desc: no sha256 without -v"
+	else
+		it_ok "$desc: no sha256 without -v"
+	fi
+
+	desc="-f text -v, $target"
+	it_run "$MAILCERT" check -f text -v --connect-to 127.0.0.1 "${CA[@]}" "$target"
+	it_eq "$desc: exit status 0" 0 "$IT_LAST_RC"
+	text=$(cat "$IT_LAST_OUT")
+	it_contains "$desc: sha256 of the leaf" "sha256 $leaf" "$(norm_hex "$text")"
+	it_contains "$desc: timings" "timings connect" "$text"
+	it_contains "$desc: SANs" "san $HOST" "$text"
+}
+
+# A port that accepts but never greets: -t bounds the whole check.
+silent_listener() {
+	"$IT_PYTHON" -c '
+import socket, sys, time
+s = socket.socket()
+s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(("127.0.0.1", int(sys.argv[1])))
+s.listen(8)
+time.sleep(120)
+' "$PORT_SILENT" </dev/null >/dev/null 2>&1 &
+	SILENT_PID=$!
+	it_on_exit stop_silent_listener
+	it_check "silent listener on $PORT_SILENT" it_wait_port 127.0.0.1 "$PORT_SILENT" 5
+}
+
+stop_silent_listener() {
+	[ -n "${SILENT_PID:-}" ] || return 0
+	kill -TERM "$SILENT_PID" 2>/dev/null || true
+	wait "$SILENT_PID" 2>/dev/null || true
+}
+
+timeout_option() {
+	local target="smtp://$HOST:$PORT_SILENT" desc started elapsed
+	desc="-t 0.5, a server that never greets, $target"
+	started=$(date +%s.%N)
+	mc "$target" "${CA[@]}" -t 0.5
+	elapsed=$("$IT_PYTHON" -c 'import sys, time; print("%.2f" % (time.time() - float(sys.argv[1])))' "$started")
+	expect 2 CRITICAL "$desc"
+	# Connected at once: the deadline ran out in the dialogue, not in connect.
+	expect_finding "$desc" timeout
+	it_check "$desc: gave up within 2 s (took $elapsed s)" \
+		"$IT_PYTHON" -c 'import sys; sys.exit(0 if float(sys.argv[1]) < 2 else 1)' "$elapsed"
+}
+
+# Several targets in one run: a JSON line each, in order; the worst state.
+several_targets() {
+	local good="smtp://$HOST:$PORT_SMTP" closed="submission://$HOST:$PORT_CLOSED"
+	local desc="two targets, one closed"
+	it_run "$MAILCERT" check -f json --connect-to 127.0.0.1 -t 10 "${CA[@]}" "$good" "$closed"
+	it_eq "$desc: exit status 2" 2 "$IT_LAST_RC"
+	it_eq "$desc: a JSON line each" "$good OK
+$closed CRITICAL connect.refused" "$(json_lines "$IT_LAST_OUT")"
+}
+
+self_signed_on_every_port() {
+	bad_on_every_port "self-signed leaf" 2 CRITICAL trust.self-signed 0 --
+	good_on_every_port "self-signed leaf, --allow-self-signed" --allow-self-signed
+	local target="submission://$HOST:$PORT_SUB" desc
+	desc="self-signed leaf, --allow-self-signed and the system store, $target"
+	mc "$target" --allow-self-signed
+	expect 0 OK "$desc"
+	expect_no_findings "$desc"
+	desc="self-signed leaf, --allow-self-signed -n other.test, $target"
+	mc "$target" --allow-self-signed -n other.test
+	expect 2 CRITICAL "$desc"
+	expect_finding "$desc" name.mismatch
 }
 
 # The Nagios line of a real check: state, summary and perfdata.
@@ -384,7 +741,8 @@ nagios_output() {
 
 main() {
 	local started=$SECONDS
-	read -r PORT_SMTP PORT_SUB PORT_SMTPS PORT_PLAIN PORT_CLOSED < <(it_free_ports 5)
+	read -r PORT_SMTP PORT_SUB PORT_SMTPS PORT_PLAIN PORT_CLOSED PORT_SILENT \
+		< <(it_free_ports 6)
 	TLS_PORTS=("$PORT_SMTP" "$PORT_SUB" "$PORT_SMTPS")
 	TLS_PROTO=([$PORT_SMTP]=smtp [$PORT_SUB]=smtp [$PORT_SMTPS]="")
 
@@ -399,6 +757,19 @@ main() {
 	starttls_not_offered
 	connect_refused
 
+	name_option
+	protocol_option
+	sni_option
+	helo_option
+	family_option
+	threshold_options
+	at_option
+	trust_options
+	timeout_and_text
+	silent_listener
+	timeout_option
+	several_targets
+
 	serve expired expired
 	bad_on_every_port "expired leaf" 2 CRITICAL cert.expired 0 --
 
@@ -412,6 +783,9 @@ main() {
 
 	serve leafonly good
 	leaf_only_on_every_port
+
+	serve selfsigned selfsigned
+	self_signed_on_every_port
 
 	it_note "postfix scenarios took $((SECONDS - started)) s"
 	it_finish

@@ -47,8 +47,8 @@ static const char check_help[] =
 	"                         or +30d (\"will this still pass in 30 days?\")\n"
 	"\n"
 	"Output:\n"
-	"  -f, --format FMT       text (default on a terminal), nagios (default\n"
-	"                         otherwise), json (one line per target)\n"
+	"  -f, --format FMT       text (default on a terminal, or for several targets),\n"
+	"                         nagios (default otherwise), json (one line per target)\n"
 	"  -v, --verbose          more detail; repeatable\n"
 	"\n"
 	"Exit status: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN (bad arguments).\n"
@@ -135,11 +135,9 @@ static int parse_timeout(const char *s, unsigned *ms)
 	char *end;
 	double v = strtod(s, &end);
 
-	if (end == s || *end || !(v > 0) || v > 3600)
+	if (end == s || *end || !(v >= 0.001) || v > 3600)
 		return usage_error("check ", "--timeout takes seconds from 0.001 to 3600, not \"%s\"", s);
 	*ms = (unsigned)(v * 1000 + 0.5);
-	if (*ms == 0)
-		*ms = 1;
 	return 0;
 }
 
@@ -168,13 +166,16 @@ int cmd_check(int argc, char **argv)
 	const char *at = NULL;
 	char err[256];
 
+	int format_given = 0;
+
 	run.format = isatty(STDOUT_FILENO) ? MAILCERT_FORMAT_TEXT : MAILCERT_FORMAT_NAGIOS;
 	if (mailcert_policy_new(&run.policy) < 0) {
 		fputs("mailcert: out of memory\n", stderr);
 		return EXIT_USAGE;
 	}
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "P:n:w:c:t:f:v46h", options, &idx)) != -1) {
+	opterr = 0; /* our own messages, which name the command */
+	while ((c = getopt_long(argc, argv, ":P:n:w:c:t:f:v46h", options, &idx)) != -1) {
 		switch (c) {
 		case 'P':
 			run.protocol = optarg;
@@ -232,6 +233,7 @@ int cmd_check(int argc, char **argv)
 		case 'f':
 			if (parse_format(optarg, &run.format))
 				goto out;
+			format_given = 1;
 			break;
 		case 'v':
 			run.verbosity++;
@@ -244,8 +246,14 @@ int cmd_check(int argc, char **argv)
 			usage_error("check ", "--%s is not implemented in mailcert %s yet",
 				    options[idx].name, mailcert_version());
 			goto out;
+		case ':':
+			usage_error("check ", "%s needs a value", argv[optind - 1]);
+			goto out;
 		default:
-			usage_error("check ", "unknown or incomplete option");
+			if (optopt)
+				usage_error("check ", "unknown option -%c", optopt);
+			else
+				usage_error("check ", "unknown option %s", argv[optind - 1]);
 			goto out;
 		}
 	}
@@ -257,6 +265,10 @@ int cmd_check(int argc, char **argv)
 		usage_error("check ", "--at \"%s\": use 2027-01-31, 2027-01-31T12:00:00Z or +30d", at);
 		goto out;
 	}
+	/* Plugin output describes one service; several targets off a terminal
+	 * (a script, cron) get text unless a format was asked for. */
+	if (!format_given && run.format == MAILCERT_FORMAT_NAGIOS && argc - optind > 1)
+		run.format = MAILCERT_FORMAT_TEXT;
 	if (run.format == MAILCERT_FORMAT_NAGIOS && argc - optind > 1) {
 		usage_error("check ", "a Nagios check takes one target (%d given)", argc - optind);
 		goto out;

@@ -43,8 +43,11 @@ int parse_at(const char *text, time_t base, time_t *out)
 		const char *end = strptime(text, formats[i], &tm);
 
 		if (end && *end == '\0') {
+			struct tm want = tm;
+
+			/* strptime takes February 30th; timegm would roll it into March. */
 			*out = timegm(&tm);
-			return 0;
+			return tm.tm_mday == want.tm_mday && tm.tm_mon == want.tm_mon ? 0 : -1;
 		}
 	}
 	return -1;

@@ -164,51 +164,6 @@ serve() {
 
 CA=()  # set once the PKI exists
 
-# mc TARGET [OPTIONS...]: mailcert check in JSON, connecting to loopback
-# while the target keeps mail.test for SNI and the name check. The
-# options go before the target; pass "${CA[@]}" for the test root.
-mc() {
-	local target=$1
-	shift
-	it_run "$MAILCERT" check -f json --connect-to 127.0.0.1 -t 10 "$@" "$target"
-}
-
-# expect STATUS STATE DESC: exit status and JSON state of the last run.
-expect() {
-	it_eq "$3: exit status $1" "$1" "$IT_LAST_RC"
-	it_eq "$3: state $2" "$2" "$(json_field "$IT_LAST_OUT" state || true)"
-}
-
-# expect_finding DESC CODE [CERT]: the last run reported CODE (about chain
-# element CERT when given).
-expect_finding() {
-	local desc=$1
-	shift
-	local what="finding $1${2:+ on chain element $2}"
-	if has_finding "$IT_LAST_OUT" "$@"; then
-		it_ok "$desc: $what"
-	else
-		it_not_ok "$desc: $what" "findings: $(finding_codes "$IT_LAST_OUT")"
-	fi
-}
-
-# expect_no_findings DESC
-expect_no_findings() {
-	local n
-	n=$(json_field "$IT_LAST_OUT" 'findings.#' || true)
-	if [ "$n" = 0 ]; then
-		it_ok "$1: no findings"
-	else
-		it_not_ok "$1: no findings" "findings: $(finding_codes "$IT_LAST_OUT")"
-	fi
-}
-
-# sha256 values may come as upper case or with colons: compare the bytes.
-norm_hex() {
-	local h=${1//:/}
-	printf '%s\n' "${h,,}"
-}
-
 # expect_chain DESC LEAF: the chain as sent is PKI/LEAF.pem, intermediate.
 expect_chain() {
 	local out=$IT_LAST_OUT

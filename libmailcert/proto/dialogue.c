@@ -22,17 +22,18 @@ static const struct mc_proto_ops none_ops = {
 	.start = none_start,
 };
 
+/* One entry per protocol file; a protocol without one is not implemented yet. */
+static const struct mc_proto_ops *const protocols[] = {
+	[MAILCERT_PROTO_NONE] = &none_ops,
+	[MAILCERT_PROTO_SMTP] = &mc_smtp_ops,
+	[MAILCERT_PROTO_LMTP] = &mc_smtp_ops,
+};
+
 static const struct mc_proto_ops *ops_for(mailcert_protocol proto)
 {
-	switch (proto) {
-	case MAILCERT_PROTO_NONE:
-		return &none_ops;
-	case MAILCERT_PROTO_SMTP:
-	case MAILCERT_PROTO_LMTP:
-		return &mc_smtp_ops;
-	default:
+	if ((unsigned)proto >= sizeof(protocols) / sizeof(protocols[0]))
 		return NULL;
-	}
+	return protocols[proto];
 }
 
 int mc_dialogue_supported(mailcert_protocol proto)
@@ -121,6 +122,16 @@ enum mc_step mc_dialogue_send(struct mc_dialogue *d, const char *fmt, ...)
 	return d->step = MC_STEP_WRITE;
 }
 
+enum mc_step mc_dialogue_send_bytes(struct mc_dialogue *d, const void *p, size_t len)
+{
+	if (len > sizeof(d->out))
+		return mc_dialogue_fail(d, "internal.error", NULL, 0,
+					"a command did not fit in %d bytes", MC_COMMAND_MAX);
+	memcpy(d->out, p, len);
+	d->out_len = len;
+	return d->step = MC_STEP_WRITE;
+}
+
 enum mc_step mc_dialogue_fail(struct mc_dialogue *d, const char *code, const void *quote,
 			      size_t len, const char *fmt, ...)
 {
@@ -196,6 +207,52 @@ static enum mc_step after_go_ahead(struct mc_dialogue *d, const uint8_t *data, s
 				len, bytes_word(len), go_ahead);
 }
 
+/* What is left once the protocol has spoken: nothing, or bytes it must not have. */
+static enum mc_step leftover(struct mc_dialogue *d, enum mc_step step, const char *stage,
+			     const uint8_t *p, size_t len)
+{
+	if (step == MC_STEP_FAIL || len == 0)
+		return d->step = step;
+	if (step == MC_STEP_TLS)
+		return after_go_ahead(d, p, len);
+	/* Every command waits for its reply, so the server may not run ahead. */
+	return mc_dialogue_fail(d, "protocol.unexpected", p, len,
+				"the server sent %zu %s after its %s without waiting for the next "
+				"command",
+				len, bytes_word(len), stage);
+}
+
+/* Protocols with @bytes: accumulate, bounded, and let the protocol take whole messages. */
+static enum mc_step input_bytes(struct mc_dialogue *d, const uint8_t *data, size_t len)
+{
+	enum mc_step step = MC_STEP_READ;
+	const char *stage = d->ops->stage(d);
+	size_t used;
+
+	d->received += len;
+	if (d->received > MC_DIALOGUE_MAX)
+		return mc_dialogue_fail(d, "protocol.unexpected", NULL, 0,
+					"the server sent more than %d bytes before TLS (during its %s)",
+					MC_DIALOGUE_MAX, stage);
+	if (len > sizeof(d->pending) - d->pending_len)
+		return mc_dialogue_fail(d, "protocol.unexpected", NULL, 0,
+					"the server's %s is longer than %d bytes", stage,
+					MC_PENDING_MAX);
+	memcpy(d->pending + d->pending_len, data, len);
+	d->pending_len += len;
+	do {
+		stage = d->ops->stage(d);
+		used = d->ops->bytes(d, d->pending, d->pending_len, &step);
+		if (used > d->pending_len)
+			used = d->pending_len;
+		memmove(d->pending, d->pending + used, d->pending_len - used);
+		d->pending_len -= used;
+	} while (step == MC_STEP_READ && used > 0 && d->pending_len > 0);
+	if (step == MC_STEP_READ)
+		return d->step = step;
+	return leftover(d, step, stage, d->pending, d->pending_len);
+}
+
 enum mc_step mc_dialogue_input(struct mc_dialogue *d, const uint8_t *data, size_t len)
 {
 	struct mc_bytes in = {data, len}, line;
@@ -207,10 +264,16 @@ enum mc_step mc_dialogue_input(struct mc_dialogue *d, const uint8_t *data, size_
 		return MC_STEP_FAIL;
 	if (d->step == MC_STEP_TLS)
 		return after_go_ahead(d, data, len);
-	if (len == 0)
-		return mc_dialogue_fail(
-		    d, "protocol.unexpected", d->lines.len ? d->lines.buf : NULL, d->lines.len,
-		    "the server closed the connection before the end of its %s", d->ops->stage(d));
+	if (len == 0) {
+		const uint8_t *held = d->ops->bytes ? d->pending : d->lines.buf;
+		size_t held_len = d->ops->bytes ? d->pending_len : d->lines.len;
+
+		return mc_dialogue_fail(d, "protocol.unexpected", held_len ? held : NULL, held_len,
+					"the server closed the connection before the end of its %s",
+					d->ops->stage(d));
+	}
+	if (d->ops->bytes)
+		return input_bytes(d, data, len);
 	do {
 		stage = d->ops->stage(d);
 		switch (mc_lines_next(&d->lines, &in, &line)) {
@@ -230,14 +293,5 @@ enum mc_step mc_dialogue_input(struct mc_dialogue *d, const uint8_t *data, size_
 		}
 		step = d->ops->line(d, line.p, line.len);
 	} while (step == MC_STEP_READ && in.len > 0);
-
-	if (step == MC_STEP_FAIL || in.len == 0)
-		return d->step = step;
-	if (step == MC_STEP_TLS)
-		return after_go_ahead(d, in.p, in.len);
-	/* Every command waits for its reply, so the server may not run ahead. */
-	return mc_dialogue_fail(d, "protocol.unexpected", in.p, in.len,
-				"the server sent %zu %s after its %s without waiting for the next "
-				"command",
-				in.len, bytes_word(in.len), stage);
+	return leftover(d, step, stage, in.p, in.len);
 }

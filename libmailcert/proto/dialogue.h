@@ -14,6 +14,7 @@
 
 #define MC_COMMAND_MAX 512 /* one command with CRLF (RFC 5321 section 4.5.3.1.4) */
 #define MC_HELO_MAX 255    /* as mailcert_probe_set_helo() allows */
+#define MC_PENDING_MAX 8192 /* one binary message, which no pre-TLS message comes near */
 
 struct mc_proto_ops {
 	size_t state_size; /* zeroed bytes at d->state */
@@ -28,6 +29,15 @@ struct mc_proto_ops {
 	 * protocols will add a bytes hook beside this one.
 	 */
 	enum mc_step (*line)(struct mc_dialogue *d, const uint8_t *line, size_t len);
+	/*
+	 * Instead of @line, for protocols whose messages are not lines (binary
+	 * framing, XML): given every byte received and not yet consumed, handle
+	 * the complete messages at its start and return how many bytes they
+	 * took (0: a message is incomplete, read more), setting *@step as
+	 * @line's return value. Bytes left after TLS or WRITE are judged by
+	 * dialogue.c (injection, running ahead).
+	 */
+	size_t (*bytes)(struct mc_dialogue *d, const uint8_t *p, size_t len, enum mc_step *step);
 	/* What the server is sending now, for messages: "greeting", "reply to EHLO". */
 	const char *(*stage)(const struct mc_dialogue *d);
 };
@@ -39,6 +49,9 @@ struct mc_dialogue {
 	void *state; /* the protocol's */
 	enum mc_step step;
 	struct mc_lines lines;
+	uint8_t pending[MC_PENDING_MAX]; /* @bytes protocols: received, not yet consumed */
+	size_t pending_len;
+	size_t received; /* every byte, against MC_DIALOGUE_MAX */
 	uint8_t out[MC_COMMAND_MAX];
 	size_t out_len;
 	const char *code;
@@ -53,6 +66,9 @@ extern const struct mc_proto_ops mc_smtp_ops; /* SMTP and LMTP, smtp.c */
  * fails with internal.error rather than send a cut command.
  */
 enum mc_step mc_dialogue_send(struct mc_dialogue *d, const char *fmt, ...) MC_PRINTF(2, 3);
+
+/* The same for a binary message of @len bytes (at most MC_COMMAND_MAX). */
+enum mc_step mc_dialogue_send_bytes(struct mc_dialogue *d, const void *p, size_t len);
 
 /*
  * Stops @d with @code (static) and the formatted message, followed, when

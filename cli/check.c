@@ -29,6 +29,8 @@ static const char check_help[] =
 	"      --sni NAME         server name to send (default: the target host; none\n"
 	"                         for an IP address)\n"
 	"      --helo NAME        EHLO/LHLO name (default: mailcert.invalid)\n"
+	"      --xmpp-domain NAME XMPP domain sent as the stream's 'to' (default: the\n"
+	"                         target host)\n"
 	"  -4, -6                 use IPv4 or IPv6 only\n"
 	"  -t, --timeout SEC      deadline for the whole check (default 10)\n"
 	"\n"
@@ -62,6 +64,7 @@ static const char check_help[] =
 enum {
 	OPT_SNI = 256,
 	OPT_HELO,
+	OPT_XMPP_DOMAIN,
 	OPT_CONNECT_TO,
 	OPT_CA_FILE,
 	OPT_CA_DIR,
@@ -88,7 +91,7 @@ static const struct option options[] = {
 	{"format", required_argument, NULL, 'f'},
 	{"verbose", no_argument, NULL, 'v'},
 	{"help", no_argument, NULL, 'h'},
-	{"xmpp-domain", required_argument, NULL, OPT_LATER},
+	{"xmpp-domain", required_argument, NULL, OPT_XMPP_DOMAIN},
 	{"issuer", required_argument, NULL, OPT_LATER},
 	{"subject", required_argument, NULL, OPT_LATER},
 	{"serial", required_argument, NULL, OPT_LATER},
@@ -191,6 +194,9 @@ int cmd_check(int argc, char **argv)
 			break;
 		case OPT_HELO:
 			run.helo = optarg;
+			break;
+		case OPT_XMPP_DOMAIN:
+			run.xmpp_domain = optarg;
 			break;
 		case OPT_CONNECT_TO:
 			run.connect_to = optarg;
@@ -316,6 +322,10 @@ static int check_one(const struct check_run *run, const char *text)
 		goto nomem;
 	if (mailcert_probe_set_helo(probe, run->helo) < 0) {
 		usage_error("check ", "--helo \"%s\": one word of at most 255 characters", run->helo);
+		goto out;
+	}
+	if (mailcert_probe_set_xmpp_domain(probe, run->xmpp_domain) < 0) {
+		usage_error("check ", "--xmpp-domain \"%s\": not a domain name", run->xmpp_domain);
 		goto out;
 	}
 	if (mailcert_probe_run(probe, &obs) < 0 ||

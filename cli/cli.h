@@ -13,7 +13,7 @@
 struct check_run {
 	mailcert_policy *policy;
 	const char *protocol; /* -P, or NULL */
-	const char *sni, *helo, *connect_to;
+	const char *sni, *helo, *xmpp_domain, *connect_to;
 	mailcert_family family;
 	unsigned timeout_ms;
 	mailcert_format format;

@@ -25,6 +25,7 @@ struct mailcert_probe {
 	int supported;
 	char *sni;     /* NULL: the host unless it is an address */
 	char *helo;
+	char *xmpp_domain;
 	char *connect_to;
 	mailcert_family family;
 	unsigned timeout_ms;
@@ -62,6 +63,7 @@ MAILCERT_EXPORT void mailcert_probe_free(mailcert_probe *p)
 	free(p->host);
 	free(p->sni);
 	free(p->helo);
+	free(p->xmpp_domain);
 	free(p->connect_to);
 	free(p);
 }
@@ -89,6 +91,14 @@ MAILCERT_EXPORT int mailcert_probe_set_helo(mailcert_probe *p, const char *helo)
 	if (helo && (!*helo || strpbrk(helo, " \t\r\n") || strlen(helo) > 255))
 		return MAILCERT_E_INVALID;
 	return replace(&p->helo, helo);
+}
+
+MAILCERT_EXPORT int mailcert_probe_set_xmpp_domain(mailcert_probe *p, const char *domain)
+{
+	/* It goes into an XML attribute: keep to what a domain name can hold. */
+	if (domain && (!*domain || strlen(domain) > 255 || strpbrk(domain, " \t\r\n<>&'\"")))
+		return MAILCERT_E_INVALID;
+	return replace(&p->xmpp_domain, domain);
 }
 
 MAILCERT_EXPORT int mailcert_probe_set_connect_to(mailcert_probe *p, const char *address)
@@ -133,7 +143,8 @@ static double seconds_since(int64_t start_ms)
 /* Drives the dialogue until it says TLS (0) or stops (1, the reason recorded in @obs). */
 static int run_dialogue(const mailcert_probe *p, int fd, int64_t deadline, mailcert_observation *obs)
 {
-	struct mc_dialogue_params params = {.helo = p->helo ? p->helo : DEFAULT_HELO};
+	struct mc_dialogue_params params = {.helo = p->helo ? p->helo : DEFAULT_HELO,
+					    .domain = p->xmpp_domain ? p->xmpp_domain : p->host};
 	struct mc_dialogue *d = mc_dialogue_new(p->proto, &params);
 	uint8_t buf[4096];
 	enum mc_step step;

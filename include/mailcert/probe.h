@@ -40,6 +40,8 @@ MAILCERT_EXPORT void mailcert_probe_free(mailcert_probe *probe);
  */
 MAILCERT_EXPORT int mailcert_probe_set_sni(mailcert_probe *probe, const char *sni);
 MAILCERT_EXPORT int mailcert_probe_set_helo(mailcert_probe *probe, const char *helo);
+/* The XMPP domain sent as the stream's "to" (default: the target host). */
+MAILCERT_EXPORT int mailcert_probe_set_xmpp_domain(mailcert_probe *probe, const char *domain);
 MAILCERT_EXPORT int mailcert_probe_set_connect_to(mailcert_probe *probe, const char *address);
 MAILCERT_EXPORT int mailcert_probe_set_family(mailcert_probe *probe, mailcert_family family);
 MAILCERT_EXPORT int mailcert_probe_set_timeout_ms(mailcert_probe *probe, unsigned timeout_ms);

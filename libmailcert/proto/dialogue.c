@@ -69,8 +69,10 @@ struct mc_dialogue *mc_dialogue_new(mailcert_protocol proto, const struct mc_dia
 	d->ops = ops;
 	d->proto = proto;
 	d->helo = mc_strdup(helo);
+	d->domain = mc_strdup(p ? p->domain : NULL);
 	d->state = ops->state_size ? calloc(1, ops->state_size) : NULL;
-	if ((helo && !d->helo) || (ops->state_size && !d->state)) {
+	if ((helo && !d->helo) || (p && p->domain && !d->domain) ||
+	    (ops->state_size && !d->state)) {
 		mc_dialogue_free(d);
 		return NULL;
 	}
@@ -83,6 +85,7 @@ void mc_dialogue_free(struct mc_dialogue *d)
 	if (!d)
 		return;
 	free(d->helo);
+	free(d->domain);
 	free(d->state);
 	free(d);
 }

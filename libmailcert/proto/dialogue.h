@@ -46,6 +46,7 @@ struct mc_dialogue {
 	const struct mc_proto_ops *ops;
 	mailcert_protocol proto;
 	char *helo;  /* valid: 1 to MC_HELO_MAX printable bytes, no space */
+	char *domain; /* params->domain, or NULL */
 	void *state; /* the protocol's */
 	enum mc_step step;
 	struct mc_lines lines;

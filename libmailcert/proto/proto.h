@@ -38,7 +38,8 @@ enum mc_step {
 #define MC_DIALOGUE_MAX 65536  /* all bytes the server may send before TLS */
 
 struct mc_dialogue_params {
-	const char *helo; /* EHLO/LHLO name; copied */
+	const char *helo;   /* EHLO/LHLO name; copied */
+	const char *domain; /* the service's name: XMPP stream "to"; copied; may be NULL */
 };
 
 struct mc_dialogue;

@@ -137,11 +137,13 @@ options() {
 
 	# Documented in CLI.md, not implemented yet: refused, naming the flag.
 	local flag
-	for flag in xmpp-domain issuer subject serial pin min-tls min-key-bits compare-file \
+	for flag in issuer subject serial pin min-tls min-key-bits compare-file \
 		severity tlsa; do
 		usage "--$flag X (later issue)" "--$flag is not implemented in mailcert $VERSION yet" \
 			check "--$flag" X "$NOWHERE"
 	done
+	usage "--xmpp-domain with markup" '--xmpp-domain "a<b": not a domain name' \
+		check --xmpp-domain 'a<b' "$NOWHERE"
 	usage "--dane (later issue)" "--dane is not implemented in mailcert $VERSION yet" \
 		check --dane "$NOWHERE"
 	usage "-f prometheus (later issue)" \

@@ -184,9 +184,10 @@ static int run_dialogue(const mailcert_probe *p, int fd, int64_t deadline, mailc
 			n = mc_net_read(fd, buf, sizeof(buf), deadline);
 			if (n == MC_NET_TIMEOUT) {
 				mc_observation_fail(obs, "timeout",
-						    "the %s server did not answer within the timeout "
-						    "of %.1f s during the plaintext dialogue",
-						    p->scheme, p->timeout_ms / 1000.0);
+						    "no %s from the %s server within the timeout of "
+						    "%.1f s",
+						    mc_dialogue_waiting_for(d), p->scheme,
+						    p->timeout_ms / 1000.0);
 				goto out;
 			}
 			step = mc_dialogue_input(d, buf, n > 0 ? (size_t)n : 0);

@@ -95,6 +95,11 @@ enum mc_step mc_dialogue_start(struct mc_dialogue *d)
 	return d->step;
 }
 
+const char *mc_dialogue_waiting_for(const struct mc_dialogue *d)
+{
+	return d->ops->stage ? d->ops->stage(d) : "TLS handshake";
+}
+
 const uint8_t *mc_dialogue_output(const struct mc_dialogue *d, size_t *len)
 {
 	*len = d->out_len;

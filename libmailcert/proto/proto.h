@@ -67,6 +67,12 @@ const uint8_t *mc_dialogue_output(const struct mc_dialogue *d, size_t *len);
  */
 const char *mc_dialogue_failure(const struct mc_dialogue *d, const char **message);
 
+/*
+ * What the dialogue is waiting for, for a timeout message: "greeting",
+ * "reply to STARTTLS", …; static or living as long as @d.
+ */
+const char *mc_dialogue_waiting_for(const struct mc_dialogue *d);
+
 /* Whether the protocol has a dialogue implemented (implicit TLS always has). */
 int mc_dialogue_supported(mailcert_protocol proto);
 

@@ -23,6 +23,11 @@
 #define MC_MAX_CHAIN 32         /* certificates kept from one handshake */
 #define MC_MAX_OCSP 8           /* stapled responses kept */
 
+/* ---- targets ------------------------------------------------------ */
+
+/* The implicit-TLS scheme for a STARTTLS scheme ("smtp" → "smtps"), or NULL. */
+const char *mc_scheme_implicit(const char *scheme);
+
 /* ---- observation --------------------------------------------------- */
 
 struct mailcert_observation {

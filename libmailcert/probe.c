@@ -4,6 +4,7 @@
  * dialogue and TLS step that a non-blocking engine would drive.
  */
 #include <arpa/inet.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -135,12 +136,71 @@ static const char *effective_sni(const mailcert_probe *p)
 	return p->host;
 }
 
+/* "scheme://host:port", brackets around an IPv6 host. */
+static void url(char *dst, size_t len, const char *scheme, const mailcert_probe *p)
+{
+	snprintf(dst, len, strchr(p->host, ':') ? "%s://[%s]:%u" : "%s://%s:%u", scheme, p->host,
+		 p->port);
+}
+
+/* A STARTTLS port that answers like an implicit-TLS one: name the scheme to use. */
+static void suggest_implicit(const mailcert_probe *p, mailcert_observation *obs, const char *why)
+{
+	const char *implicit = mc_scheme_implicit(p->scheme);
+	char use[300];
+
+	url(use, sizeof(use), implicit ? implicit : "tls", p);
+	mc_observation_fail(obs, "protocol.mismatch", "%s: port %u speaks implicit TLS; use %s", why,
+			    p->port, use);
+}
+
+/* An implicit-TLS port that greeted in plaintext: name the STARTTLS scheme to use. */
+static int suggest_starttls(const mailcert_probe *p, mailcert_observation *obs, int fd,
+			    struct mc_tls_first *first)
+{
+	const char *scheme;
+	char use[300], quoted[160];
+	size_t line = 0;
+	ssize_t n;
+
+	if (first->len == 0 || mc_looks_like_tls(first->bytes, first->len))
+		return 0;
+	/* GnuTLS stopped at the first 5 bytes; the rest of the greeting is
+	 * usually waiting, and makes a better quote. */
+	n = mc_net_read_pending(fd, first->bytes + first->len, sizeof(first->bytes) - first->len);
+	if (n > 0)
+		first->len += (size_t)n;
+	scheme = mc_recognise_plaintext(first->bytes, first->len, p->port);
+	while (line < first->len && first->bytes[line] != '\r' && first->bytes[line] != '\n')
+		line++;
+	mc_quote(quoted, sizeof(quoted), first->bytes, line, 80);
+	if (!scheme) {
+		mc_observation_fail(obs, "protocol.mismatch",
+				    "port %u answered in plaintext, not TLS (\"%s\"); check it with "
+				    "the scheme of its protocol's STARTTLS",
+				    p->port, quoted);
+		return 1;
+	}
+	url(use, sizeof(use), scheme, p);
+	mc_observation_fail(obs, "protocol.mismatch",
+			    "port %u greets in plaintext (\"%s\"), so it speaks %s with STARTTLS, "
+			    "not implicit TLS; use %s",
+			    p->port, quoted, scheme, use);
+	return 1;
+}
+
 static double seconds_since(int64_t start_ms)
 {
 	return (double)(mc_now_ms() - start_ms) / 1000.0;
 }
 
-/* Drives the dialogue until it says TLS (0) or stops (1, the reason recorded in @obs). */
+/*
+ * Drives the dialogue until it says TLS (0) or stops (1, the reason recorded
+ * in @obs). Returns SILENT when a server that should greet first said
+ * nothing for half the timeout: it may be waiting for a ClientHello.
+ */
+#define SILENT 2
+
 static int run_dialogue(const mailcert_probe *p, int fd, int64_t deadline, mailcert_observation *obs)
 {
 	struct mc_dialogue_params params = {.helo = p->helo ? p->helo : DEFAULT_HELO,
@@ -148,11 +208,14 @@ static int run_dialogue(const mailcert_probe *p, int fd, int64_t deadline, mailc
 	struct mc_dialogue *d = mc_dialogue_new(p->proto, &params);
 	uint8_t buf[4096];
 	enum mc_step step;
-	int rc = 1;
+	int64_t patience = mc_now_ms() + p->timeout_ms / 2;
+	int rc = 1, heard;
 
 	if (!d)
 		return MAILCERT_E_NOMEM;
 	step = mc_dialogue_start(d);
+	/* Only a protocol whose server speaks first can be silent. */
+	heard = step != MC_STEP_READ;
 	for (;;) {
 		const char *code, *msg;
 		size_t len;
@@ -181,7 +244,12 @@ static int run_dialogue(const mailcert_probe *p, int fd, int64_t deadline, mailc
 			break;
 		}
 		case MC_STEP_READ:
-			n = mc_net_read(fd, buf, sizeof(buf), deadline);
+			n = mc_net_read(fd, buf, sizeof(buf), heard ? deadline : patience);
+			if (n == MC_NET_TIMEOUT && !heard) {
+				rc = SILENT;
+				goto out;
+			}
+			heard = 1;
 			if (n == MC_NET_TIMEOUT) {
 				mc_observation_fail(obs, "timeout",
 						    "no %s from the %s server within the timeout of "
@@ -204,7 +272,10 @@ static int run_dialogue(const mailcert_probe *p, int fd, int64_t deadline, mailc
 			break;
 		case MC_STEP_FAIL:
 			code = mc_dialogue_failure(d, &msg);
-			mc_observation_fail(obs, code, "%s", msg);
+			if (strcmp(code, "protocol.mismatch") == 0)
+				suggest_implicit(p, obs, msg);
+			else
+				mc_observation_fail(obs, code, "%s", msg);
 			goto out;
 		}
 	}
@@ -213,13 +284,42 @@ out:
 	return rc;
 }
 
+/*
+ * The server never greeted, so a TLS handshake was tried: if TLS answered
+ * (a handshake, or at least a TLS record), the port speaks implicit TLS.
+ */
+static void diagnose_silence(const mailcert_probe *p, mailcert_observation *obs, int rc,
+			     const struct mc_tls_first *first)
+{
+	char why[200];
+
+	snprintf(why, sizeof(why), "the %s server sent no greeting within %.1f s but answered a TLS "
+		 "handshake", p->scheme, p->timeout_ms / 2000.0);
+	if (rc == 0 || mc_looks_like_tls(first->bytes, first->len)) {
+		suggest_implicit(p, obs, why);
+		return;
+	}
+	if (first->len > 0) {
+		mc_observation_fail(obs, "timeout",
+				    "the %s server sent its greeting only after %.1f s, too late to "
+				    "tell it from an implicit-TLS port; raise -t for a slow server",
+				    p->scheme, p->timeout_ms / 2000.0);
+		return;
+	}
+	mc_observation_fail(obs, "timeout",
+			    "no greeting from the %s server within the timeout of %.1f s, and no "
+			    "answer to a TLS handshake either",
+			    p->scheme, p->timeout_ms / 1000.0);
+}
+
 MAILCERT_EXPORT int mailcert_probe_run(mailcert_probe *p, mailcert_observation **out)
 {
 	mailcert_observation *obs;
 	int64_t start, stage, deadline;
+	struct mc_tls_first first = {.len = 0};
 	const char *code = NULL;
 	char msg[MC_MSG_MAX];
-	int fd = -1, rc;
+	int fd = -1, rc, silent;
 
 	if (!p || !out)
 		return MAILCERT_E_INVALID;
@@ -243,19 +343,23 @@ MAILCERT_EXPORT int mailcert_probe_run(mailcert_probe *p, mailcert_observation *
 	obs->timings.connect_s = seconds_since(start);
 
 	stage = mc_now_ms();
-	rc = run_dialogue(p, fd, deadline, obs);
+	silent = rc = run_dialogue(p, fd, deadline, obs);
 	obs->timings.dialogue_s = seconds_since(stage);
 	if (rc == MAILCERT_E_NOMEM)
 		goto nomem;
-	if (rc != 0)
+	if (rc != 0 && rc != SILENT)
 		goto timed;
 
 	stage = mc_now_ms();
-	rc = mc_tls_handshake(fd, effective_sni(p), deadline, obs);
+	rc = mc_tls_handshake(fd, effective_sni(p), deadline, obs, &first);
 	obs->timings.handshake_s = seconds_since(stage);
 	if (rc == MAILCERT_E_NOMEM)
 		goto nomem;
-	if (rc == 0 && obs->chain_len == 0)
+	if (silent == SILENT)
+		diagnose_silence(p, obs, rc, &first);
+	else if (rc != 0 && p->proto == MAILCERT_PROTO_NONE)
+		suggest_starttls(p, obs, fd, &first);
+	else if (rc == 0 && obs->chain_len == 0)
 		mc_observation_fail(obs, "tls.handshake", "the server sent no certificate");
 timed:
 	obs->timings.total_s = seconds_since(start);

@@ -21,36 +21,37 @@ struct scheme {
 	const char *name;
 	mailcert_protocol proto;
 	unsigned port; /* 0: no customary port, one must be given */
+	const char *implicit; /* the implicit-TLS scheme of a STARTTLS one */
 };
 
 /* DESIGN.md's protocol table. For a bare host:port the first scheme with
  * that port wins, so the more common spelling comes first. */
 static const struct scheme schemes[] = {
-	{"smtp", MAILCERT_PROTO_SMTP, 25},
-	{"submission", MAILCERT_PROTO_SMTP, 587},
-	{"smtps", MAILCERT_PROTO_NONE, 465},
-	{"submissions", MAILCERT_PROTO_NONE, 465},
-	{"lmtp", MAILCERT_PROTO_LMTP, 24},
-	{"imap", MAILCERT_PROTO_IMAP, 143},
-	{"imaps", MAILCERT_PROTO_NONE, 993},
-	{"pop3", MAILCERT_PROTO_POP3, 110},
-	{"pop3s", MAILCERT_PROTO_NONE, 995},
-	{"sieve", MAILCERT_PROTO_SIEVE, 4190},
-	{"nntp", MAILCERT_PROTO_NNTP, 119},
-	{"nntps", MAILCERT_PROTO_NONE, 563},
-	{"ftp", MAILCERT_PROTO_FTP, 21},
-	{"ftps", MAILCERT_PROTO_NONE, 990},
-	{"xmpp", MAILCERT_PROTO_XMPP, 5222},
-	{"xmpp-server", MAILCERT_PROTO_XMPP_SERVER, 5269},
-	{"xmpps", MAILCERT_PROTO_NONE, 5223},
-	{"ldap", MAILCERT_PROTO_LDAP, 389},
-	{"ldaps", MAILCERT_PROTO_NONE, 636},
-	{"postgres", MAILCERT_PROTO_POSTGRES, 5432},
-	{"mysql", MAILCERT_PROTO_MYSQL, 3306},
-	{"irc", MAILCERT_PROTO_IRC, 6667},
-	{"ircs", MAILCERT_PROTO_NONE, 6697},
-	{"https", MAILCERT_PROTO_NONE, 443},
-	{"tls", MAILCERT_PROTO_NONE, 0},
+	{"smtp", MAILCERT_PROTO_SMTP, 25, "smtps"},
+	{"submission", MAILCERT_PROTO_SMTP, 587, "submissions"},
+	{"smtps", MAILCERT_PROTO_NONE, 465, NULL},
+	{"submissions", MAILCERT_PROTO_NONE, 465, NULL},
+	{"lmtp", MAILCERT_PROTO_LMTP, 24, "tls"},
+	{"imap", MAILCERT_PROTO_IMAP, 143, "imaps"},
+	{"imaps", MAILCERT_PROTO_NONE, 993, NULL},
+	{"pop3", MAILCERT_PROTO_POP3, 110, "pop3s"},
+	{"pop3s", MAILCERT_PROTO_NONE, 995, NULL},
+	{"sieve", MAILCERT_PROTO_SIEVE, 4190, "tls"},
+	{"nntp", MAILCERT_PROTO_NNTP, 119, "nntps"},
+	{"nntps", MAILCERT_PROTO_NONE, 563, NULL},
+	{"ftp", MAILCERT_PROTO_FTP, 21, "ftps"},
+	{"ftps", MAILCERT_PROTO_NONE, 990, NULL},
+	{"xmpp", MAILCERT_PROTO_XMPP, 5222, "xmpps"},
+	{"xmpp-server", MAILCERT_PROTO_XMPP_SERVER, 5269, "tls"},
+	{"xmpps", MAILCERT_PROTO_NONE, 5223, NULL},
+	{"ldap", MAILCERT_PROTO_LDAP, 389, "ldaps"},
+	{"ldaps", MAILCERT_PROTO_NONE, 636, NULL},
+	{"postgres", MAILCERT_PROTO_POSTGRES, 5432, "tls"},
+	{"mysql", MAILCERT_PROTO_MYSQL, 3306, "tls"},
+	{"irc", MAILCERT_PROTO_IRC, 6667, "ircs"},
+	{"ircs", MAILCERT_PROTO_NONE, 6697, NULL},
+	{"https", MAILCERT_PROTO_NONE, 443, NULL},
+	{"tls", MAILCERT_PROTO_NONE, 0, NULL},
 };
 
 #define N_SCHEMES (sizeof(schemes) / sizeof(schemes[0]))
@@ -273,6 +274,13 @@ MAILCERT_EXPORT mailcert_protocol mailcert_target_protocol(const mailcert_target
 MAILCERT_EXPORT int mailcert_target_port_guessed(const mailcert_target *t)
 {
 	return t->port_guessed;
+}
+
+const char *mc_scheme_implicit(const char *name)
+{
+	const struct scheme *s = scheme_by_name(name, strlen(name));
+
+	return s ? s->implicit : NULL;
 }
 
 MAILCERT_EXPORT int mailcert_target_supported(const mailcert_target *t)

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include <poll.h>
+#include <sys/socket.h>
 #include <string.h>
 
 #include "net.h"
@@ -8,6 +9,32 @@
 /* A checker must see the certificate of old servers too; the version is
  * judged by policy, not refused by the handshake. */
 #define PRIORITY "NORMAL:+VERS-TLS1.1:+VERS-TLS1.0:%COMPAT"
+
+struct transport {
+	int fd;
+	struct mc_tls_first *first;
+};
+
+/* recv(), keeping a copy of the first bytes for diagnosis. */
+static ssize_t pull(gnutls_transport_ptr_t ptr, void *buf, size_t len)
+{
+	struct transport *t = ptr;
+	ssize_t n = recv(t->fd, buf, len, 0);
+
+	if (n > 0 && t->first && t->first->len < sizeof(t->first->bytes)) {
+		size_t room = sizeof(t->first->bytes) - t->first->len;
+		size_t k = (size_t)n < room ? (size_t)n : room;
+
+		memcpy(t->first->bytes + t->first->len, buf, k);
+		t->first->len += k;
+	}
+	return n;
+}
+
+static ssize_t push(gnutls_transport_ptr_t ptr, const void *buf, size_t len)
+{
+	return send(((struct transport *)ptr)->fd, buf, len, MSG_NOSIGNAL);
+}
 
 static int collect(gnutls_session_t s, mailcert_observation *obs)
 {
@@ -75,8 +102,10 @@ static int handshake(gnutls_session_t s, int fd, int64_t deadline_ms, mailcert_o
 	return 0;
 }
 
-int mc_tls_handshake(int fd, const char *sni, int64_t deadline_ms, mailcert_observation *obs)
+int mc_tls_handshake(int fd, const char *sni, int64_t deadline_ms, mailcert_observation *obs,
+		     struct mc_tls_first *first)
 {
+	struct transport transport = {.fd = fd, .first = first};
 	gnutls_certificate_credentials_t cred = NULL;
 	gnutls_session_t s = NULL;
 	int rc = MAILCERT_E_NOMEM;
@@ -92,7 +121,9 @@ int mc_tls_handshake(int fd, const char *sni, int64_t deadline_ms, mailcert_obse
 	if (sni && *sni && gnutls_server_name_set(s, GNUTLS_NAME_DNS, sni, strlen(sni)) < 0)
 		goto out;
 	gnutls_ocsp_status_request_enable_client(s, NULL, 0, NULL);
-	gnutls_transport_set_int(s, fd);
+	gnutls_transport_set_ptr(s, &transport);
+	gnutls_transport_set_pull_function(s, pull);
+	gnutls_transport_set_push_function(s, push);
 
 	rc = handshake(s, fd, deadline_ms, obs);
 	if (rc == 0) {

@@ -12,12 +12,20 @@
 
 #include "internal.h"
 
+/* The first bytes the server sent during the handshake: plaintext there
+ * means a STARTTLS port was checked as implicit TLS. */
+struct mc_tls_first {
+	uint8_t bytes[128];
+	size_t len;
+};
+
 /*
  * Handshakes on non-blocking @fd, sending @sni unless NULL or empty, before
  * @deadline_ms (monotonic). Returns 0 with the evidence in @obs, 1 with
  * the failure recorded in @obs (tls.handshake, timeout), or
- * MAILCERT_E_NOMEM.
+ * MAILCERT_E_NOMEM. @first, if not NULL, receives the server's first bytes.
  */
-int mc_tls_handshake(int fd, const char *sni, int64_t deadline_ms, mailcert_observation *obs);
+int mc_tls_handshake(int fd, const char *sni, int64_t deadline_ms, mailcert_observation *obs,
+		     struct mc_tls_first *first);
 
 #endif

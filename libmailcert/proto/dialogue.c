@@ -237,7 +237,6 @@ static enum mc_step input_bytes(struct mc_dialogue *d, const uint8_t *data, size
 	const char *stage = d->ops->stage(d);
 	size_t used;
 
-	d->received += len;
 	if (d->received > MC_DIALOGUE_MAX)
 		return mc_dialogue_fail(d, "protocol.unexpected", NULL, 0,
 					"the server sent more than %d bytes before TLS (during its %s)",
@@ -280,6 +279,13 @@ enum mc_step mc_dialogue_input(struct mc_dialogue *d, const uint8_t *data, size_
 					"the server closed the connection before the end of its %s",
 					d->ops->stage(d));
 	}
+	/* A TLS record in answer: the port speaks implicit TLS (protocol.mismatch;
+	 * the probe names the scheme to use). */
+	if (d->received == 0 && mc_looks_like_tls(data, len))
+		return mc_dialogue_fail(d, "protocol.mismatch", NULL, 0,
+					"the server answered with TLS where its %s was expected",
+					d->ops->stage(d));
+	d->received += len;
 	if (d->ops->bytes)
 		return input_bytes(d, data, len);
 	do {

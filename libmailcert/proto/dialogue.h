@@ -52,7 +52,7 @@ struct mc_dialogue {
 	struct mc_lines lines;
 	uint8_t pending[MC_PENDING_MAX]; /* @bytes protocols: received, not yet consumed */
 	size_t pending_len;
-	size_t received; /* every byte, against MC_DIALOGUE_MAX */
+	size_t received; /* every byte so far (bounded by MC_DIALOGUE_MAX for @bytes protocols) */
 	uint8_t out[MC_COMMAND_MAX];
 	size_t out_len;
 	const char *code;

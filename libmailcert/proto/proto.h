@@ -73,6 +73,16 @@ const char *mc_dialogue_failure(const struct mc_dialogue *d, const char **messag
  */
 const char *mc_dialogue_waiting_for(const struct mc_dialogue *d);
 
+/*
+ * The STARTTLS scheme whose greeting @p starts with ("smtp", "submission"
+ * for port 587, "imap", "pop3", "ftp", …), or NULL. For diagnosing a
+ * plaintext port checked as implicit TLS.
+ */
+const char *mc_recognise_plaintext(const uint8_t *p, size_t len, unsigned port);
+
+/* Whether @p starts like a TLS record: a plaintext dialogue met an implicit-TLS port. */
+int mc_looks_like_tls(const uint8_t *p, size_t len);
+
 /* Whether the protocol has a dialogue implemented (implicit TLS always has). */
 int mc_dialogue_supported(mailcert_protocol proto);
 

@@ -694,6 +694,33 @@ nagios_output() {
 	it_contains "nagios, $target: thresholds as ranges" "s;2592000:;1296000:;0; 'time'=" "$first"
 }
 
+# The 465-vs-587 confusion, both ways: the finding names the scheme to use,
+# and the check ends within its timeout.
+wrong_port() {
+	local target msg start elapsed
+	target="smtp://$HOST:$PORT_SMTPS"
+	start=$SECONDS
+	mc "$target" "${CA[@]}" -t 4
+	elapsed=$((SECONDS - start))
+	expect 2 CRITICAL "STARTTLS scheme on the implicit port, $target"
+	expect_finding "STARTTLS scheme on the implicit port" protocol.mismatch
+	msg=$(json_field "$IT_LAST_OUT" findings.0.message || true)
+	it_contains "STARTTLS scheme on the implicit port: names the scheme" \
+		"port $PORT_SMTPS speaks implicit TLS; use smtps://$HOST:$PORT_SMTPS" "$msg"
+	it_check "STARTTLS scheme on the implicit port: within -t 4 (took $elapsed s)" \
+		test "$elapsed" -le 5
+
+	for target in "smtps://$HOST:$PORT_SMTP" "submissions://$HOST:$PORT_SUB"; do
+		mc "$target" "${CA[@]}"
+		expect 2 CRITICAL "implicit scheme on a STARTTLS port, $target"
+		expect_finding "implicit scheme on a STARTTLS port, $target" protocol.mismatch
+		msg=$(json_field "$IT_LAST_OUT" findings.0.message || true)
+		it_contains "implicit scheme on a STARTTLS port, $target: names the scheme" \
+			"so it speaks smtp with STARTTLS, not implicit TLS; use smtp://$HOST:${target##*:}" \
+			"$msg"
+	done
+}
+
 main() {
 	local started=$SECONDS
 	read -r PORT_SMTP PORT_SUB PORT_SMTPS PORT_PLAIN PORT_CLOSED PORT_SILENT \
@@ -724,6 +751,7 @@ main() {
 	silent_listener
 	timeout_option
 	several_targets
+	wrong_port
 
 	serve expired expired
 	bad_on_every_port "expired leaf" 2 CRITICAL cert.expired 0 --

@@ -135,6 +135,55 @@ START_TEST(test_tls_alert)
 }
 END_TEST
 
+/* smtps:// on a STARTTLS port: the plaintext greeting names the scheme to use. */
+START_TEST(test_implicit_scheme_on_starttls_port)
+{
+	const struct mock_step s[] = {GREET, {MOCK_RECV, NULL, 0}, {MOCK_END, NULL, 0}};
+	unsigned port;
+	struct mock_server *m = mock_start(s, &port);
+	mailcert_observation *obs;
+	const char *msg;
+	char url[64], want[200];
+
+	snprintf(url, sizeof(url), "smtps://mail.test:%u", port);
+	obs = probe(url, NULL, 0);
+	ck_assert_str_eq(mailcert_observation_failure(obs, &msg), "protocol.mismatch");
+	snprintf(want, sizeof(want),
+		 "port %u greets in plaintext (\"220 mx.test ESMTP\"), so it speaks smtp with "
+		 "STARTTLS, not implicit TLS; use smtp://mail.test:%u",
+		 port, port);
+	ck_assert_str_eq(msg, want);
+	mailcert_observation_free(obs);
+	mock_stop(m, NULL, 0);
+}
+END_TEST
+
+/* smtp:// on an implicit-TLS port: silence, then TLS answers a ClientHello. */
+START_TEST(test_starttls_scheme_on_implicit_port)
+{
+	static const char alert[] = "\x15\x03\x03\x00\x02\x02\x28";
+	const struct mock_step s[] = {{MOCK_RECV, NULL, 0}, {MOCK_SEND, alert, 7},
+				      {MOCK_END, NULL, 0}};
+	unsigned port;
+	struct mock_server *m = mock_start(s, &port);
+	mailcert_observation *obs;
+	const char *msg;
+	char url[64], want[200];
+
+	snprintf(url, sizeof(url), "submission://mail.test:%u", port);
+	obs = probe(url, NULL, 1000);
+	ck_assert_str_eq(mailcert_observation_failure(obs, &msg), "protocol.mismatch");
+	snprintf(want, sizeof(want),
+		 "the submission server sent no greeting within 0.5 s but answered a TLS "
+		 "handshake: port %u speaks implicit TLS; use submissions://mail.test:%u",
+		 port, port);
+	ck_assert_str_eq(msg, want);
+	ck_assert_double_lt(mailcert_observation_timings(obs).total_s, 1.0);
+	mailcert_observation_free(obs);
+	ck_assert_int_eq(mock_stop(m, NULL, 0), 0);
+}
+END_TEST
+
 START_TEST(test_silent_server_times_out)
 {
 	const struct mock_step s[] = {{MOCK_SLEEP, NULL, 3000}, {MOCK_END, NULL, 0}};
@@ -327,6 +376,8 @@ int main(void)
 	tcase_add_test(tc, test_lmtp_and_helo);
 	tcase_add_test(tc, test_garbage_instead_of_tls);
 	tcase_add_test(tc, test_tls_alert);
+	tcase_add_test(tc, test_implicit_scheme_on_starttls_port);
+	tcase_add_test(tc, test_starttls_scheme_on_implicit_port);
 	tcase_add_test(tc, test_silent_server_times_out);
 	tcase_add_test(tc, test_server_closes);
 	tcase_add_test(tc, test_connect_refused);

@@ -61,6 +61,22 @@ static const char check_help[] =
 	"  mailcert check -w 21 -c 7 smtp://mx1.example.com smtps://mx1.example.com\n"
 	"  mailcert check --connect-to 192.0.2.10 --ca-file ca.pem smtp://mail.test\n";
 
+static const char show_help[] =
+	"Usage: mailcert show [OPTIONS] TARGET\n"
+	"\n"
+	"Print what the server presented, as 'openssl s_client -starttls X -showcerts'\n"
+	"would, but readable: the plaintext dialogue (C: client, S: server, escaped),\n"
+	"the TLS version and cipher, and every certificate as sent (subject, issuer,\n"
+	"validity, SANs, key, signature, SHA-256), then the verdict of 'check'.\n"
+	"\n"
+	"  --pem                  also print each certificate as PEM\n"
+	"\n"
+	"The connection and policy options of 'mailcert check' apply (see\n"
+	"'mailcert check --help'); the output format is fixed.\n"
+	"\n"
+	"Example:\n"
+	"  mailcert show --pem submission://mail.example.com\n";
+
 enum {
 	OPT_SNI = 256,
 	OPT_HELO,
@@ -71,6 +87,7 @@ enum {
 	OPT_SYSTEM_CA,
 	OPT_SELF_SIGNED,
 	OPT_AT,
+	OPT_PEM,
 	OPT_LATER, /* documented in CLI.md, not implemented yet */
 };
 
@@ -91,6 +108,7 @@ static const struct option options[] = {
 	{"format", required_argument, NULL, 'f'},
 	{"verbose", no_argument, NULL, 'v'},
 	{"help", no_argument, NULL, 'h'},
+	{"pem", no_argument, NULL, OPT_PEM},
 	{"xmpp-domain", required_argument, NULL, OPT_XMPP_DOMAIN},
 	{"issuer", required_argument, NULL, OPT_LATER},
 	{"subject", required_argument, NULL, OPT_LATER},
@@ -161,8 +179,11 @@ static int apply_trust(mailcert_policy *policy, char **files, int nfiles, char *
 	return 0;
 }
 
-int cmd_check(int argc, char **argv)
+/* check and show share every option; show prints one target its own way. */
+static int check_or_show(int argc, char **argv, int show)
 {
+	const char *cmd = show ? "show " : "check ";
+	int pem = 0;
 	struct check_run run = {.timeout_ms = 10000, .now = time(NULL)};
 	char *ca_files[16], *ca_dirs[16];
 	int nfiles = 0, ndirs = 0, system_ca = 0, rc = EXIT_USAGE, c, idx = 0;
@@ -185,7 +206,7 @@ int cmd_check(int argc, char **argv)
 			break;
 		case 'n':
 			if (mailcert_policy_add_name(run.policy, optarg) < 0) {
-				usage_error("check ", "--name \"%s\" is not a valid name", optarg);
+				usage_error(cmd, "--name \"%s\" is not a valid name", optarg);
 				goto out;
 			}
 			break;
@@ -208,14 +229,14 @@ int cmd_check(int argc, char **argv)
 		case 'w':
 		case 'c':
 			if (mailcert_policy_set_threshold(run.policy, c == 'c', optarg, err, sizeof(err)) < 0) {
-				usage_error("check ", "%s: %s", c == 'c' ? "--critical" : "--warning", err);
+				usage_error(cmd, "%s: %s", c == 'c' ? "--critical" : "--warning", err);
 				goto out;
 			}
 			break;
 		case OPT_CA_FILE:
 		case OPT_CA_DIR:
 			if ((c == OPT_CA_FILE ? nfiles : ndirs) == 16) {
-				usage_error("check ", "at most 16 --ca-file and 16 --ca-dir");
+				usage_error(cmd, "at most 16 --ca-file and 16 --ca-dir");
 				goto out;
 			}
 			if (c == OPT_CA_FILE)
@@ -237,6 +258,10 @@ int cmd_check(int argc, char **argv)
 				goto out;
 			break;
 		case 'f':
+			if (show) {
+				usage_error(cmd, "show has one output; for JSON or Nagios use check -f");
+				goto out;
+			}
 			if (parse_format(optarg, &run.format))
 				goto out;
 			format_given = 1;
@@ -244,39 +269,52 @@ int cmd_check(int argc, char **argv)
 		case 'v':
 			run.verbosity++;
 			break;
+		case OPT_PEM:
+			if (!show) {
+				usage_error(cmd, "--pem belongs to mailcert show");
+				goto out;
+			}
+			pem = 1;
+			break;
 		case 'h':
-			fputs(check_help, stdout);
+			fputs(show ? show_help : check_help, stdout);
 			rc = 0;
 			goto out;
 		case OPT_LATER:
-			usage_error("check ", "--%s is not implemented in mailcert %s yet",
+			usage_error(cmd, "--%s is not implemented in mailcert %s yet",
 				    options[idx].name, mailcert_version());
 			goto out;
 		case ':':
-			usage_error("check ", "%s needs a value", argv[optind - 1]);
+			usage_error(cmd, "%s needs a value", argv[optind - 1]);
 			goto out;
 		default:
 			if (optopt)
-				usage_error("check ", "unknown option -%c", optopt);
+				usage_error(cmd, "unknown option -%c", optopt);
 			else
-				usage_error("check ", "unknown option %s", argv[optind - 1]);
+				usage_error(cmd, "unknown option %s", argv[optind - 1]);
 			goto out;
 		}
 	}
 	if (optind == argc) {
-		usage_error("check ", "no target given, e.g. mailcert check submission://mail.example.com");
+		usage_error(cmd, "no target given, e.g. mailcert check submission://mail.example.com");
 		goto out;
 	}
 	if (at && parse_at(at, run.now, &run.now) < 0) {
-		usage_error("check ", "--at \"%s\": use 2027-01-31, 2027-01-31T12:00:00Z or +30d", at);
+		usage_error(cmd, "--at \"%s\": use 2027-01-31, 2027-01-31T12:00:00Z or +30d", at);
 		goto out;
 	}
+	if (show && argc - optind > 1) {
+		usage_error(cmd, "show takes one target (%d given)", argc - optind);
+		goto out;
+	}
+	if (show)
+		run.format = pem ? MAILCERT_FORMAT_SHOW_PEM : MAILCERT_FORMAT_SHOW;
 	/* Plugin output describes one service; several targets off a terminal
 	 * (a script, cron) get text unless a format was asked for. */
 	if (!format_given && run.format == MAILCERT_FORMAT_NAGIOS && argc - optind > 1)
 		run.format = MAILCERT_FORMAT_TEXT;
 	if (run.format == MAILCERT_FORMAT_NAGIOS && argc - optind > 1) {
-		usage_error("check ", "a Nagios check takes one target (%d given)", argc - optind);
+		usage_error(cmd, "a Nagios check takes one target (%d given)", argc - optind);
 		goto out;
 	}
 	if (apply_trust(run.policy, ca_files, nfiles, ca_dirs, ndirs, system_ca))
@@ -285,6 +323,16 @@ int cmd_check(int argc, char **argv)
 out:
 	mailcert_policy_free(run.policy);
 	return rc;
+}
+
+int cmd_check(int argc, char **argv)
+{
+	return check_or_show(argc, argv, 0);
+}
+
+int cmd_show(int argc, char **argv)
+{
+	return check_or_show(argc, argv, 1);
 }
 
 /* The monitoring-plugin order of badness: OK < WARNING < UNKNOWN < CRITICAL. */

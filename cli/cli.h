@@ -25,6 +25,7 @@ struct check_run {
 int check_targets(const struct check_run *run, char *const *targets, int count);
 
 int cmd_check(int argc, char **argv);
+int cmd_show(int argc, char **argv);
 int cmd_demo(int argc, char **argv);
 
 /* "2027-01-01", "2027-01-01T12:00:00Z", "+30d", "+12h", "+900s" → time_t; -1 on error. */

@@ -13,14 +13,15 @@ static const char main_help[] =
 	"Commands:\n"
 	"  check TARGET...   check served certificates, e.g.\n"
 	"                    mailcert check submission://mail.example.com\n"
+	"  show TARGET       print what the server presented: dialogue, TLS, chain, PEM\n"
 	"  demo              a complete check against a built-in local SMTP server\n"
 	"\n"
-	"Planned: file, show, scan, domain, exporter.\n"
+	"Planned: file, scan, domain, exporter.\n"
 	"\n"
 	"Run 'mailcert COMMAND --help' for a command's options.\n"
 	"Exit status: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN.\n";
 
-static const char *const planned[] = {"file", "show", "scan", "domain", "exporter"};
+static const char *const planned[] = {"file", "scan", "domain", "exporter"};
 
 int main(int argc, char **argv)
 {
@@ -36,6 +37,8 @@ int main(int argc, char **argv)
 	}
 	if (strcmp(cmd, "check") == 0)
 		return cmd_check(argc - 1, argv + 1);
+	if (strcmp(cmd, "show") == 0)
+		return cmd_show(argc - 1, argv + 1);
 	if (strcmp(cmd, "demo") == 0)
 		return cmd_demo(argc - 1, argv + 1);
 	for (size_t i = 0; i < sizeof(planned) / sizeof(planned[0]); i++)

@@ -22,6 +22,7 @@
 /* Bounds on what a server can make us keep (DESIGN.md rule 4). */
 #define MC_MAX_CHAIN 32         /* certificates kept from one handshake */
 #define MC_MAX_OCSP 8           /* stapled responses kept */
+#define MC_TRANSCRIPT_MAX 8192  /* the plaintext dialogue as shown by `mailcert show` */
 
 /* ---- targets ------------------------------------------------------ */
 
@@ -45,6 +46,9 @@ struct mailcert_observation {
 	char *tls_cipher;
 	char *tls_alpn;
 	mailcert_timings timings;
+	char transcript[MC_TRANSCRIPT_MAX]; /* "C: …" / "S: …" lines, escaped */
+	size_t transcript_len;
+	int transcript_cut;
 };
 
 /* A new empty observation of @target (copied), expecting @host by default. */
@@ -56,6 +60,8 @@ void mc_observation_fail(mailcert_observation *obs, const char *code, const char
 /* Copies one certificate / OCSP response; beyond the bounds they are dropped. */
 int mc_observation_add_cert(mailcert_observation *obs, const void *der, size_t len);
 int mc_observation_add_ocsp(mailcert_observation *obs, const void *der, size_t len);
+/* Appends what @who ('C' client, 'S' server) sent to the transcript, a line each, escaped. */
+void mc_observation_note(mailcert_observation *obs, char who, const void *data, size_t len);
 int mc_observation_set_tls(mailcert_observation *obs, const char *version, const char *cipher,
 			   const char *alpn);
 

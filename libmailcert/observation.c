@@ -57,6 +57,42 @@ void mc_observation_fail(mailcert_observation *obs, const char *code, const char
 	va_end(ap);
 }
 
+/* Appends @text while it fits, keeping room for the note that says the rest was cut. */
+static void transcript_add(mailcert_observation *obs, const char *text)
+{
+	static const char cut[] = "... (transcript truncated)\n";
+	size_t n = strlen(text);
+
+	if (obs->transcript_cut)
+		return;
+	if (obs->transcript_len + n + sizeof(cut) > sizeof(obs->transcript)) {
+		text = cut;
+		n = sizeof(cut) - 1;
+		obs->transcript_cut = 1;
+	}
+	memcpy(obs->transcript + obs->transcript_len, text, n + 1);
+	obs->transcript_len += n;
+}
+
+void mc_observation_note(mailcert_observation *obs, char who, const void *data, size_t len)
+{
+	const uint8_t *p = data, *end = p + len;
+
+	while (p < end) {
+		const uint8_t *lf = memchr(p, '\n', (size_t)(end - p));
+		size_t n = lf ? (size_t)(lf - p) : (size_t)(end - p);
+		char line[4 + 4 * 160 + 8];
+
+		line[0] = who;
+		line[1] = ':';
+		line[2] = ' ';
+		mc_quote(line + 3, sizeof(line) - 4, p, n && p[n - 1] == '\r' ? n - 1 : n, 160);
+		strcat(line, "\n");
+		transcript_add(obs, line);
+		p += n + (lf ? 1 : 0);
+	}
+}
+
 static int add_datum(gnutls_datum_t *list, size_t *len, size_t max, const void *der, size_t n)
 {
 	if (*len == max || n == 0 || n > UINT32_MAX)
@@ -155,6 +191,11 @@ MAILCERT_EXPORT const char *mailcert_observation_tls_cipher(const mailcert_obser
 MAILCERT_EXPORT const char *mailcert_observation_tls_alpn(const mailcert_observation *obs)
 {
 	return obs->tls_alpn;
+}
+
+MAILCERT_EXPORT const char *mailcert_observation_transcript(const mailcert_observation *obs)
+{
+	return obs->transcript;
 }
 
 MAILCERT_EXPORT mailcert_timings mailcert_observation_timings(const mailcert_observation *obs)

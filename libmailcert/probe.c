@@ -233,6 +233,8 @@ static int run_dialogue(const mailcert_probe *p, int fd, int64_t deadline, mailc
 						    "timeout of %.1f s", p->scheme, p->timeout_ms / 1000.0);
 				goto out;
 			}
+			if (wrc == MC_NET_OK)
+				mc_observation_note(obs, 'C', out, len);
 			if (wrc != MC_NET_OK) {
 				mc_observation_fail(obs, "protocol.unexpected",
 						    "the %s server closed the connection during the "
@@ -250,6 +252,8 @@ static int run_dialogue(const mailcert_probe *p, int fd, int64_t deadline, mailc
 				goto out;
 			}
 			heard = 1;
+			if (n > 0)
+				mc_observation_note(obs, 'S', buf, (size_t)n);
 			if (n == MC_NET_TIMEOUT) {
 				mc_observation_fail(obs, "timeout",
 						    "no %s from the %s server within the timeout of "
@@ -264,6 +268,8 @@ static int run_dialogue(const mailcert_probe *p, int fd, int64_t deadline, mailc
 			/* DESIGN.md rule 1: bytes already waiting after the go-ahead are
 			 * injected; the dialogue turns them into starttls.injection. */
 			n = mc_net_read_pending(fd, buf, sizeof(buf));
+			if (n > 0)
+				mc_observation_note(obs, 'S', buf, (size_t)n);
 			if (n == 0) {
 				rc = 0;
 				goto out;

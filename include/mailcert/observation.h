@@ -55,6 +55,14 @@ MAILCERT_EXPORT const char *mailcert_observation_tls_version(const mailcert_obse
 MAILCERT_EXPORT const char *mailcert_observation_tls_cipher(const mailcert_observation *obs);
 MAILCERT_EXPORT const char *mailcert_observation_tls_alpn(const mailcert_observation *obs);
 
+/*
+ * The plaintext dialogue before TLS, one line per line sent or received:
+ * "C: EHLO mailcert.invalid", "S: 250-mail.test"; the server's bytes
+ * escaped as \xNN, long lines and a long dialogue cut. "" for implicit TLS.
+ * Lives as long as @obs.
+ */
+MAILCERT_EXPORT const char *mailcert_observation_transcript(const mailcert_observation *obs);
+
 /* Stage durations in seconds; a stage not reached is 0. */
 typedef struct mailcert_timings {
 	double connect_s;

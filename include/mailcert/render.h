@@ -17,6 +17,10 @@ typedef enum mailcert_format {
 	MAILCERT_FORMAT_TEXT = 0,
 	MAILCERT_FORMAT_NAGIOS = 1,
 	MAILCERT_FORMAT_JSON = 2,
+	/* What `mailcert show` prints: the plaintext dialogue, then the text
+	 * rendering with every detail; _PEM adds each certificate as PEM. */
+	MAILCERT_FORMAT_SHOW = 3,
+	MAILCERT_FORMAT_SHOW_PEM = 4,
 } mailcert_format;
 
 /*

@@ -26,6 +26,10 @@ MAILCERT_EXPORT int mailcert_render(char **out, const mailcert_report *report,
 	case MAILCERT_FORMAT_JSON:
 		mc_render_json(&b, report);
 		break;
+	case MAILCERT_FORMAT_SHOW:
+	case MAILCERT_FORMAT_SHOW_PEM:
+		mc_render_show(&b, report, verbosity, format == MAILCERT_FORMAT_SHOW_PEM);
+		break;
 	default:
 		return MAILCERT_E_INVALID;
 	}

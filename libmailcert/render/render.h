@@ -79,5 +79,6 @@ void mc_render_seconds(char out[MC_SECONDS_MAX], double seconds);
 void mc_render_text(struct mc_buf *b, const mailcert_report *report, int verbosity);
 void mc_render_nagios(struct mc_buf *b, const mailcert_report *report, int verbosity);
 void mc_render_json(struct mc_buf *b, const mailcert_report *report);
+void mc_render_show(struct mc_buf *b, const mailcert_report *report, int verbosity, int pem);
 
 #endif

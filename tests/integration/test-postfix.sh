@@ -721,6 +721,38 @@ wrong_port() {
 	done
 }
 
+# mailcert show: the dialogue as it happened, the chain, the PEM as sent.
+show_command() {
+	local target="smtp://$HOST:$PORT_SMTP" out pems
+	it_run "$MAILCERT" show --pem --connect-to 127.0.0.1 "${CA[@]}" "$target"
+	it_eq "show $target: exit status 0" 0 "$IT_LAST_RC"
+	out=$(cat "$IT_LAST_OUT")
+	it_contains "show: dialogue heading" "plaintext dialogue:" "$out"
+	it_contains "show: the server's greeting" "  S: 220 " "$out"
+	it_contains "show: our EHLO" "  C: EHLO mailcert.invalid" "$out"
+	it_contains "show: STARTTLS advertised" "  S: 250 " "$out"
+	it_contains "show: our STARTTLS" "  C: STARTTLS" "$out"
+	it_contains "show: the go-ahead" "  S: 220 2.0.0 Ready to start TLS" "$out"
+	it_contains "show: the chain" "chain as served:" "$out"
+	it_contains "show: leaf sha256" "sha256 $(it_cert_sha256 "$PKI/good.pem")" "$out"
+	pems=$(grep -c -- '-----BEGIN CERTIFICATE-----' "$IT_LAST_OUT" || true)
+	it_eq "show --pem: two certificates" 2 "$pems"
+	it_eq "show --pem: the first PEM is the leaf" "$(it_cert_sha256 "$PKI/good.pem")" \
+		"$(it_cert_sha256 "$IT_LAST_OUT")"
+	it_eq "show --pem: the second PEM is the intermediate" "$(it_cert_sha256 "$PKI/inter.pem")" \
+		"$(awk '/BEGIN CERTIFICATE/ { n++ } n == 2' "$IT_LAST_OUT" | it_cert_sha256 -)"
+
+	it_run "$MAILCERT" show --connect-to 127.0.0.1 "${CA[@]}" "smtps://$HOST:$PORT_SMTPS"
+	it_eq "show implicit TLS: exit status 0" 0 "$IT_LAST_RC"
+	if grep -q "plaintext dialogue" "$IT_LAST_OUT"; then
+		it_not_ok "show implicit TLS: no dialogue section" "$(cat "$IT_LAST_OUT")"
+	else
+		it_ok "show implicit TLS: no dialogue section"
+	fi
+	it_run "$MAILCERT" show -f json "$target"
+	it_eq "show -f json: refused" 3 "$IT_LAST_RC"
+}
+
 main() {
 	local started=$SECONDS
 	read -r PORT_SMTP PORT_SUB PORT_SMTPS PORT_PLAIN PORT_CLOSED PORT_SILENT \
@@ -752,6 +784,7 @@ main() {
 	timeout_option
 	several_targets
 	wrong_port
+	show_command
 
 	serve expired expired
 	bad_on_every_port "expired leaf" 2 CRITICAL cert.expired 0 --

@@ -84,9 +84,21 @@ commands() {
 	usage "no command" "Usage: mailcert COMMAND"
 	usage "unknown command" 'unknown command "frobnicate"' frobnicate
 	local cmd
-	for cmd in file show scan domain exporter; do
+	for cmd in file scan domain exporter; do
 		usage "planned command '$cmd'" "'$cmd' is not implemented in mailcert $VERSION yet" "$cmd"
 	done
+	usage "show without a target" "no target given" show
+	usage "show with two targets" "show takes one target (2 given)" show "$NOWHERE" "$NOWHERE"
+	usage "show -f json" "show has one output; for JSON or Nagios use check -f" show -f json \
+		"$NOWHERE"
+	usage "check --pem" "--pem belongs to mailcert show" check --pem "$NOWHERE"
+	it_run "$MAILCERT" show --help
+	expect_rc "show --help" 0
+	it_contains "show --help: teaches --pem" "--pem" "$(cat "$IT_LAST_OUT")"
+	it_run "$MAILCERT" show "$NOWHERE"
+	expect_rc "show of an unresolvable name" 2
+	it_contains "show of an unresolvable name: the finding" "CRITICAL dns.failed" \
+		"$(cat "$IT_LAST_OUT")"
 
 	it_run "$MAILCERT" --version
 	expect_rc "--version" 0
@@ -100,6 +112,7 @@ commands() {
 	it_contains "--help: usage on stdout" "Usage: mailcert COMMAND" "$(cat "$IT_LAST_OUT")"
 	it_contains "--help: names the check command" "check TARGET..." "$(cat "$IT_LAST_OUT")"
 	it_contains "--help: names the demo command" "demo" "$(cat "$IT_LAST_OUT")"
+	it_contains "--help: names the show command" "show TARGET" "$(cat "$IT_LAST_OUT")"
 }
 
 # check --help mentions every option issue 2 implements.

@@ -15,6 +15,7 @@
 
 #include <json.h>
 
+#include "fixture/fixture.h"
 #include "internal.h"
 #include "render/render.h"
 
@@ -702,6 +703,87 @@ START_TEST(test_json_target_fields)
 }
 END_TEST
 
+/* show: the dialogue as noted by the probe, escaped, then the text at -v, then PEM. */
+START_TEST(test_show)
+{
+	static const char greeting[] = "220 mx ESMTP\r\n250-x\r\n";
+	static const char hostile[] = "250 \x1b[31mred\r\n";
+	mailcert_report *r = ok_report();
+	char *verbose, *want, *got;
+
+	mc_observation_note(r->obs, 'S', greeting, sizeof(greeting) - 1);
+	mc_observation_note(r->obs, 'C', "EHLO a\r\n", 8);
+	mc_observation_note(r->obs, 'S', hostile, sizeof(hostile) - 1);
+	verbose = render(r, MAILCERT_FORMAT_TEXT, 1);
+	ck_assert_int_ge(asprintf(&want,
+				  "plaintext dialogue:\n"
+				  "  S: 220 mx ESMTP\n"
+				  "  S: 250-x\n"
+				  "  C: EHLO a\n"
+				  "  S: 250 \\x1b[31mred\n"
+				  "\n%s",
+				  verbose),
+			 0);
+	got = render(r, MAILCERT_FORMAT_SHOW, 0);
+	ck_assert_str_eq(got, want);
+	free(got);
+	free(want);
+	free(verbose);
+	mailcert_report_free(r);
+}
+END_TEST
+
+START_TEST(test_show_pem)
+{
+	static const char *const dns[] = {"mail.test", NULL};
+	struct mc_fixture_cert c = {0};
+	const struct mc_fixture_cert_spec spec = {.cn = "mail.test",
+						  .dns = dns,
+						  .not_before = day("2026-11-01"),
+						  .not_after = day("2027-02-01")};
+	gnutls_datum_t der, pem, back;
+	mailcert_report *r = ok_report();
+	char *got;
+
+	ck_assert_int_eq(mc_fixture_cert_make(&c, &spec), 0);
+	ck_assert_int_eq(mc_fixture_cert_der(&c, &der), 0);
+	ck_assert_int_eq(mc_observation_add_cert(r->obs, der.data, der.size), 0);
+	got = render(r, MAILCERT_FORMAT_SHOW_PEM, 0);
+	/* No dialogue (implicit TLS), the text, then the PEM of what was sent. */
+	ck_assert_ptr_eq(strstr(got, "smtp://mail.test:25  OK\n"), got);
+	pem.data = (unsigned char *)strstr(got, "-----BEGIN CERTIFICATE-----\n");
+	ck_assert_ptr_nonnull(pem.data);
+	pem.size = (unsigned)strlen((char *)pem.data);
+	ck_assert_str_eq(got + strlen(got) - 26, "-----END CERTIFICATE-----\n");
+	ck_assert_int_eq(gnutls_pem_base64_decode2("CERTIFICATE", &pem, &back), 0);
+	ck_assert_uint_eq(back.size, der.size);
+	ck_assert_int_eq(memcmp(back.data, der.data, der.size), 0);
+	gnutls_free(back.data);
+	gnutls_free(der.data);
+	free(got);
+	mc_fixture_cert_clear(&c);
+	mailcert_report_free(r);
+}
+END_TEST
+
+/* A dialogue longer than the transcript keeps its start and says it was cut. */
+START_TEST(test_transcript_bounded)
+{
+	mailcert_observation *obs = mc_observation_new("smtp://mail.test:25", "mail.test");
+	const char *t, *cut = "... (transcript truncated)\n";
+
+	for (int i = 0; i < 2000; i++)
+		mc_observation_note(obs, 'S', "250-PIPELINING\r\n", 16);
+	t = mailcert_observation_transcript(obs);
+	ck_assert_uint_lt(strlen(t), MC_TRANSCRIPT_MAX);
+	ck_assert_ptr_eq(strstr(t, "S: 250-PIPELINING\n"), t);
+	ck_assert_str_eq(t + strlen(t) - strlen(cut), cut);
+	mc_observation_note(obs, 'C', "QUIT\r\n", 6);
+	ck_assert_str_eq(t + strlen(t) - strlen(cut), cut);
+	mailcert_observation_free(obs);
+}
+END_TEST
+
 START_TEST(test_render_errors)
 {
 	mailcert_report *r = ok_report();
@@ -824,6 +906,9 @@ int main(void)
 	tcase_add_test(formats, test_nagios_ok_but_expired);
 	tcase_add_test(formats, test_json_target_fields);
 	tcase_add_test(formats, test_render_errors);
+	tcase_add_test(formats, test_show);
+	tcase_add_test(formats, test_show_pem);
+	tcase_add_test(formats, test_transcript_bounded);
 	tcase_add_loop_test(helpers, test_clean, 0, sizeof(clean_cases) / sizeof(clean_cases[0]));
 	tcase_add_test(helpers, test_duration);
 	tcase_add_test(helpers, test_time_and_seconds);

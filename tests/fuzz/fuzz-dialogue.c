@@ -3,7 +3,9 @@
  * libFuzzer target for the dialogues: the server's bytes, fed in pieces.
  *
  * The first input byte steers the run, the rest is what the server sends:
- *   bits 0-1  protocol: 0 implicit TLS, 1 SMTP, 2 LMTP, 3 SMTP
+ *   bits 0-1  protocol: 0 implicit TLS, 1 SMTP, 2 LMTP, 3 the next byte
+ *             names it (its value mod 16 is a mailcert_protocol: '3' IMAP,
+ *             '4' POP3, … '=' IRC; an unimplemented one falls back to SMTP)
  *   bit 2     pieces end at each LF (so replies line up with the commands
  *             and the fuzzer reaches STARTTLS), else sizes from bits 3-7
  *   bits 3-7  seed of the piece sizes; 0 feeds everything in one call
@@ -11,9 +13,10 @@
  * (SMTP, by line) or '&' (LMTP, by line), so they stay plain text.
  *
  * Besides memory errors, it checks that the machine stays consistent: a
- * failure is final and unchanged, output only comes with WRITE and is one
- * CRLF-terminated line, nothing is sent after STARTTLS, TLS only follows
- * STARTTLS, anything after TLS fails, and EOF always ends in a failure.
+ * failure is final and unchanged, output only comes with WRITE, anything
+ * after TLS fails, and EOF always ends in a failure; for SMTP and LMTP also
+ * that output is one CRLF-terminated line, nothing is sent after STARTTLS
+ * and TLS only follows STARTTLS.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -46,6 +49,8 @@ static void check_output(struct run *r)
 		require(len == 0);
 		return;
 	}
+	if (r->proto != MAILCERT_PROTO_SMTP && r->proto != MAILCERT_PROTO_LMTP)
+		return;
 	require(!r->sent_starttls);
 	require(len >= 2 && out[len - 2] == '\r' && out[len - 1] == '\n');
 	require(!memchr(out, '\n', len - 1) && !memchr(out, '\r', len - 2));
@@ -81,7 +86,8 @@ static void feed(struct run *r, const uint8_t *p, size_t len)
 		require(r->step == MC_STEP_FAIL);
 	if (before == MC_STEP_TLS && len > 0 && r->proto != MAILCERT_PROTO_NONE)
 		require(strcmp(mc_dialogue_failure(r->d, NULL), "starttls.injection") == 0);
-	if (r->step == MC_STEP_TLS)
+	if (r->step == MC_STEP_TLS &&
+	    (r->proto == MAILCERT_PROTO_SMTP || r->proto == MAILCERT_PROTO_LMTP))
 		require(r->sent_starttls);
 	check_output(r);
 	check_failure(r);
@@ -106,7 +112,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static const mailcert_protocol protos[] = {MAILCERT_PROTO_NONE, MAILCERT_PROTO_SMTP,
 						   MAILCERT_PROTO_LMTP, MAILCERT_PROTO_SMTP};
-	struct mc_dialogue_params params = {.helo = "fuzz.example"};
+	struct mc_dialogue_params params = {.helo = "fuzz.example", .domain = "fuzz.example"};
 	struct run r = {0};
 	uint32_t seed;
 	int by_line;
@@ -116,6 +122,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	r.proto = protos[data[0] & 3];
 	by_line = data[0] & 4;
 	seed = data[0] >> 3;
+	if ((data[0] & 3) == 3 && size >= 2) {
+		r.proto = (mailcert_protocol)(data[1] % 16);
+		if (!mc_dialogue_supported(r.proto))
+			r.proto = MAILCERT_PROTO_SMTP;
+		data++;
+		size--;
+	}
 	data++;
 	size--;
 
@@ -126,7 +139,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	r.d = mc_dialogue_new(r.proto, &params);
 	require(r.d);
 	r.step = mc_dialogue_start(r.d);
-	require(r.step == (r.proto == MAILCERT_PROTO_NONE ? MC_STEP_TLS : MC_STEP_READ));
+	if (r.proto == MAILCERT_PROTO_NONE)
+		require(r.step == MC_STEP_TLS);
 	check_output(&r);
 	check_failure(&r);
 	while (size > 0) {

@@ -222,7 +222,8 @@ static int run_dialogue(const mailcert_probe *p, int fd, int64_t deadline, mailc
 		ssize_t n;
 
 		switch (step) {
-		case MC_STEP_WRITE: {
+		case MC_STEP_WRITE:
+		case MC_STEP_WRITE_TLS: {
 			const uint8_t *out = mc_dialogue_output(d, &len);
 
 			int wrc = mc_net_write_all(fd, out, len, deadline);
@@ -241,8 +242,9 @@ static int run_dialogue(const mailcert_probe *p, int fd, int64_t deadline, mailc
 						    "plaintext dialogue", p->scheme);
 				goto out;
 			}
-			/* Every command is followed by its reply (rule 3). */
-			step = MC_STEP_READ;
+			/* Every command is followed by its reply (rule 3); a
+			 * WRITE_TLS command by the handshake (MySQL's SSLRequest). */
+			step = step == MC_STEP_WRITE_TLS ? MC_STEP_TLS : MC_STEP_READ;
 			break;
 		}
 		case MC_STEP_READ:

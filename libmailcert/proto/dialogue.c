@@ -27,6 +27,8 @@ static const struct mc_proto_ops *const protocols[] = {
 	[MAILCERT_PROTO_NONE] = &none_ops,
 	[MAILCERT_PROTO_SMTP] = &mc_smtp_ops,
 	[MAILCERT_PROTO_LMTP] = &mc_smtp_ops,
+	[MAILCERT_PROTO_POSTGRES] = &mc_postgres_ops,
+	[MAILCERT_PROTO_MYSQL] = &mc_mysql_ops,
 };
 
 static const struct mc_proto_ops *ops_for(mailcert_protocol proto)
@@ -221,7 +223,9 @@ static enum mc_step leftover(struct mc_dialogue *d, enum mc_step step, const cha
 {
 	if (step == MC_STEP_FAIL || len == 0)
 		return d->step = step;
-	if (step == MC_STEP_TLS)
+	/* WRITE_TLS: the message just taken was the go-ahead; the command that
+	 * follows it gets no reply. */
+	if (step == MC_STEP_TLS || step == MC_STEP_WRITE_TLS)
 		return after_go_ahead(d, p, len);
 	/* Every command waits for its reply, so the server may not run ahead. */
 	return mc_dialogue_fail(d, "protocol.unexpected", p, len,
@@ -269,7 +273,7 @@ enum mc_step mc_dialogue_input(struct mc_dialogue *d, const uint8_t *data, size_
 	d->out_len = 0;
 	if (d->step == MC_STEP_FAIL)
 		return MC_STEP_FAIL;
-	if (d->step == MC_STEP_TLS)
+	if (d->step == MC_STEP_TLS || d->step == MC_STEP_WRITE_TLS)
 		return after_go_ahead(d, data, len);
 	if (len == 0) {
 		const uint8_t *held = d->ops->bytes ? d->pending : d->lines.buf;

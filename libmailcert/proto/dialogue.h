@@ -25,8 +25,7 @@ struct mc_proto_ops {
 	enum mc_step (*start)(struct mc_dialogue *d);
 	/*
 	 * One server line without its line end: READ for the next one, else
-	 * WRITE (mc_dialogue_send()), TLS or FAIL (mc_dialogue_fail()). Binary
-	 * protocols will add a bytes hook beside this one.
+	 * WRITE (mc_dialogue_send()), TLS or FAIL (mc_dialogue_fail()).
 	 */
 	enum mc_step (*line)(struct mc_dialogue *d, const uint8_t *line, size_t len);
 	/*
@@ -60,6 +59,8 @@ struct mc_dialogue {
 };
 
 extern const struct mc_proto_ops mc_smtp_ops; /* SMTP and LMTP, smtp.c */
+extern const struct mc_proto_ops mc_postgres_ops; /* postgres.c */
+extern const struct mc_proto_ops mc_mysql_ops; /* MySQL and MariaDB, mysql.c */
 
 /*
  * Sets the command to send and returns WRITE. A command too long for

@@ -10,6 +10,8 @@
  *   step = mc_dialogue_start(d);
  *   loop:
  *     WRITE → send mc_dialogue_output() in full, then read
+ *     WRITE_TLS → send mc_dialogue_output() in full, then do as for TLS
+ *             (MySQL: the SSL request packet gets no reply)
  *     READ  → read what is available, step = mc_dialogue_input(d, buf, n)
  *     TLS   → check the socket for bytes already waiting; if any, feed them
  *             to mc_dialogue_input() (which fails with starttls.injection),
@@ -30,6 +32,7 @@ enum mc_step {
 	MC_STEP_WRITE, /* send the output, then read the reply */
 	MC_STEP_TLS,   /* the server said go ahead: start the handshake */
 	MC_STEP_FAIL,  /* stopped; see mc_dialogue_failure() */
+	MC_STEP_WRITE_TLS, /* send the output, then as TLS: the go-ahead was the last reply */
 };
 
 /* Bounds (DESIGN.md rule 4). */

@@ -45,7 +45,7 @@ static void check_output(struct run *r)
 	size_t len;
 	const uint8_t *out = mc_dialogue_output(r->d, &len);
 
-	if (r->step != MC_STEP_WRITE) {
+	if (r->step != MC_STEP_WRITE && r->step != MC_STEP_WRITE_TLS) {
 		require(len == 0);
 		return;
 	}
@@ -80,11 +80,12 @@ static void check_failure(struct run *r)
 static void feed(struct run *r, const uint8_t *p, size_t len)
 {
 	enum mc_step before = r->step;
+	int go = before == MC_STEP_TLS || before == MC_STEP_WRITE_TLS;
 
 	r->step = mc_dialogue_input(r->d, p, len);
-	if (before == MC_STEP_FAIL || before == MC_STEP_TLS || len == 0)
+	if (before == MC_STEP_FAIL || go || len == 0)
 		require(r->step == MC_STEP_FAIL);
-	if (before == MC_STEP_TLS && len > 0 && r->proto != MAILCERT_PROTO_NONE)
+	if (go && len > 0 && r->proto != MAILCERT_PROTO_NONE)
 		require(strcmp(mc_dialogue_failure(r->d, NULL), "starttls.injection") == 0);
 	if (r->step == MC_STEP_TLS &&
 	    (r->proto == MAILCERT_PROTO_SMTP || r->proto == MAILCERT_PROTO_LMTP))

@@ -711,9 +711,8 @@ START_TEST(test_supported)
 	ck_assert(mc_dialogue_supported(MAILCERT_PROTO_NONE));
 	ck_assert(mc_dialogue_supported(MAILCERT_PROTO_SMTP));
 	ck_assert(mc_dialogue_supported(MAILCERT_PROTO_LMTP));
-	for (int p = MAILCERT_PROTO_IMAP; p <= MAILCERT_PROTO_IRC; p++)
-		ck_assert(!mc_dialogue_supported((mailcert_protocol)p));
 	ck_assert(!mc_dialogue_supported((mailcert_protocol)99));
+	ck_assert(!mc_dialogue_supported((mailcert_protocol)-1));
 }
 END_TEST
 
@@ -726,7 +725,7 @@ START_TEST(test_new_refuses)
 
 	ck_assert_ptr_null(mc_dialogue_new(MAILCERT_PROTO_SMTP, NULL));
 	ck_assert_ptr_null(mc_dialogue_new(MAILCERT_PROTO_LMTP, &params));
-	ck_assert_ptr_null(mc_dialogue_new(MAILCERT_PROTO_IMAP, &params));
+	ck_assert_ptr_null(mc_dialogue_new((mailcert_protocol)99, &params));
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		params.helo = bad[i];
 		ck_assert_ptr_null(mc_dialogue_new(MAILCERT_PROTO_SMTP, &params));

@@ -1,0 +1,216 @@
+#!/usr/bin/env bash
+# Real-server test: `mailcert check postgres://` against PostgreSQL 15 on
+# loopback (SSLRequest, answered 'S' or 'N').
+#
+# usage: test-postgres.sh PATH-TO-MAILCERT
+#
+# Makes a private cluster (initdb as user postgres, trust authentication,
+# its unix socket in the temporary directory) listening on a free
+# 127.0.0.1 high port with ssl=on and a test PKI's certificates (root →
+# intermediate → leaf mail.test; the cert file holds leaf + intermediate,
+# both sent). Checks the good chain against what `openssl s_client
+# -starttls postgres` sees on the same port, the chain without the test
+# root, a wrong expected name; then reloads with ssl=off and checks that
+# the refusal ('N') is reported as starttls.refused.
+# Needs root, postgresql-15, gnutls-bin, openssl and python3.
+
+# Functions run through it_on_exit and it_check look unreachable to it:
+# shellcheck disable=SC2317
+set -euo pipefail
+
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+# shellcheck source-path=SCRIPTDIR source=lib.sh disable=SC1091
+. "$here/lib.sh"
+
+MAILCERT=${1:-}
+if [ -z "$MAILCERT" ] || [ ! -x "$MAILCERT" ]; then
+	echo "usage: $0 PATH-TO-MAILCERT (got '${MAILCERT}', not an executable)" >&2
+	exit 2
+fi
+PGBIN=/usr/lib/postgresql/15/bin
+for tool in "$PGBIN/initdb" "$PGBIN/pg_ctl" certtool openssl python3 runuser; do
+	command -v "$tool" >/dev/null || {
+		echo "$0: $tool is not installed (postgresql-15, gnutls-bin, openssl)" >&2
+		exit 2
+	}
+done
+id postgres >/dev/null 2>&1 || {
+	echo "$0: there is no postgres user (install postgresql-15)" >&2
+	exit 2
+}
+
+HOST=mail.test
+
+it_workdir
+PKI=$IT_WORK/pki
+PG=$IT_WORK/pg
+PGDATA=$PG/data
+PG_LOG=$PG/postgres.log
+
+# ---------------------------------------------------------------------------
+# PostgreSQL
+
+as_postgres() {
+	runuser -u postgres -- "$@"
+}
+
+# make_cluster: initdb as postgres (trust: nobody logs in anyway), then
+# the settings for this test: loopback only, our port, the unix socket
+# beside the data, ssl=on with PG/server.crt (leaf + intermediate) and
+# PG/server.key (0600, owned by postgres, or the server refuses it).
+make_cluster() {
+	mkdir -p "$PG/sock"
+	cat "$PKI/good.pem" "$PKI/inter.pem" >"$PG/server.crt"
+	install -m 0600 "$PKI/good.key" "$PG/server.key"
+	chown -R postgres:postgres "$PG"
+	as_postgres "$PGBIN/initdb" -D "$PGDATA" -A trust -U postgres --locale=C -E UTF8 \
+		--no-sync >"$PG/initdb.log" 2>&1 || it_bail "initdb (see $PG/initdb.log)"
+	cat >>"$PGDATA/postgresql.conf" <<-EOF
+		listen_addresses = '127.0.0.1'
+		port = $PORT
+		unix_socket_directories = '$PG/sock'
+		fsync = off
+		shared_buffers = 16MB
+		max_connections = 10
+		ssl = on
+		ssl_cert_file = '$PG/server.crt'
+		ssl_key_file = '$PG/server.key'
+	EOF
+}
+
+pg_stop() {
+	it_stop_pidfile "$PGDATA/postmaster.pid" 10
+}
+
+pg_dump_log_on_failure() {
+	[ "$IT_FAILED" -gt 0 ] || return 0
+	[ -s "$PG_LOG" ] || return 0
+	it_note "--- last lines of $PG_LOG"
+	tail -n 40 "$PG_LOG" | sed 's/^/#   | /'
+}
+
+start_postgres() {
+	make_cluster
+	it_on_exit pg_stop
+	it_on_exit pg_dump_log_on_failure
+	as_postgres "$PGBIN/pg_ctl" -D "$PGDATA" -l "$PG_LOG" -w -t 20 start >/dev/null 2>&1 ||
+		it_bail "pg_ctl start (see $PG_LOG)"
+	it_wait_port 127.0.0.1 "$PORT" 10 || it_bail "postgres listens on port $PORT"
+	it_ok "postgres started (pid $(it_read_pidfile "$PGDATA/postmaster.pid" || echo '?')), port $PORT"
+}
+
+# ---------------------------------------------------------------------------
+# What openssl sees
+
+# openssl_chain PORT: the SHA-256 of every certificate `openssl s_client
+# -starttls postgres -showcerts` receives, one per line, in the order sent;
+# nothing when no handshake took place (its "Verify return code" proves
+# nothing: REAL-SERVERS.md).
+openssl_chain() {
+	timeout 10 openssl s_client -connect "127.0.0.1:$1" -starttls postgres \
+		-servername "$HOST" -showcerts </dev/null 2>/dev/null |
+		"$IT_PYTHON" -c '
+import base64, hashlib, re, sys
+for m in re.finditer(r"-----BEGIN CERTIFICATE-----(.*?)-----END CERTIFICATE-----",
+                     sys.stdin.read(), re.S):
+    print(hashlib.sha256(base64.b64decode("".join(m.group(1).split()))).hexdigest())
+'
+}
+
+# mailcert_chain: the same from the last run's JSON.
+mailcert_chain() {
+	"$IT_PYTHON" -c "$IT_JSON_LOAD"'
+for c in load(sys.argv[1]).get("chain") or []:
+    print(c["sha256"].replace(":", "").lower())
+' "$IT_LAST_OUT"
+}
+
+# ---------------------------------------------------------------------------
+# The scenarios
+
+CA=() # set once the PKI exists
+
+good_chain() {
+	local target="postgres://$HOST:$PORT" desc ossl mine
+	desc="good chain, $target"
+	mc "$target" "${CA[@]}"
+	expect 0 OK "$desc"
+	expect_no_findings "$desc"
+	it_eq "$desc: protocol postgres" postgres "$(json_field "$IT_LAST_OUT" protocol || true)"
+	it_eq "$desc: chain length 2" 2 "$(json_field "$IT_LAST_OUT" 'chain.#' || true)"
+	it_eq "$desc: leaf is the 'good' leaf" "$(it_cert_sha256 "$PKI/good.pem")" \
+		"$(norm_hex "$(json_field "$IT_LAST_OUT" chain.0.sha256 || true)")"
+	it_eq "$desc: second certificate is the intermediate" "$(it_cert_sha256 "$PKI/inter.pem")" \
+		"$(norm_hex "$(json_field "$IT_LAST_OUT" chain.1.sha256 || true)")"
+	mine=$(mailcert_chain || true)
+	ossl=$(openssl_chain "$PORT" || true)
+	it_eq "$desc: openssl s_client -starttls postgres received 2 certificates" 2 \
+		"$(printf '%s' "$ossl" | grep -c . || true)"
+	it_eq "$desc: the chain (sha256 of each) equals openssl's" "$ossl" "$mine"
+}
+
+untrusted_without_ca_file() {
+	local target="postgres://$HOST:$PORT" desc
+	desc="no --ca-file, $target"
+	mc "$target"
+	expect 2 CRITICAL "$desc"
+	expect_finding "$desc" trust.untrusted
+}
+
+wrong_name() {
+	local target="postgres://$HOST:$PORT" desc
+	desc="-n other.test, $target"
+	mc "$target" "${CA[@]}" -n other.test
+	expect 2 CRITICAL "$desc"
+	expect_finding "$desc" name.mismatch
+}
+
+# refused_now: one check; true when it reports starttls.refused.
+refused_now() {
+	mc "postgres://$HOST:$PORT" "${CA[@]}"
+	has_finding "$IT_LAST_OUT" starttls.refused
+}
+
+wait_refused() {
+	local deadline=$((SECONDS + 10))
+	until refused_now; do
+		[ "$SECONDS" -lt "$deadline" ] || return 1
+		sleep 0.2
+	done
+}
+
+# ssl=off: the server answers the SSLRequest with 'N'. pg_ctl reload
+# re-reads the SSL settings (PostgreSQL 10 and later).
+ssl_off() {
+	local target="postgres://$HOST:$PORT" desc msg
+	desc="ssl=off, $target"
+	echo "ssl = off" >>"$PGDATA/postgresql.conf"
+	as_postgres "$PGBIN/pg_ctl" -D "$PGDATA" reload >/dev/null 2>&1 || it_bail "pg_ctl reload"
+	it_check "$desc: the server refuses SSL after reload" wait_refused
+	expect 2 CRITICAL "$desc"
+	expect_finding "$desc" starttls.refused
+	msg=$(json_field "$IT_LAST_OUT" findings.0.message || true)
+	it_contains "$desc: the message says the server answered 'N'" "'N'" "$msg"
+	it_contains "$desc: the message names ssl=off" "ssl=off" "$msg"
+	it_eq "$desc: no certificate" 0 "$(json_field "$IT_LAST_OUT" 'chain.#' || true)"
+}
+
+main() {
+	local started=$SECONDS
+	read -r PORT < <(it_free_ports 1)
+
+	it_pki_ca "$PKI"
+	it_pki_leaf "$PKI" good "-1 day" "+90 days" "$HOST"
+	CA=(--ca-file "$PKI/root.pem")
+	start_postgres
+
+	good_chain
+	untrusted_without_ca_file
+	wrong_name
+	ssl_off
+
+	it_note "postgres scenarios took $((SECONDS - started)) s"
+	it_finish
+}
+
+main

@@ -15,12 +15,17 @@
 #include "internal.h"
 #include "net.h"
 
-int64_t mc_now_ms(void)
+int64_t mc_now_us(void)
 {
 	struct timespec ts;
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+int64_t mc_now_ms(void)
+{
+	return mc_now_us() / 1000;
 }
 
 int mc_net_wait(int fd, short events, int64_t deadline_ms)

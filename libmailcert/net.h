@@ -12,6 +12,8 @@
 
 /* Milliseconds on the monotonic clock. */
 int64_t mc_now_ms(void);
+/* The same in microseconds, for the stage timings a fast handshake would round to 0. */
+int64_t mc_now_us(void);
 
 enum mc_net_result {
 	MC_NET_OK = 0,

@@ -189,9 +189,9 @@ static int suggest_starttls(const mailcert_probe *p, mailcert_observation *obs, 
 	return 1;
 }
 
-static double seconds_since(int64_t start_ms)
+static double seconds_since(int64_t start_us)
 {
-	return (double)(mc_now_ms() - start_ms) / 1000.0;
+	return (double)(mc_now_us() - start_us) / 1e6;
 }
 
 /*
@@ -267,6 +267,13 @@ static int run_dialogue(const mailcert_probe *p, int fd, int64_t deadline, mailc
 			step = mc_dialogue_input(d, buf, n > 0 ? (size_t)n : 0);
 			break;
 		case MC_STEP_TLS:
+			/* Implicit TLS has no go-ahead: a plaintext greeting already
+			 * waiting is left for the handshake, which records it for
+			 * suggest_starttls(). */
+			if (p->proto == MAILCERT_PROTO_NONE) {
+				rc = 0;
+				goto out;
+			}
 			/* DESIGN.md rule 1: bytes already waiting after the go-ahead are
 			 * injected; the dialogue turns them into starttls.injection. */
 			n = mc_net_read_pending(fd, buf, sizeof(buf));
@@ -340,8 +347,8 @@ MAILCERT_EXPORT int mailcert_probe_run(mailcert_probe *p, mailcert_observation *
 				    p->scheme);
 		goto done;
 	}
-	start = mc_now_ms();
-	deadline = start + p->timeout_ms;
+	start = mc_now_us();
+	deadline = start / 1000 + p->timeout_ms;
 
 	if (mc_net_connect(p->connect_to ? p->connect_to : p->host, p->port, p->family, deadline,
 			   &fd, obs->peer, sizeof(obs->peer), &code, msg, sizeof(msg)) != MC_NET_OK) {
@@ -350,7 +357,7 @@ MAILCERT_EXPORT int mailcert_probe_run(mailcert_probe *p, mailcert_observation *
 	}
 	obs->timings.connect_s = seconds_since(start);
 
-	stage = mc_now_ms();
+	stage = mc_now_us();
 	silent = rc = run_dialogue(p, fd, deadline, obs);
 	obs->timings.dialogue_s = seconds_since(stage);
 	if (rc == MAILCERT_E_NOMEM)
@@ -358,7 +365,7 @@ MAILCERT_EXPORT int mailcert_probe_run(mailcert_probe *p, mailcert_observation *
 	if (rc != 0 && rc != SILENT)
 		goto timed;
 
-	stage = mc_now_ms();
+	stage = mc_now_us();
 	rc = mc_tls_handshake(fd, effective_sni(p), deadline, obs, &first);
 	obs->timings.handshake_s = seconds_since(stage);
 	if (rc == MAILCERT_E_NOMEM)

@@ -29,6 +29,8 @@ static const struct mc_proto_ops *const protocols[] = {
 	[MAILCERT_PROTO_LMTP] = &mc_smtp_ops,
 	[MAILCERT_PROTO_POSTGRES] = &mc_postgres_ops,
 	[MAILCERT_PROTO_MYSQL] = &mc_mysql_ops,
+	[MAILCERT_PROTO_LDAP] = &mc_ldap_ops,
+	[MAILCERT_PROTO_IRC] = &mc_irc_ops,
 };
 
 static const struct mc_proto_ops *ops_for(mailcert_protocol proto)
@@ -72,6 +74,7 @@ struct mc_dialogue *mc_dialogue_new(mailcert_protocol proto, const struct mc_dia
 	d->proto = proto;
 	d->helo = mc_strdup(helo);
 	d->domain = mc_strdup(p ? p->domain : NULL);
+	d->unadvertised = p ? p->unadvertised : 0;
 	d->state = ops->state_size ? calloc(1, ops->state_size) : NULL;
 	if ((helo && !d->helo) || (p && p->domain && !d->domain) ||
 	    (ops->state_size && !d->state)) {

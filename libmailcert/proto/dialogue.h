@@ -46,6 +46,7 @@ struct mc_dialogue {
 	mailcert_protocol proto;
 	char *helo;  /* valid: 1 to MC_HELO_MAX printable bytes, no space */
 	char *domain; /* params->domain, or NULL */
+	int unadvertised; /* params->unadvertised */
 	void *state; /* the protocol's */
 	enum mc_step step;
 	struct mc_lines lines;
@@ -61,6 +62,8 @@ struct mc_dialogue {
 extern const struct mc_proto_ops mc_smtp_ops; /* SMTP and LMTP, smtp.c */
 extern const struct mc_proto_ops mc_postgres_ops; /* postgres.c */
 extern const struct mc_proto_ops mc_mysql_ops; /* MySQL and MariaDB, mysql.c */
+extern const struct mc_proto_ops mc_ldap_ops; /* ldap.c */
+extern const struct mc_proto_ops mc_irc_ops; /* irc.c */
 
 /*
  * Sets the command to send and returns WRITE. A command too long for

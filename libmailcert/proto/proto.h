@@ -43,6 +43,12 @@ enum mc_step {
 struct mc_dialogue_params {
 	const char *helo;   /* EHLO/LHLO name; copied */
 	const char *domain; /* the service's name: XMPP stream "to"; copied; may be NULL */
+	/*
+	 * Send the upgrade command although the server did not advertise it
+	 * (a POP3 server without CAPA): only when the user asks, since an
+	 * unadvertised STLS is what a downgrade attack looks like.
+	 */
+	int unadvertised;
 };
 
 struct mc_dialogue;

@@ -209,13 +209,6 @@ targets() {
 	usage "port 65536" "the port must be a number from 1 to 65535" check -f json smtp://mail.invalid:65536
 	usage "no host" '"smtp://": not a valid host name or address' check -f json smtp://
 	usage "unclosed IPv6 bracket" "unclosed '['" check -f json "smtp://[::1"
-	usage "imap:// (STARTTLS not implemented yet)" \
-		"imap://mail.invalid: the imap protocol (STARTTLS) is not implemented in mailcert $VERSION yet" \
-		check -f json imap://mail.invalid
-	usage "pop3:// (STARTTLS not implemented yet)" "the pop3 protocol (STARTTLS) is not implemented" \
-		check -f json pop3://mail.invalid
-	usage "-P imap (STARTTLS not implemented yet)" "the imap protocol (STARTTLS) is not implemented" \
-		check -f json -P imap "$NOWHERE"
 	usage "-P gopher" 'unknown protocol "gopher"' check -f json -P gopher "$NOWHERE"
 }
 

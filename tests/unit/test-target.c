@@ -131,7 +131,7 @@ START_TEST(test_supported)
 		const char *text;
 		int supported;
 	} cases[] = {{"smtp://h", 1}, {"submission://h", 1}, {"lmtp://h", 1}, {"smtps://h", 1},
-		     {"tls://h:1", 1}, {"imaps://h", 1}, {"imap://h", 0}, {"xmpp://h", 0}};
+		     {"tls://h:1", 1}, {"imaps://h", 1}, {"ldap://h", 1}, {"irc://h", 1}};
 
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		mailcert_target *t;

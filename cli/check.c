@@ -31,6 +31,10 @@ static const char check_help[] =
 	"      --helo NAME        EHLO/LHLO name (default: mailcert.invalid)\n"
 	"      --xmpp-domain NAME XMPP domain sent as the stream's 'to' (default: the\n"
 	"                         target host)\n"
+	"      --direct-tls       postgres: TLS from the first byte with ALPN postgresql\n"
+	"                         (PostgreSQL 17 and later) instead of SSLRequest\n"
+	"      --force-starttls   pop3: send STLS even if the server has no CAPA to\n"
+	"                         advertise it (else starttls.not-offered)\n"
 	"  -4, -6                 use IPv4 or IPv6 only\n"
 	"  -t, --timeout SEC      deadline for the whole check (default 10)\n"
 	"\n"
@@ -88,6 +92,8 @@ enum {
 	OPT_SELF_SIGNED,
 	OPT_AT,
 	OPT_PEM,
+	OPT_DIRECT_TLS,
+	OPT_FORCE_STARTTLS,
 	OPT_LATER, /* documented in CLI.md, not implemented yet */
 };
 
@@ -110,6 +116,8 @@ static const struct option options[] = {
 	{"help", no_argument, NULL, 'h'},
 	{"pem", no_argument, NULL, OPT_PEM},
 	{"xmpp-domain", required_argument, NULL, OPT_XMPP_DOMAIN},
+	{"direct-tls", no_argument, NULL, OPT_DIRECT_TLS},
+	{"force-starttls", no_argument, NULL, OPT_FORCE_STARTTLS},
 	{"issuer", required_argument, NULL, OPT_LATER},
 	{"subject", required_argument, NULL, OPT_LATER},
 	{"serial", required_argument, NULL, OPT_LATER},
@@ -221,6 +229,12 @@ static int check_or_show(int argc, char **argv, int show)
 			break;
 		case OPT_CONNECT_TO:
 			run.connect_to = optarg;
+			break;
+		case OPT_DIRECT_TLS:
+			run.probe_flags |= MAILCERT_PROBE_DIRECT_TLS;
+			break;
+		case OPT_FORCE_STARTTLS:
+			run.probe_flags |= MAILCERT_PROBE_UNADVERTISED;
 			break;
 		case '4':
 		case '6':
@@ -374,6 +388,14 @@ static int check_one(const struct check_run *run, const char *text)
 	}
 	if (mailcert_probe_set_xmpp_domain(probe, run->xmpp_domain) < 0) {
 		usage_error("check ", "--xmpp-domain \"%s\": not a domain name", run->xmpp_domain);
+		goto out;
+	}
+	if (mailcert_probe_set_flags(probe, run->probe_flags) < 0) {
+		usage_error("check ", "%s: %s", text,
+			    (run->probe_flags & MAILCERT_PROBE_DIRECT_TLS) &&
+				    mailcert_target_protocol(target) != MAILCERT_PROTO_POSTGRES
+				? "--direct-tls applies to postgres:// targets only"
+				: "--force-starttls applies to pop3:// targets only");
 		goto out;
 	}
 	if (mailcert_probe_run(probe, &obs) < 0 ||

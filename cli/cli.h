@@ -14,6 +14,7 @@ struct check_run {
 	mailcert_policy *policy;
 	const char *protocol; /* -P, or NULL */
 	const char *sni, *helo, *xmpp_domain, *connect_to;
+	unsigned probe_flags; /* MAILCERT_PROBE_* */
 	mailcert_family family;
 	unsigned timeout_ms;
 	mailcert_format format;

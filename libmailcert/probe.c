@@ -30,7 +30,16 @@ struct mailcert_probe {
 	char *connect_to;
 	mailcert_family family;
 	unsigned timeout_ms;
+	unsigned flags; /* MAILCERT_PROBE_* */
 };
+
+/* PostgreSQL 17 direct TLS (protocol.sgml, "Direct SSL"): the ALPN it requires. */
+#define POSTGRES_ALPN "postgresql"
+
+static int direct_tls(const mailcert_probe *p)
+{
+	return p->flags & MAILCERT_PROBE_DIRECT_TLS;
+}
 
 MAILCERT_EXPORT int mailcert_probe_new(mailcert_probe **out, const mailcert_target *target)
 {
@@ -124,6 +133,18 @@ MAILCERT_EXPORT int mailcert_probe_set_timeout_ms(mailcert_probe *p, unsigned ti
 	return 0;
 }
 
+MAILCERT_EXPORT int mailcert_probe_set_flags(mailcert_probe *p, unsigned flags)
+{
+	if (flags & ~(unsigned)(MAILCERT_PROBE_DIRECT_TLS | MAILCERT_PROBE_UNADVERTISED))
+		return MAILCERT_E_INVALID;
+	if ((flags & MAILCERT_PROBE_DIRECT_TLS) && p->proto != MAILCERT_PROTO_POSTGRES)
+		return MAILCERT_E_INVALID;
+	if ((flags & MAILCERT_PROBE_UNADVERTISED) && p->proto != MAILCERT_PROTO_POP3)
+		return MAILCERT_E_INVALID;
+	p->flags = flags;
+	return 0;
+}
+
 /* RFC 6066 section 3: literal addresses are not sent as server names. */
 static const char *effective_sni(const mailcert_probe *p)
 {
@@ -189,6 +210,21 @@ static int suggest_starttls(const mailcert_probe *p, mailcert_observation *obs, 
 	return 1;
 }
 
+/* A server before PostgreSQL 17 takes a ClientHello for a malformed startup packet. */
+static void explain_direct(mailcert_observation *obs)
+{
+	char msg[MC_MSG_MAX];
+	const char *code = mailcert_observation_failure(obs, NULL);
+
+	if (!code || strcmp(code, "timeout") == 0)
+		return;
+	snprintf(msg, sizeof(msg), "%s", obs->failure_msg);
+	mc_observation_fail(obs, code,
+			    "%s; direct TLS needs PostgreSQL 17 or later, while SSLRequest "
+			    "(the default) works with every version",
+			    msg);
+}
+
 static double seconds_since(int64_t start_us)
 {
 	return (double)(mc_now_us() - start_us) / 1e6;
@@ -203,9 +239,12 @@ static double seconds_since(int64_t start_us)
 
 static int run_dialogue(const mailcert_probe *p, int fd, int64_t deadline, mailcert_observation *obs)
 {
-	struct mc_dialogue_params params = {.helo = p->helo ? p->helo : DEFAULT_HELO,
-					    .domain = p->xmpp_domain ? p->xmpp_domain : p->host};
-	struct mc_dialogue *d = mc_dialogue_new(p->proto, &params);
+	struct mc_dialogue_params params = {
+	    .helo = p->helo ? p->helo : DEFAULT_HELO,
+	    .domain = p->xmpp_domain ? p->xmpp_domain : p->host,
+	    .unadvertised = !!(p->flags & MAILCERT_PROBE_UNADVERTISED)};
+	mailcert_protocol proto = direct_tls(p) ? MAILCERT_PROTO_NONE : p->proto;
+	struct mc_dialogue *d = mc_dialogue_new(proto, &params);
 	uint8_t buf[4096];
 	enum mc_step step;
 	int64_t patience = mc_now_ms() + p->timeout_ms / 2;
@@ -257,11 +296,14 @@ static int run_dialogue(const mailcert_probe *p, int fd, int64_t deadline, mailc
 			if (n > 0)
 				mc_observation_note(obs, 'S', buf, (size_t)n);
 			if (n == MC_NET_TIMEOUT) {
+				const char *why = mc_dialogue_silence(d);
+
 				mc_observation_fail(obs, "timeout",
 						    "no %s from the %s server within the timeout of "
-						    "%.1f s",
+						    "%.1f s%s%s",
 						    mc_dialogue_waiting_for(d), p->scheme,
-						    p->timeout_ms / 1000.0);
+						    p->timeout_ms / 1000.0, why ? ": " : "",
+						    why ? why : "");
 				goto out;
 			}
 			step = mc_dialogue_input(d, buf, n > 0 ? (size_t)n : 0);
@@ -270,7 +312,7 @@ static int run_dialogue(const mailcert_probe *p, int fd, int64_t deadline, mailc
 			/* Implicit TLS has no go-ahead: a plaintext greeting already
 			 * waiting is left for the handshake, which records it for
 			 * suggest_starttls(). */
-			if (p->proto == MAILCERT_PROTO_NONE) {
+			if (proto == MAILCERT_PROTO_NONE) {
 				rc = 0;
 				goto out;
 			}
@@ -366,7 +408,8 @@ MAILCERT_EXPORT int mailcert_probe_run(mailcert_probe *p, mailcert_observation *
 		goto timed;
 
 	stage = mc_now_us();
-	rc = mc_tls_handshake(fd, effective_sni(p), deadline, obs, &first);
+	rc = mc_tls_handshake(fd, effective_sni(p), direct_tls(p) ? POSTGRES_ALPN : NULL, deadline,
+			      obs, &first);
 	obs->timings.handshake_s = seconds_since(stage);
 	if (rc == MAILCERT_E_NOMEM)
 		goto nomem;
@@ -374,6 +417,8 @@ MAILCERT_EXPORT int mailcert_probe_run(mailcert_probe *p, mailcert_observation *
 		diagnose_silence(p, obs, rc, &first);
 	else if (rc != 0 && p->proto == MAILCERT_PROTO_NONE)
 		suggest_starttls(p, obs, fd, &first);
+	else if (rc != 0 && direct_tls(p))
+		explain_direct(obs);
 	else if (rc == 0 && obs->chain_len == 0)
 		mc_observation_fail(obs, "tls.handshake", "the server sent no certificate");
 timed:

@@ -102,9 +102,10 @@ static int handshake(gnutls_session_t s, int fd, int64_t deadline_ms, mailcert_o
 	return 0;
 }
 
-int mc_tls_handshake(int fd, const char *sni, int64_t deadline_ms, mailcert_observation *obs,
-		     struct mc_tls_first *first)
+int mc_tls_handshake(int fd, const char *sni, const char *alpn, int64_t deadline_ms,
+		     mailcert_observation *obs, struct mc_tls_first *first)
 {
+	gnutls_datum_t alpn_datum = {(unsigned char *)alpn, alpn ? (unsigned)strlen(alpn) : 0};
 	struct transport transport = {.fd = fd, .first = first};
 	gnutls_certificate_credentials_t cred = NULL;
 	gnutls_session_t s = NULL;
@@ -119,6 +120,8 @@ int mc_tls_handshake(int fd, const char *sni, int64_t deadline_ms, mailcert_obse
 	if (gnutls_credentials_set(s, GNUTLS_CRD_CERTIFICATE, cred) < 0)
 		goto out;
 	if (sni && *sni && gnutls_server_name_set(s, GNUTLS_NAME_DNS, sni, strlen(sni)) < 0)
+		goto out;
+	if (alpn && gnutls_alpn_set_protocols(s, &alpn_datum, 1, 0) < 0)
 		goto out;
 	gnutls_ocsp_status_request_enable_client(s, NULL, 0, NULL);
 	gnutls_transport_set_ptr(s, &transport);

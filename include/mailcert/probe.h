@@ -46,6 +46,28 @@ MAILCERT_EXPORT int mailcert_probe_set_connect_to(mailcert_probe *probe, const c
 MAILCERT_EXPORT int mailcert_probe_set_family(mailcert_probe *probe, mailcert_family family);
 MAILCERT_EXPORT int mailcert_probe_set_timeout_ms(mailcert_probe *probe, unsigned timeout_ms);
 
+/* Ways to depart from the protocol's usual upgrade; none by default. */
+enum {
+	/*
+	 * PostgreSQL only: TLS from the first byte with ALPN "postgresql"
+	 * (PostgreSQL 17's sslnegotiation=direct) instead of SSLRequest.
+	 */
+	MAILCERT_PROBE_DIRECT_TLS = 1 << 0,
+	/*
+	 * POP3 only: send STLS although the server lists no capabilities (no
+	 * CAPA). Off by default: a missing upgrade is what a downgrade attack
+	 * looks like, so trying anyway is the user's decision.
+	 */
+	MAILCERT_PROBE_UNADVERTISED = 1 << 1,
+};
+
+/*
+ * Sets the MAILCERT_PROBE_* @flags, replacing earlier ones.
+ * MAILCERT_E_INVALID for an unknown flag or one the target's protocol
+ * has no use for.
+ */
+MAILCERT_EXPORT int mailcert_probe_set_flags(mailcert_probe *probe, unsigned flags);
+
 /*
  * Runs the probe to completion, blocking for at most the timeout.
  * On success (0) *@out is a new observation, the caller's to free with

@@ -105,6 +105,11 @@ const char *mc_dialogue_waiting_for(const struct mc_dialogue *d)
 	return d->ops->stage ? d->ops->stage(d) : "TLS handshake";
 }
 
+const char *mc_dialogue_silence(const struct mc_dialogue *d)
+{
+	return d->ops->silence;
+}
+
 const uint8_t *mc_dialogue_output(const struct mc_dialogue *d, size_t *len)
 {
 	*len = d->out_len;

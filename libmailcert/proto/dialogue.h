@@ -39,6 +39,8 @@ struct mc_proto_ops {
 	size_t (*bytes)(struct mc_dialogue *d, const uint8_t *p, size_t len, enum mc_step *step);
 	/* What the server is sending now, for messages: "greeting", "reply to EHLO". */
 	const char *(*stage)(const struct mc_dialogue *d);
+	/* Why a server may stay silent, added to a timeout's message; or NULL. */
+	const char *silence;
 };
 
 struct mc_dialogue {

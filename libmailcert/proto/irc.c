@@ -23,7 +23,7 @@ struct irc {
 static const char *irc_stage(const struct mc_dialogue *d)
 {
 	(void)d;
-	return "reply to STARTTLS (a server that ignores STARTTLS stays silent)";
+	return "reply to STARTTLS";
 }
 
 static enum mc_step irc_start(struct mc_dialogue *d)
@@ -80,4 +80,7 @@ const struct mc_proto_ops mc_irc_ops = {
 	.start = irc_start,
 	.line = irc_line,
 	.stage = irc_stage,
+	/* IRC has no greeting to await, and an old server ignores an unknown
+	 * command before registration instead of answering 421. */
+	.silence = "the server ignores STARTTLS, so it does not support it",
 };

@@ -89,6 +89,9 @@ const char *mc_dialogue_waiting_for(const struct mc_dialogue *d);
  */
 const char *mc_recognise_plaintext(const uint8_t *p, size_t len, unsigned port);
 
+/* Why the server may be silent, for a timeout's message ("a server that…"), or NULL; static. */
+const char *mc_dialogue_silence(const struct mc_dialogue *d);
+
 /* Whether @p starts like a TLS record: a plaintext dialogue met an implicit-TLS port. */
 int mc_looks_like_tls(const uint8_t *p, size_t len);
 

@@ -165,6 +165,19 @@ wrong_name() {
 	expect_finding "$desc" name.mismatch
 }
 
+# PostgreSQL 15 has no direct TLS: it takes the ClientHello for a startup
+# packet of absurd length and hangs up. The message says what to use.
+direct_tls_on_15() {
+	local target="postgres://$HOST:$PORT" desc msg
+	desc="--direct-tls, $target (PostgreSQL 15)"
+	mc "$target" "${CA[@]}" --direct-tls
+	expect 2 CRITICAL "$desc"
+	expect_finding "$desc" tls.handshake
+	msg=$(json_field "$IT_LAST_OUT" findings.0.message || true)
+	it_contains "$desc: the message says direct TLS needs 17" \
+		"direct TLS needs PostgreSQL 17 or later, while SSLRequest (the default) works" "$msg"
+}
+
 # refused_now: one check; true when it reports starttls.refused.
 refused_now() {
 	mc "postgres://$HOST:$PORT" "${CA[@]}"
@@ -207,6 +220,7 @@ main() {
 	good_chain
 	untrusted_without_ca_file
 	wrong_name
+	direct_tls_on_15
 	ssl_off
 
 	it_note "postgres scenarios took $((SECONDS - started)) s"

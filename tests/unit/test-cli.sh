@@ -157,6 +157,12 @@ options() {
 	done
 	usage "--xmpp-domain with markup" '--xmpp-domain "a<b": not a domain name' \
 		check --xmpp-domain 'a<b' "$NOWHERE"
+	usage "--direct-tls on smtp" \
+		"smtp://mail.invalid: --direct-tls applies to postgres:// targets only" \
+		check --direct-tls smtp://mail.invalid
+	usage "--force-starttls on postgres" \
+		"postgres://mail.invalid: --force-starttls applies to pop3:// targets only" \
+		check --direct-tls --force-starttls postgres://mail.invalid
 	usage "--dane (later issue)" "--dane is not implemented in mailcert $VERSION yet" \
 		check --dane "$NOWHERE"
 	usage "-f prometheus (later issue)" \

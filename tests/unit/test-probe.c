@@ -343,6 +343,111 @@ START_TEST(test_real_starttls_server)
 }
 END_TEST
 
+/*
+ * PostgreSQL 17 direct TLS: no SSLRequest, TLS at once with ALPN
+ * "postgresql", which the server must select.
+ */
+START_TEST(test_postgres_direct_tls)
+{
+	static const char *const dns[] = {"db.test", NULL};
+	time_t now = time(NULL);
+	struct mc_fixture_cert root = {0};
+	const struct mc_fixture_cert_spec spec = {.cn = "db.test", .dns = dns,
+		.not_before = now - DAY, .not_after = now + 90 * DAY};
+	const struct mc_fixture_cert *chain[] = {&root};
+	struct mc_fixture_smtpd *server;
+	mailcert_target *t;
+	mailcert_probe *p;
+	mailcert_observation *obs;
+	char url[64];
+	unsigned port;
+
+	ck_assert_int_eq(mc_fixture_cert_make(&root, &spec), 0);
+	ck_assert_int_eq(mc_fixture_tlsd_start(&server, &port, chain, 1, &root, "postgresql"), 0);
+
+	snprintf(url, sizeof(url), "postgres://db.test:%u", port);
+	ck_assert_int_eq(mailcert_target_parse(&t, url, NULL, NULL, 0), 0);
+	ck_assert_int_eq(mailcert_probe_new(&p, t), 0);
+	ck_assert_int_eq(mailcert_probe_set_connect_to(p, "127.0.0.1"), 0);
+	ck_assert_int_eq(mailcert_probe_set_flags(p, MAILCERT_PROBE_DIRECT_TLS), 0);
+	ck_assert_int_eq(mailcert_probe_run(p, &obs), 0);
+	ck_assert_ptr_null(mailcert_observation_failure(obs, NULL));
+	ck_assert_str_eq(mailcert_observation_tls_alpn(obs), "postgresql");
+	ck_assert_uint_eq(mailcert_observation_chain_length(obs), 1);
+	ck_assert_ptr_null(strstr(mailcert_observation_transcript(obs), "C:"));
+	mailcert_observation_free(obs);
+	mailcert_probe_free(p);
+	mailcert_target_free(t);
+
+	/* Plain implicit TLS offers no ALPN, so none is negotiated. */
+	snprintf(url, sizeof(url), "tls://db.test:%u", port);
+	obs = probe(url, NULL, 0);
+	ck_assert_ptr_null(mailcert_observation_failure(obs, NULL));
+	ck_assert_ptr_null(mailcert_observation_tls_alpn(obs));
+	mailcert_observation_free(obs);
+
+	mc_fixture_smtpd_stop(server);
+	mc_fixture_cert_clear(&root);
+}
+END_TEST
+
+/* A server before PostgreSQL 17 closes on a ClientHello: the message says what to do. */
+START_TEST(test_postgres_direct_tls_old_server)
+{
+	const struct mock_step s[] = {{MOCK_RECV, NULL, 0}, {MOCK_CLOSE, NULL, 0}};
+	unsigned port;
+	struct mock_server *m = mock_start(s, &port);
+	mailcert_target *t;
+	mailcert_probe *p;
+	mailcert_observation *obs;
+	const char *msg;
+	char url[64];
+
+	snprintf(url, sizeof(url), "postgres://db.test:%u", port);
+	ck_assert_int_eq(mailcert_target_parse(&t, url, NULL, NULL, 0), 0);
+	ck_assert_int_eq(mailcert_probe_new(&p, t), 0);
+	ck_assert_int_eq(mailcert_probe_set_connect_to(p, "127.0.0.1"), 0);
+	ck_assert_int_eq(mailcert_probe_set_flags(p, MAILCERT_PROBE_DIRECT_TLS), 0);
+	ck_assert_int_eq(mailcert_probe_run(p, &obs), 0);
+	ck_assert_str_eq(mailcert_observation_failure(obs, &msg), "tls.handshake");
+	ck_assert_msg(strstr(msg, "; direct TLS needs PostgreSQL 17 or later, while SSLRequest "
+				  "(the default) works with every version"),
+		      "%s", msg);
+	mailcert_observation_free(obs);
+	mailcert_probe_free(p);
+	mailcert_target_free(t);
+	mock_stop(m, NULL, 0);
+}
+END_TEST
+
+START_TEST(test_flags_validate)
+{
+	static const struct {
+		const char *url;
+		unsigned flags;
+		int rc;
+	} cases[] = {
+	    {"postgres://h", MAILCERT_PROBE_DIRECT_TLS, 0},
+	    {"postgres://h", 0, 0},
+	    {"smtp://h", MAILCERT_PROBE_DIRECT_TLS, MAILCERT_E_INVALID},
+	    {"pop3://h", MAILCERT_PROBE_UNADVERTISED, 0},
+	    {"postgres://h", MAILCERT_PROBE_UNADVERTISED, MAILCERT_E_INVALID},
+	    {"postgres://h", 1u << 7, MAILCERT_E_INVALID},
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		mailcert_target *t;
+		mailcert_probe *p;
+
+		ck_assert_int_eq(mailcert_target_parse(&t, cases[i].url, NULL, NULL, 0), 0);
+		ck_assert_int_eq(mailcert_probe_new(&p, t), 0);
+		ck_assert_msg(mailcert_probe_set_flags(p, cases[i].flags) == cases[i].rc, "case %zu", i);
+		mailcert_probe_free(p);
+		mailcert_target_free(t);
+	}
+}
+END_TEST
+
 START_TEST(test_setters_validate)
 {
 	mailcert_target *t;
@@ -385,6 +490,9 @@ int main(void)
 	tcase_add_test(tc, test_dns_failed);
 	tcase_add_test(tc, test_real_starttls_server);
 	tcase_add_test(tc, test_setters_validate);
+	tcase_add_test(tc, test_postgres_direct_tls);
+	tcase_add_test(tc, test_postgres_direct_tls_old_server);
+	tcase_add_test(tc, test_flags_validate);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);

@@ -164,7 +164,7 @@ static void expect_tls(mailcert_protocol proto, const struct turn *t, const char
 #define IRC MAILCERT_PROTO_IRC
 #define SENT "STARTTLS\r\n"
 #define NOTICE ":irc.example NOTICE * :*** Looking up your hostname...\r\n"
-#define STAGE "reply to STARTTLS (a server that ignores STARTTLS stays silent)"
+#define STAGE "reply to STARTTLS"
 #define EOF_MSG "the server closed the connection before the end of its " STAGE
 #define GO ":irc.example 670 * :STARTTLS successful, go ahead with TLS handshake\r\n"
 

@@ -31,6 +31,11 @@ static const struct mc_proto_ops *const protocols[] = {
 	[MAILCERT_PROTO_MYSQL] = &mc_mysql_ops,
 	[MAILCERT_PROTO_LDAP] = &mc_ldap_ops,
 	[MAILCERT_PROTO_IRC] = &mc_irc_ops,
+	[MAILCERT_PROTO_SIEVE] = &mc_sieve_ops,
+	[MAILCERT_PROTO_IMAP] = &mc_imap_ops,
+	[MAILCERT_PROTO_POP3] = &mc_pop3_ops,
+	[MAILCERT_PROTO_FTP] = &mc_ftp_ops,
+	[MAILCERT_PROTO_NNTP] = &mc_nntp_ops,
 };
 
 static const struct mc_proto_ops *ops_for(mailcert_protocol proto)

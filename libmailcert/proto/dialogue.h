@@ -66,6 +66,11 @@ extern const struct mc_proto_ops mc_postgres_ops; /* postgres.c */
 extern const struct mc_proto_ops mc_mysql_ops; /* MySQL and MariaDB, mysql.c */
 extern const struct mc_proto_ops mc_ldap_ops; /* ldap.c */
 extern const struct mc_proto_ops mc_irc_ops; /* irc.c */
+extern const struct mc_proto_ops mc_sieve_ops; /* ManageSieve, sieve.c */
+extern const struct mc_proto_ops mc_imap_ops; /* imap.c */
+extern const struct mc_proto_ops mc_pop3_ops; /* pop3.c */
+extern const struct mc_proto_ops mc_ftp_ops; /* ftp.c */
+extern const struct mc_proto_ops mc_nntp_ops; /* nntp.c */
 
 /*
  * Sets the command to send and returns WRITE. A command too long for

@@ -82,6 +82,24 @@ enum mc_reply_rc mc_reply_add(struct mc_reply *r, struct mc_reply_line *out, con
 	return r->done ? MC_REPLY_DONE : MC_REPLY_MORE;
 }
 
+enum mc_reply_rc mc_reply_add_ftp(struct mc_reply *r, struct mc_reply_line *out,
+				  const uint8_t *line, size_t len)
+{
+	if (r->done || r->lines == 0)
+		return mc_reply_add(r, out, line, len);
+	if (r->lines == MC_REPLY_LINES_MAX)
+		return MC_REPLY_TOO_MANY;
+	if (mc_reply_line_parse(out, line, len) < 0 || out->code != r->code) {
+		out->code = r->code;
+		out->more = 1;
+		out->text.p = line;
+		out->text.len = len;
+	}
+	r->lines++;
+	r->done = !out->more;
+	return r->done ? MC_REPLY_DONE : MC_REPLY_MORE;
+}
+
 static uint8_t ascii_lower(uint8_t c)
 {
 	return c >= 'A' && c <= 'Z' ? (uint8_t)(c + ('a' - 'A')) : c;

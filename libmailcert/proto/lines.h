@@ -79,10 +79,21 @@ enum mc_reply_rc {
 /*
  * Adds one line to @r, parsed into @out. Every line must carry the first
  * line's code, as SMTP requires (RFC 5321 section 4.2.1); FTP, which lets
- * inner lines be free text (RFC 959 section 4.2), needs a looser mode.
+ * inner lines be free text (RFC 959 section 4.2), uses mc_reply_add_ftp().
  */
 enum mc_reply_rc mc_reply_add(struct mc_reply *r, struct mc_reply_line *out, const uint8_t *line,
 			      size_t len);
+
+/*
+ * As mc_reply_add(), with FTP's looser multi-line replies (RFC 959 section
+ * 4.2): after a first line "ddd-", only a line that starts with the same
+ * "ddd " (or is "ddd" alone) ends the reply. Every other line is inner
+ * text, even one that starts with other digits; MIXED is never returned.
+ * For an inner line, @out has the reply's code and more = 1, and its text
+ * is the whole line, or what follows "ddd-" when it repeats the code.
+ */
+enum mc_reply_rc mc_reply_add_ftp(struct mc_reply *r, struct mc_reply_line *out,
+				  const uint8_t *line, size_t len);
 
 /* Whether the @len bytes at @p are @word, ASCII case ignored. */
 int mc_word_eq(const uint8_t *p, size_t len, const char *word);

@@ -473,6 +473,56 @@ expect_no_findings() {
 	fi
 }
 
+# openssl_chain PORT [S_CLIENT-OPTIONS...]: the SHA-256 of every
+# certificate `openssl s_client -showcerts` receives on 127.0.0.1:PORT
+# (SNI $HOST), one per line in the order sent. Pass e.g. -starttls smtp.
+openssl_chain() {
+	local port=$1
+	shift
+	timeout 10 openssl s_client -connect "127.0.0.1:$port" -servername "$HOST" -showcerts \
+		"$@" </dev/null 2>/dev/null | "$IT_PYTHON" -c '
+import base64, hashlib, re, sys
+for m in re.finditer(r"-----BEGIN CERTIFICATE-----(.*?)-----END CERTIFICATE-----",
+                     sys.stdin.read(), re.S):
+    print(hashlib.sha256(base64.b64decode("".join(m.group(1).split()))).hexdigest())
+'
+}
+
+# mailcert_chain: the same for the last run's JSON.
+mailcert_chain() {
+	"$IT_PYTHON" -c "$IT_JSON_LOAD"'
+for c in load(sys.argv[1]).get("chain") or []:
+    print(c["sha256"].replace(":", "").lower())
+' "$IT_LAST_OUT"
+}
+
+# expect_chain DESC LEAF: the last run's chain as sent is $PKI/LEAF.pem then
+# $PKI/inter.pem (the test PKI's intermediate).
+expect_chain() {
+	it_eq "$1: chain length 2" 2 "$(json_field "$IT_LAST_OUT" 'chain.#' || true)"
+	it_eq "$1: leaf sha256 is the '$2' leaf" "$(it_cert_sha256 "$PKI/$2.pem")" \
+		"$(norm_hex "$(json_field "$IT_LAST_OUT" chain.0.sha256 || true)")"
+	it_eq "$1: second certificate is the intermediate" "$(it_cert_sha256 "$PKI/inter.pem")" \
+		"$(norm_hex "$(json_field "$IT_LAST_OUT" chain.1.sha256 || true)")"
+}
+
+# expect_chain_as_openssl DESC PORT [S_CLIENT-OPTIONS...]: the last run's
+# chain, certificate by certificate, is what openssl s_client sees on the
+# same port. s_client reports success even when no handshake happened
+# (REAL-SERVERS.md), so it must also have received a certificate.
+expect_chain_as_openssl() {
+	local desc=$1 port=$2 ossl mine
+	shift 2
+	ossl=$(openssl_chain "$port" "$@" || true)
+	mine=$(mailcert_chain || true)
+	if [ -n "$ossl" ]; then
+		it_ok "$desc: openssl s_client${*:+ $*} received a certificate"
+	else
+		it_not_ok "$desc: openssl s_client${*:+ $*} received a certificate" "it received none"
+	fi
+	it_eq "$desc: the chain (sha256 of each) is what openssl s_client${*:+ $*} sees" "$ossl" "$mine"
+}
+
 # sha256 values may come as upper case or with colons: compare the bytes.
 norm_hex() {
 	local h=${1//:/}

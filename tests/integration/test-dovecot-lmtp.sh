@@ -164,16 +164,6 @@ serve() {
 
 CA=()  # set once the PKI exists
 
-# expect_chain DESC LEAF: the chain as sent is PKI/LEAF.pem, intermediate.
-expect_chain() {
-	local out=$IT_LAST_OUT
-	it_eq "$1: chain length 2" 2 "$(json_field "$out" 'chain.#' || true)"
-	it_eq "$1: leaf sha256 is the '$2' leaf" "$(it_cert_sha256 "$PKI/$2.pem")" \
-		"$(norm_hex "$(json_field "$out" chain.0.sha256 || true)")"
-	it_eq "$1: second certificate is the intermediate" "$(it_cert_sha256 "$PKI/inter.pem")" \
-		"$(norm_hex "$(json_field "$out" chain.1.sha256 || true)")"
-}
-
 # has_tls_version: the last run reports a TLS version (not null).
 has_tls_version() {
 	local v
@@ -194,6 +184,7 @@ good_chain() {
 	it_contains "$desc: leaf subject names $HOST" "$HOST" \
 		"$(json_field "$IT_LAST_OUT" chain.0.subject || true)"
 	it_check "$desc: a TLS version is reported" has_tls_version
+	expect_chain_as_openssl "$desc" "$PORT_LMTP" -starttls lmtp
 }
 
 # The system store does not know the test root: no path to a trusted CA.

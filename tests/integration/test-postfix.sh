@@ -231,20 +231,16 @@ CA=()  # set once the PKI exists
 
 # expect_good_chain DESC: the full good chain was seen, as sent.
 expect_good_chain() {
-	local out=$IT_LAST_OUT
-	it_eq "$1: chain length 2" 2 "$(json_field "$out" 'chain.#' || true)"
-	it_contains "$1: leaf subject names $HOST" "$HOST" "$(json_field "$out" chain.0.subject || true)"
-	it_eq "$1: leaf sha256 is the served leaf" "$(it_cert_sha256 "$PKI/good.pem")" \
-		"$(norm_hex "$(json_field "$out" chain.0.sha256 || true)")"
-	it_eq "$1: second certificate is the intermediate" "$(it_cert_sha256 "$PKI/inter.pem")" \
-		"$(norm_hex "$(json_field "$out" chain.1.sha256 || true)")"
+	it_contains "$1: leaf subject names $HOST" "$HOST" \
+		"$(json_field "$IT_LAST_OUT" chain.0.subject || true)"
+	expect_chain "$1" good
 }
 
 # ---------------------------------------------------------------------------
 # The scenarios
 
 good_chain_everywhere() {
-	local target
+	local target port
 	for target in "smtp://$HOST:$PORT_SMTP" "submission://$HOST:$PORT_SUB" \
 		"smtps://$HOST:$PORT_SMTPS" "submissions://$HOST:$PORT_SMTPS" \
 		"tls://$HOST:$PORT_SMTPS"; do
@@ -252,6 +248,12 @@ good_chain_everywhere() {
 		expect 0 OK "good chain, $target"
 		expect_no_findings "good chain, $target"
 		expect_good_chain "good chain, $target"
+		port=${target##*:}
+		if [ "$port" = "$PORT_SMTPS" ]; then
+			expect_chain_as_openssl "good chain, $target" "$port"
+		else
+			expect_chain_as_openssl "good chain, $target" "$port" -starttls smtp
+		fi
 	done
 }
 

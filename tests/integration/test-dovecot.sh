@@ -1,0 +1,242 @@
+#!/usr/bin/env bash
+# Real-server test: `mailcert check imap://` (STARTTLS, RFC 3501),
+# `imaps://`, `pop3://` (STLS, RFC 2595) and `pop3s://` against Dovecot 2.3
+# on loopback.
+#
+# usage: test-dovecot.sh PATH-TO-MAILCERT
+#
+# Starts a private Dovecot instance (own config, base_dir, instance_name,
+# state_dir and log under a temporary directory) serving imap, imaps, pop3
+# and pop3s on free 127.0.0.1 high ports with a test PKI's certificates
+# (root → intermediate → leaf mail.test, leaf + intermediate sent). Checks
+# the good chain on all four against what `openssl s_client [-starttls
+# imap|pop3]` sees on the same port, a wrong expected name, each implicit
+# scheme pointed at the STARTTLS port and the reverse (protocol.mismatch
+# naming the scheme to use); then a second instance with `ssl = no`, whose
+# imap and pop3 do not offer STARTTLS/STLS (starttls.not-offered).
+# Needs root, dovecot-core, dovecot-imapd, dovecot-pop3d, gnutls-bin,
+# openssl and python3.
+
+# Functions run through it_on_exit and it_check look unreachable to it:
+# shellcheck disable=SC2317
+set -euo pipefail
+
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+# shellcheck source-path=SCRIPTDIR source=lib.sh disable=SC1091
+. "$here/lib.sh"
+
+MAILCERT=${1:-}
+if [ -z "$MAILCERT" ] || [ ! -x "$MAILCERT" ]; then
+	echo "usage: $0 PATH-TO-MAILCERT (got '${MAILCERT}', not an executable)" >&2
+	exit 2
+fi
+for tool in dovecot certtool gnutls-cli openssl python3; do
+	command -v "$tool" >/dev/null || {
+		echo "$0: $tool is not installed" >&2
+		exit 2
+	}
+done
+# dovecot-core alone has no imap or pop3 binaries: the services would fail
+# at the first connection, not at start.
+for bin in imap imap-login pop3 pop3-login; do
+	if [ ! -x "/usr/lib/dovecot/$bin" ]; then
+		echo "$0: /usr/lib/dovecot/$bin is missing (install dovecot-imapd, dovecot-pop3d)" >&2
+		exit 2
+	fi
+done
+
+HOST=mail.test
+
+it_workdir
+PKI=$IT_WORK/pki
+
+# ---------------------------------------------------------------------------
+# Dovecot
+
+# write_config DIR NAME SSL: DIR/dovecot.conf for a private instance NAME
+# with ssl = SSL ("yes" or "no"), imap and pop3 on $PORT_<NAME>_IMAP and
+# $PORT_<NAME>_POP3, imaps and pop3s too when SSL is yes. Short paths:
+# Dovecot's unix sockets live in base_dir, and a socket path may not exceed
+# 107 bytes. No mail is read; the static passdb/userdb only make the config
+# complete.
+write_config() {
+	local dir=$1 name=$2 ssl=$3 imap=$4 pop3=$5 imaps=${6:-} pop3s=${7:-}
+	mkdir -p "$dir/run" "$dir/state"
+	{
+		cat <<-EOF
+			base_dir = $dir/run
+			instance_name = mailcert-it-$name
+			state_dir = $dir/state
+			log_path = $dir/dovecot.log
+			info_log_path = $dir/dovecot.log
+			debug_log_path = $dir/dovecot.log
+			hostname = $HOST
+			protocols = imap pop3
+			listen = 127.0.0.1
+			ssl = $ssl
+			mail_location = maildir:$dir/mail/%u
+			passdb {
+			  driver = static
+			  args = nopassword=y
+			}
+			userdb {
+			  driver = static
+			  args = uid=nobody gid=nogroup home=$dir/home/%u
+			}
+		EOF
+		if [ "$ssl" = yes ]; then
+			cat <<-EOF
+				# leaf then intermediate
+				ssl_cert = <$dir/cert.pem
+				ssl_key = <$dir/key.pem
+			EOF
+		fi
+		echo "service imap-login {"
+		echo "  inet_listener imap {"
+		echo "    address = 127.0.0.1"
+		echo "    port = $imap"
+		echo "  }"
+		echo "  inet_listener imaps {"
+		if [ -n "$imaps" ]; then
+			echo "    address = 127.0.0.1"
+			echo "    port = $imaps"
+			echo "    ssl = yes"
+		else
+			echo "    port = 0"
+		fi
+		echo "  }"
+		echo "}"
+		echo "service pop3-login {"
+		echo "  inet_listener pop3 {"
+		echo "    address = 127.0.0.1"
+		echo "    port = $pop3"
+		echo "  }"
+		echo "  inet_listener pop3s {"
+		if [ -n "$pop3s" ]; then
+			echo "    address = 127.0.0.1"
+			echo "    port = $pop3s"
+			echo "    ssl = yes"
+		else
+			echo "    port = 0"
+		fi
+		echo "  }"
+		echo "}"
+	} >"$dir/dovecot.conf"
+}
+
+# Dovecot's own log and command output, when something went wrong.
+dump_log_on_failure() {
+	[ "$IT_FAILED" -gt 0 ] || return 0
+	local f
+	for f in "$1/dovecot-command.log" "$1/dovecot.log"; do
+		[ -s "$f" ] || continue
+		it_note "--- last lines of $f"
+		tail -n 40 "$f" | sed 's/^/#   | /'
+	done
+}
+
+# start_dovecot DIR PORTS...: start the instance configured in DIR and wait
+# for every port. The master takes its children with it on SIGTERM.
+start_dovecot() {
+	local dir=$1 port
+	shift
+	: >"$dir/dovecot.log"
+	it_on_exit it_stop_pidfile "$dir/run/master.pid" 10
+	it_on_exit dump_log_on_failure "$dir"
+	dovecot -c "$dir/dovecot.conf" </dev/null >>"$dir/dovecot-command.log" 2>&1 ||
+		it_bail "dovecot start ($dir)"
+	for port in "$@"; do
+		it_wait_port 127.0.0.1 "$port" 10 || it_bail "dovecot listens on port $port"
+	done
+	it_ok "dovecot started (pid $(it_read_pidfile "$dir/run/master.pid" || echo '?')), ports $*"
+}
+
+# ---------------------------------------------------------------------------
+# The scenarios
+
+CA=() # set once the PKI exists
+
+# good_chain SCHEME PORT [OPENSSL-OPTIONS...]
+good_chain() {
+	local scheme=$1 port=$2 target desc
+	shift 2
+	target="$scheme://$HOST:$port"
+	desc="good chain, $target"
+	mc "$target" "${CA[@]}"
+	expect 0 OK "$desc"
+	expect_no_findings "$desc"
+	it_eq "$desc: protocol $scheme" "$scheme" "$(json_field "$IT_LAST_OUT" protocol || true)"
+	expect_chain "$desc" good
+	expect_chain_as_openssl "$desc" "$port" "$@"
+}
+
+wrong_name() {
+	local target="$1://$HOST:$2" desc
+	desc="-n other.test, $target"
+	mc "$target" "${CA[@]}" -n other.test
+	expect 2 CRITICAL "$desc"
+	expect_finding "$desc" name.mismatch
+}
+
+# mismatch SCHEME PORT USE: SCHEME at a port of the other kind is
+# protocol.mismatch, and the message names USE://HOST:PORT.
+mismatch() {
+	local target="$1://$HOST:$2" use="$3://$HOST:$2" desc
+	desc="$1:// at the $3 port, $target"
+	mc "$target" "${CA[@]}"
+	expect 2 CRITICAL "$desc"
+	expect_finding "$desc" protocol.mismatch
+	it_contains "$desc: the message names $use" "use $use" \
+		"$(json_field "$IT_LAST_OUT" findings.0.message || true)"
+	it_eq "$desc: no certificate" 0 "$(json_field "$IT_LAST_OUT" 'chain.#' || true)"
+}
+
+# not_offered SCHEME PORT WORD: Dovecot with ssl = no does not list WORD
+# (STARTTLS, STLS).
+not_offered() {
+	local target="$1://$HOST:$2" desc msg
+	desc="dovecot without ssl, $target"
+	mc "$target" "${CA[@]}"
+	expect 2 CRITICAL "$desc"
+	expect_finding "$desc" starttls.not-offered
+	msg=$(json_field "$IT_LAST_OUT" findings.0.message || true)
+	it_contains "$desc: the message names $3" "did not advertise $3" "$msg"
+	it_eq "$desc: no certificate" 0 "$(json_field "$IT_LAST_OUT" 'chain.#' || true)"
+}
+
+main() {
+	local started=$SECONDS IMAP IMAPS POP3 POP3S PLAIN_IMAP PLAIN_POP3
+	local dv=$IT_WORK/dv dn=$IT_WORK/dn
+	read -r IMAP IMAPS POP3 POP3S PLAIN_IMAP PLAIN_POP3 < <(it_free_ports 6)
+
+	it_pki_ca "$PKI"
+	it_pki_leaf "$PKI" good "-1 day" "+90 days" "$HOST"
+	CA=(--ca-file "$PKI/root.pem")
+
+	write_config "$dv" tls yes "$IMAP" "$POP3" "$IMAPS" "$POP3S"
+	cat "$PKI/good.pem" "$PKI/inter.pem" >"$dv/cert.pem"
+	install -m 0600 "$PKI/good.key" "$dv/key.pem"
+	write_config "$dn" plain no "$PLAIN_IMAP" "$PLAIN_POP3"
+	start_dovecot "$dv" "$IMAP" "$IMAPS" "$POP3" "$POP3S"
+	start_dovecot "$dn" "$PLAIN_IMAP" "$PLAIN_POP3"
+
+	good_chain imap "$IMAP" -starttls imap
+	good_chain imaps "$IMAPS"
+	good_chain pop3 "$POP3" -starttls pop3
+	good_chain pop3s "$POP3S"
+	wrong_name imap "$IMAP"
+	wrong_name imaps "$IMAPS"
+	wrong_name pop3 "$POP3"
+	wrong_name pop3s "$POP3S"
+	mismatch imaps "$IMAP" imap
+	mismatch imap "$IMAPS" imaps
+	mismatch pop3s "$POP3" pop3
+	mismatch pop3 "$POP3S" pop3s
+	not_offered imap "$PLAIN_IMAP" STARTTLS
+	not_offered pop3 "$PLAIN_POP3" STLS
+
+	it_note "dovecot IMAP/POP3 scenarios took $((SECONDS - started)) s"
+	it_finish
+}
+
+main

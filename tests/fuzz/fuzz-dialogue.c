@@ -5,7 +5,8 @@
  * The first input byte steers the run, the rest is what the server sends:
  *   bits 0-1  protocol: 0 implicit TLS, 1 SMTP, 2 LMTP, 3 the next byte
  *             names it (its value mod 16 is a mailcert_protocol: '3' IMAP,
- *             '4' POP3, … '=' IRC; an unimplemented one falls back to SMTP)
+ *             '4' POP3, … '=' IRC; its bit 4 sets the unadvertised
+ *             parameter, so 'C' is a POP3 that sends STLS without CAPA)
  *   bit 2     pieces end at each LF (so replies line up with the commands
  *             and the fuzzer reaches STARTTLS), else sizes from bits 3-7
  *   bits 3-7  seed of the piece sizes; 0 feeds everything in one call
@@ -125,6 +126,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	seed = data[0] >> 3;
 	if ((data[0] & 3) == 3 && size >= 2) {
 		r.proto = (mailcert_protocol)(data[1] % 16);
+		params.unadvertised = data[1] & 0x10;
 		if (!mc_dialogue_supported(r.proto))
 			r.proto = MAILCERT_PROTO_SMTP;
 		data++;

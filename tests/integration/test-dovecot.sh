@@ -179,11 +179,12 @@ wrong_name() {
 }
 
 # mismatch SCHEME PORT USE: SCHEME at a port of the other kind is
-# protocol.mismatch, and the message names USE://HOST:PORT.
+# protocol.mismatch, and the message names USE://HOST:PORT. A STARTTLS
+# scheme waits half the timeout for a greeting, so -t 4 keeps it short.
 mismatch() {
 	local target="$1://$HOST:$2" use="$3://$HOST:$2" desc
 	desc="$1:// at the $3 port, $target"
-	mc "$target" "${CA[@]}"
+	mc "$target" "${CA[@]}" -t 4
 	expect 2 CRITICAL "$desc"
 	expect_finding "$desc" protocol.mismatch
 	it_contains "$desc: the message names $use" "use $use" \

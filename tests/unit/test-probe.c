@@ -20,8 +20,12 @@
 
 #define DAY 86400
 
-/* Probes @url (connecting to 127.0.0.1) with an optional EHLO name and timeout. */
-static mailcert_observation *probe(const char *url, const char *helo, unsigned timeout_ms)
+/*
+ * Probes @url (connecting to 127.0.0.1) with an optional EHLO name, timeout
+ * and MAILCERT_PROBE_* flags.
+ */
+static mailcert_observation *probe_flags(const char *url, const char *helo, unsigned timeout_ms,
+					 unsigned flags)
 {
 	mailcert_target *t = NULL;
 	mailcert_probe *p = NULL;
@@ -34,10 +38,16 @@ static mailcert_observation *probe(const char *url, const char *helo, unsigned t
 	ck_assert_int_eq(mailcert_probe_set_helo(p, helo), 0);
 	if (timeout_ms)
 		ck_assert_int_eq(mailcert_probe_set_timeout_ms(p, timeout_ms), 0);
+	ck_assert_int_eq(mailcert_probe_set_flags(p, flags), 0);
 	ck_assert_int_eq(mailcert_probe_run(p, &obs), 0);
 	mailcert_probe_free(p);
 	mailcert_target_free(t);
 	return obs;
+}
+
+static mailcert_observation *probe(const char *url, const char *helo, unsigned timeout_ms)
+{
+	return probe_flags(url, helo, timeout_ms, 0);
 }
 
 /* Runs @steps against a probe of @scheme and checks the failure code and a message part. */
@@ -356,8 +366,6 @@ START_TEST(test_postgres_direct_tls)
 		.not_before = now - DAY, .not_after = now + 90 * DAY};
 	const struct mc_fixture_cert *chain[] = {&root};
 	struct mc_fixture_smtpd *server;
-	mailcert_target *t;
-	mailcert_probe *p;
 	mailcert_observation *obs;
 	char url[64];
 	unsigned port;
@@ -366,18 +374,12 @@ START_TEST(test_postgres_direct_tls)
 	ck_assert_int_eq(mc_fixture_tlsd_start(&server, &port, chain, 1, &root, "postgresql"), 0);
 
 	snprintf(url, sizeof(url), "postgres://db.test:%u", port);
-	ck_assert_int_eq(mailcert_target_parse(&t, url, NULL, NULL, 0), 0);
-	ck_assert_int_eq(mailcert_probe_new(&p, t), 0);
-	ck_assert_int_eq(mailcert_probe_set_connect_to(p, "127.0.0.1"), 0);
-	ck_assert_int_eq(mailcert_probe_set_flags(p, MAILCERT_PROBE_DIRECT_TLS), 0);
-	ck_assert_int_eq(mailcert_probe_run(p, &obs), 0);
+	obs = probe_flags(url, NULL, 0, MAILCERT_PROBE_DIRECT_TLS);
 	ck_assert_ptr_null(mailcert_observation_failure(obs, NULL));
 	ck_assert_str_eq(mailcert_observation_tls_alpn(obs), "postgresql");
 	ck_assert_uint_eq(mailcert_observation_chain_length(obs), 1);
 	ck_assert_ptr_null(strstr(mailcert_observation_transcript(obs), "C:"));
 	mailcert_observation_free(obs);
-	mailcert_probe_free(p);
-	mailcert_target_free(t);
 
 	/* Plain implicit TLS offers no ALPN, so none is negotiated. */
 	snprintf(url, sizeof(url), "tls://db.test:%u", port);
@@ -397,26 +399,48 @@ START_TEST(test_postgres_direct_tls_old_server)
 	const struct mock_step s[] = {{MOCK_RECV, NULL, 0}, {MOCK_CLOSE, NULL, 0}};
 	unsigned port;
 	struct mock_server *m = mock_start(s, &port);
-	mailcert_target *t;
-	mailcert_probe *p;
 	mailcert_observation *obs;
 	const char *msg;
 	char url[64];
 
 	snprintf(url, sizeof(url), "postgres://db.test:%u", port);
-	ck_assert_int_eq(mailcert_target_parse(&t, url, NULL, NULL, 0), 0);
-	ck_assert_int_eq(mailcert_probe_new(&p, t), 0);
-	ck_assert_int_eq(mailcert_probe_set_connect_to(p, "127.0.0.1"), 0);
-	ck_assert_int_eq(mailcert_probe_set_flags(p, MAILCERT_PROBE_DIRECT_TLS), 0);
-	ck_assert_int_eq(mailcert_probe_run(p, &obs), 0);
+	obs = probe_flags(url, NULL, 0, MAILCERT_PROBE_DIRECT_TLS);
 	ck_assert_str_eq(mailcert_observation_failure(obs, &msg), "tls.handshake");
 	ck_assert_msg(strstr(msg, "; direct TLS needs PostgreSQL 17 or later, while SSLRequest "
 				  "(the default) works with every version"),
 		      "%s", msg);
 	mailcert_observation_free(obs);
-	mailcert_probe_free(p);
-	mailcert_target_free(t);
 	mock_stop(m, NULL, 0);
+}
+END_TEST
+
+/* POP3 without CAPA: STLS only when asked, and then the upgrade proceeds. */
+START_TEST(test_pop3_force_starttls)
+{
+	const struct mock_step s[] = {{MOCK_SEND, "+OK old POP3 server\r\n", 0},
+				      {MOCK_EXPECT, "CAPA", 0},
+				      {MOCK_SEND, "-ERR unknown command\r\n", 0},
+				      {MOCK_EXPECT, "STLS", 0},
+				      {MOCK_SEND, "+OK begin TLS\r\n", 0},
+				      {MOCK_RECV, NULL, 0},
+				      {MOCK_CLOSE, NULL, 0}};
+	const struct mock_step no_force[] = {{MOCK_SEND, "+OK old POP3 server\r\n", 0},
+					     {MOCK_EXPECT, "CAPA", 0},
+					     {MOCK_SEND, "-ERR unknown command\r\n", 0},
+					     {MOCK_END, NULL, 0}};
+	unsigned port;
+	struct mock_server *m = mock_start(s, &port);
+	mailcert_observation *obs;
+	char url[64], line[256];
+
+	snprintf(url, sizeof(url), "pop3://mail.test:%u", port);
+	obs = probe_flags(url, NULL, 0, MAILCERT_PROBE_UNADVERTISED);
+	/* The ClientHello went out (MOCK_RECV took it); the mock then hung up. */
+	ck_assert_str_eq(mailcert_observation_failure(obs, NULL), "tls.handshake");
+	mailcert_observation_free(obs);
+	ck_assert_int_eq(mock_stop(m, line, sizeof(line)), 0);
+
+	hostile("pop3", no_force, "starttls.not-offered", "--force-starttls sends STLS anyway", 0);
 }
 END_TEST
 
@@ -493,6 +517,7 @@ int main(void)
 	tcase_add_test(tc, test_postgres_direct_tls);
 	tcase_add_test(tc, test_postgres_direct_tls_old_server);
 	tcase_add_test(tc, test_flags_validate);
+	tcase_add_test(tc, test_pop3_force_starttls);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);

@@ -434,6 +434,16 @@ it_pki_leaf() {
 # ---------------------------------------------------------------------------
 # mailcert and what it must say (the caller sets MAILCERT and HOST)
 
+# it_need_mailcert PATH: the mailcert under test (a test's first argument)
+# becomes MAILCERT, or the test stops with its usage.
+it_need_mailcert() {
+	MAILCERT=$1
+	if [ -z "$MAILCERT" ] || [ ! -x "$MAILCERT" ]; then
+		echo "usage: $0 PATH-TO-MAILCERT (got '${MAILCERT}', not an executable)" >&2
+		exit 2
+	fi
+}
+
 # mc TARGET [OPTIONS...]: mailcert check in JSON, connecting to loopback
 # while the target keeps $HOST for SNI and the name check. The
 # options go before the target; pass "${CA[@]}" for the test root.
@@ -521,6 +531,45 @@ expect_chain_as_openssl() {
 		it_not_ok "$desc: openssl s_client${*:+ $*} received a certificate" "it received none"
 	fi
 	it_eq "$desc: the chain (sha256 of each) is what openssl s_client${*:+ $*} sees" "$ossl" "$mine"
+}
+
+# ---------------------------------------------------------------------------
+# Scenarios every real-server test runs (the caller sets CA=(--ca-file …)
+# and PKI with its 'good' leaf)
+
+# good_chain SCHEME PORT [S_CLIENT-OPTIONS...]: OK without findings, the
+# scheme reported, the 'good' leaf and the intermediate as sent, and the
+# chain openssl s_client sees with the options (e.g. -starttls imap).
+good_chain() {
+	local scheme=$1 port=$2 target desc
+	shift 2
+	target="$scheme://$HOST:$port"
+	desc="good chain, $target"
+	mc "$target" "${CA[@]}"
+	expect 0 OK "$desc"
+	expect_no_findings "$desc"
+	it_eq "$desc: protocol $scheme" "$scheme" "$(json_field "$IT_LAST_OUT" protocol || true)"
+	expect_chain "$desc" good
+	expect_chain_as_openssl "$desc" "$port" "$@"
+}
+
+# untrusted_without_ca_file SCHEME PORT: the system store does not know
+# the test root.
+untrusted_without_ca_file() {
+	local target="$1://$HOST:$2" desc
+	desc="no --ca-file, $target"
+	mc "$target"
+	expect 2 CRITICAL "$desc"
+	expect_finding "$desc" trust.untrusted
+}
+
+# wrong_name SCHEME PORT: the leaf is not valid for other.test.
+wrong_name() {
+	local target="$1://$HOST:$2" desc
+	desc="-n other.test, $target"
+	mc "$target" "${CA[@]}" -n other.test
+	expect 2 CRITICAL "$desc"
+	expect_finding "$desc" name.mismatch
 }
 
 # sha256 values may come as upper case or with colons: compare the bytes.

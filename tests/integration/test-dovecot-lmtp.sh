@@ -23,11 +23,7 @@ here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 # shellcheck source-path=SCRIPTDIR source=lib.sh disable=SC1091
 . "$here/lib.sh"
 
-MAILCERT=${1:-}
-if [ -z "$MAILCERT" ] || [ ! -x "$MAILCERT" ]; then
-	echo "usage: $0 PATH-TO-MAILCERT (got '${MAILCERT}', not an executable)" >&2
-	exit 2
-fi
+it_need_mailcert "${1:-}"
 for tool in dovecot certtool gnutls-cli python3; do
 	command -v "$tool" >/dev/null || {
 		echo "$0: $tool is not installed" >&2
@@ -173,40 +169,13 @@ has_tls_version() {
 # ---------------------------------------------------------------------------
 # The scenarios
 
-good_chain() {
-	local target="lmtp://$HOST:$PORT_LMTP" desc
-	desc="good chain, $target"
-	mc "$target" "${CA[@]}"
-	expect 0 OK "$desc"
-	expect_no_findings "$desc"
-	expect_chain "$desc" good
-	it_eq "$desc: protocol lmtp" lmtp "$(json_field "$IT_LAST_OUT" protocol || true)"
+# good_chain_lmtp: the shared good_chain, and a subject and TLS version reported.
+good_chain_lmtp() {
+	local desc="good chain, lmtp://$HOST:$PORT_LMTP"
+	good_chain lmtp "$PORT_LMTP" -starttls lmtp
 	it_contains "$desc: leaf subject names $HOST" "$HOST" \
 		"$(json_field "$IT_LAST_OUT" chain.0.subject || true)"
 	it_check "$desc: a TLS version is reported" has_tls_version
-	expect_chain_as_openssl "$desc" "$PORT_LMTP" -starttls lmtp
-}
-
-# The system store does not know the test root: no path to a trusted CA.
-untrusted_without_ca_file() {
-	local target="lmtp://$HOST:$PORT_LMTP" desc
-	desc="no --ca-file, $target"
-	mc "$target"
-	expect 2 CRITICAL "$desc"
-	if has_finding "$IT_LAST_OUT" trust.untrusted || has_finding "$IT_LAST_OUT" chain.incomplete; then
-		it_ok "$desc: finding trust.untrusted or chain.incomplete"
-	else
-		it_not_ok "$desc: finding trust.untrusted or chain.incomplete" \
-			"findings: $(finding_codes "$IT_LAST_OUT")"
-	fi
-}
-
-wrong_name() {
-	local target="lmtp://$HOST:$PORT_LMTP" desc
-	desc="-n other.test, $target"
-	mc "$target" "${CA[@]}" -n other.test
-	expect 2 CRITICAL "$desc"
-	expect_finding "$desc" name.mismatch
 }
 
 # The SMTP dialogue against an LMTP server: Dovecot greets with 220 like
@@ -248,9 +217,9 @@ main() {
 	CA=(--ca-file "$PKI/root.pem")
 	start_dovecot
 
-	good_chain
-	untrusted_without_ca_file
-	wrong_name
+	good_chain_lmtp
+	untrusted_without_ca_file lmtp "$PORT_LMTP"
+	wrong_name lmtp "$PORT_LMTP"
 	smtp_against_lmtp
 
 	serve expired

@@ -25,11 +25,7 @@ here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 # shellcheck source-path=SCRIPTDIR source=lib.sh disable=SC1091
 . "$here/lib.sh"
 
-MAILCERT=${1:-}
-if [ -z "$MAILCERT" ] || [ ! -x "$MAILCERT" ]; then
-	echo "usage: $0 PATH-TO-MAILCERT (got '${MAILCERT}', not an executable)" >&2
-	exit 2
-fi
+it_need_mailcert "${1:-}"
 for tool in dovecot certtool gnutls-cli openssl python3; do
 	command -v "$tool" >/dev/null || {
 		echo "$0: $tool is not installed" >&2
@@ -140,33 +136,6 @@ start_dovecot() {
 
 CA=() # set once the PKI exists
 
-good_chain() {
-	local target="sieve://$HOST:$1" desc
-	desc="good chain, $target"
-	mc "$target" "${CA[@]}"
-	expect 0 OK "$desc"
-	expect_no_findings "$desc"
-	it_eq "$desc: protocol sieve" sieve "$(json_field "$IT_LAST_OUT" protocol || true)"
-	expect_chain "$desc" good
-	expect_chain_as_openssl "$desc" "$1" -starttls sieve
-}
-
-untrusted_without_ca_file() {
-	local target="sieve://$HOST:$1" desc
-	desc="no --ca-file, $target"
-	mc "$target"
-	expect 2 CRITICAL "$desc"
-	expect_finding "$desc" trust.untrusted
-}
-
-wrong_name() {
-	local target="sieve://$HOST:$1" desc
-	desc="-n other.test, $target"
-	mc "$target" "${CA[@]}" -n other.test
-	expect 2 CRITICAL "$desc"
-	expect_finding "$desc" name.mismatch
-}
-
 # Dovecot with ssl = no leaves "STARTTLS" out of its capabilities.
 not_offered() {
 	local target="sieve://$HOST:$1" desc msg
@@ -192,9 +161,9 @@ main() {
 	it_check "dovecot serves the 'good' leaf after STARTTLS (gnutls-cli)" \
 		it_wait_served 127.0.0.1 "$TLS" sieve "$(it_cert_sha256 "$PKI/good.pem")" 10
 
-	good_chain "$TLS"
-	untrusted_without_ca_file "$TLS"
-	wrong_name "$TLS"
+	good_chain sieve "$TLS" -starttls sieve
+	untrusted_without_ca_file sieve "$TLS"
+	wrong_name sieve "$TLS"
 	not_offered "$PLAIN"
 
 	it_note "dovecot ManageSieve scenarios took $((SECONDS - started)) s"

@@ -25,11 +25,7 @@ here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 # shellcheck source-path=SCRIPTDIR source=lib.sh disable=SC1091
 . "$here/lib.sh"
 
-MAILCERT=${1:-}
-if [ -z "$MAILCERT" ] || [ ! -x "$MAILCERT" ]; then
-	echo "usage: $0 PATH-TO-MAILCERT (got '${MAILCERT}', not an executable)" >&2
-	exit 2
-fi
+it_need_mailcert "${1:-}"
 for tool in dovecot certtool gnutls-cli openssl python3; do
 	command -v "$tool" >/dev/null || {
 		echo "$0: $tool is not installed" >&2
@@ -155,28 +151,6 @@ start_dovecot() {
 # The scenarios
 
 CA=() # set once the PKI exists
-
-# good_chain SCHEME PORT [OPENSSL-OPTIONS...]
-good_chain() {
-	local scheme=$1 port=$2 target desc
-	shift 2
-	target="$scheme://$HOST:$port"
-	desc="good chain, $target"
-	mc "$target" "${CA[@]}"
-	expect 0 OK "$desc"
-	expect_no_findings "$desc"
-	it_eq "$desc: protocol $scheme" "$scheme" "$(json_field "$IT_LAST_OUT" protocol || true)"
-	expect_chain "$desc" good
-	expect_chain_as_openssl "$desc" "$port" "$@"
-}
-
-wrong_name() {
-	local target="$1://$HOST:$2" desc
-	desc="-n other.test, $target"
-	mc "$target" "${CA[@]}" -n other.test
-	expect 2 CRITICAL "$desc"
-	expect_finding "$desc" name.mismatch
-}
 
 # mismatch SCHEME PORT USE: SCHEME at a port of the other kind is
 # protocol.mismatch, and the message names USE://HOST:PORT. A STARTTLS

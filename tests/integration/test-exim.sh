@@ -26,11 +26,7 @@ here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 # shellcheck source-path=SCRIPTDIR source=lib.sh disable=SC1091
 . "$here/lib.sh"
 
-MAILCERT=${1:-}
-if [ -z "$MAILCERT" ] || [ ! -x "$MAILCERT" ]; then
-	echo "usage: $0 PATH-TO-MAILCERT (got '${MAILCERT}', not an executable)" >&2
-	exit 2
-fi
+it_need_mailcert "${1:-}"
 for tool in apt-get dpkg certtool gnutls-cli openssl python3; do
 	command -v "$tool" >/dev/null || {
 		echo "$0: $tool is not installed" >&2
@@ -127,23 +123,10 @@ start_exim() {
 CA=()
 
 scenarios() {
-	local target="smtp://$HOST:$PORT_SMTP" desc
-	desc="good chain, $target"
-	mc "$target" "${CA[@]}"
-	expect 0 OK "$desc"
-	expect_no_findings "$desc"
-	expect_chain "$desc" good
-	expect_chain_as_openssl "$desc" "$PORT_SMTP" -starttls smtp
-
-	desc="no --ca-file, $target"
-	mc "$target"
-	expect 2 CRITICAL "$desc"
-	expect_finding "$desc" trust.untrusted
-
-	desc="-n other.test, $target"
-	mc "$target" "${CA[@]}" -n other.test
-	expect 2 CRITICAL "$desc"
-	expect_finding "$desc" name.mismatch
+	local target desc
+	good_chain smtp "$PORT_SMTP" -starttls smtp
+	untrusted_without_ca_file smtp "$PORT_SMTP"
+	wrong_name smtp "$PORT_SMTP"
 
 	target="smtp://$HOST:$PORT_NOTLS"
 	desc="tls_advertise_hosts empty, $target"

@@ -20,11 +20,7 @@ here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 # shellcheck source-path=SCRIPTDIR source=lib.sh disable=SC1091
 . "$here/lib.sh"
 
-MAILCERT=${1:-}
-if [ -z "$MAILCERT" ] || [ ! -x "$MAILCERT" ]; then
-	echo "usage: $0 PATH-TO-MAILCERT (got '${MAILCERT}', not an executable)" >&2
-	exit 2
-fi
+it_need_mailcert "${1:-}"
 for tool in inspircd runuser certtool gnutls-cli openssl python3; do
 	command -v "$tool" >/dev/null || {
 		echo "$0: $tool is not installed" >&2
@@ -91,24 +87,10 @@ start_ircd() {
 CA=()
 
 endpoint() {
-	local scheme=$1 port=$2 starttls=$3 target desc
-	target="$scheme://$HOST:$port"
-	desc="good chain, $target"
-	mc "$target" "${CA[@]}"
-	expect 0 OK "$desc"
-	expect_no_findings "$desc"
-	expect_chain "$desc" good
-	expect_chain_as_openssl "$desc" "$port" ${starttls:+-starttls "$starttls"}
-
-	desc="no --ca-file, $target"
-	mc "$target"
-	expect 2 CRITICAL "$desc"
-	expect_finding "$desc" trust.untrusted
-
-	desc="-n other.test, $target"
-	mc "$target" "${CA[@]}" -n other.test
-	expect 2 CRITICAL "$desc"
-	expect_finding "$desc" name.mismatch
+	local scheme=$1 port=$2 starttls=$3
+	good_chain "$scheme" "$port" ${starttls:+-starttls "$starttls"}
+	untrusted_without_ca_file "$scheme" "$port"
+	wrong_name "$scheme" "$port"
 }
 
 main() {

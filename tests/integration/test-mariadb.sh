@@ -24,11 +24,7 @@ here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 # shellcheck source-path=SCRIPTDIR source=lib.sh disable=SC1091
 . "$here/lib.sh"
 
-MAILCERT=${1:-}
-if [ -z "$MAILCERT" ] || [ ! -x "$MAILCERT" ]; then
-	echo "usage: $0 PATH-TO-MAILCERT (got '${MAILCERT}', not an executable)" >&2
-	exit 2
-fi
+it_need_mailcert "${1:-}"
 for tool in mariadbd mariadb-install-db mariadb certtool openssl python3 setsid; do
 	command -v "$tool" >/dev/null || {
 		echo "$0: $tool is not installed (mariadb-server, gnutls-bin, openssl)" >&2
@@ -142,33 +138,6 @@ host_not_allowed() {
 	it_eq "$desc: no certificate" 0 "$(json_field "$IT_LAST_OUT" 'chain.#' || true)"
 }
 
-good_chain() {
-	local target="mysql://$HOST:$PORT" desc
-	desc="good chain, $target"
-	mc "$target" "${CA[@]}"
-	expect 0 OK "$desc"
-	expect_no_findings "$desc"
-	it_eq "$desc: protocol mysql" mysql "$(json_field "$IT_LAST_OUT" protocol || true)"
-	expect_chain "$desc" good
-	expect_chain_as_openssl "$desc" "$PORT" -starttls mysql
-}
-
-untrusted_without_ca_file() {
-	local target="mysql://$HOST:$PORT" desc
-	desc="no --ca-file, $target"
-	mc "$target"
-	expect 2 CRITICAL "$desc"
-	expect_finding "$desc" trust.untrusted
-}
-
-wrong_name() {
-	local target="mysql://$HOST:$PORT" desc
-	desc="-n other.test, $target"
-	mc "$target" "${CA[@]}" -n other.test
-	expect 2 CRITICAL "$desc"
-	expect_finding "$desc" name.mismatch
-}
-
 # Without ssl-cert/ssl-key MariaDB 10.11 has no TLS: no CLIENT_SSL.
 ssl_not_offered() {
 	local target="mysql://$HOST:$PORT" desc msg
@@ -197,9 +166,9 @@ main() {
 	host_not_allowed
 	it_check "create 'test'@'127.0.0.1' over the unix socket" \
 		sql "CREATE USER 'test'@'127.0.0.1'"
-	good_chain
-	untrusted_without_ca_file
-	wrong_name
+	good_chain mysql "$PORT" -starttls mysql
+	untrusted_without_ca_file mysql "$PORT"
+	wrong_name mysql "$PORT"
 
 	mariadb_stop || it_bail "mariadbd stops"
 	start_mariadb nossl.cnf

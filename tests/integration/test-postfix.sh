@@ -27,11 +27,7 @@ here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 . "$here/lib.sh"
 
-MAILCERT=${1:-}
-if [ -z "$MAILCERT" ] || [ ! -x "$MAILCERT" ]; then
-	echo "usage: $0 PATH-TO-MAILCERT (got '${MAILCERT}', not an executable)" >&2
-	exit 2
-fi
+it_need_mailcert "${1:-}"
 for tool in postfix certtool gnutls-cli python3; do
 	command -v "$tool" >/dev/null || {
 		echo "$0: $tool is not installed" >&2
@@ -255,20 +251,6 @@ good_chain_everywhere() {
 			expect_chain_as_openssl "good chain, $target" "$port" -starttls smtp
 		fi
 	done
-}
-
-# The system store does not know the test root: no path to a trusted CA.
-untrusted_without_ca_file() {
-	local target="submission://$HOST:$PORT_SUB"
-	local desc="no --ca-file, $target"
-	mc "$target"
-	expect 2 CRITICAL "$desc"
-	if has_finding "$IT_LAST_OUT" trust.untrusted || has_finding "$IT_LAST_OUT" chain.incomplete; then
-		it_ok "$desc: finding trust.untrusted or chain.incomplete"
-	else
-		it_not_ok "$desc: finding trust.untrusted or chain.incomplete" \
-			"findings: $(finding_codes "$IT_LAST_OUT")"
-	fi
 }
 
 starttls_not_offered() {
@@ -769,7 +751,7 @@ main() {
 	good_chain_everywhere
 	installed_example
 	nagios_output
-	untrusted_without_ca_file
+	untrusted_without_ca_file submission "$PORT_SUB"
 	starttls_not_offered
 	connect_refused
 

@@ -22,11 +22,7 @@ here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 # shellcheck source-path=SCRIPTDIR source=lib.sh disable=SC1091
 . "$here/lib.sh"
 
-MAILCERT=${1:-}
-if [ -z "$MAILCERT" ] || [ ! -x "$MAILCERT" ]; then
-	echo "usage: $0 PATH-TO-MAILCERT (got '${MAILCERT}', not an executable)" >&2
-	exit 2
-fi
+it_need_mailcert "${1:-}"
 PGBIN=/usr/lib/postgresql/15/bin
 for tool in "$PGBIN/initdb" "$PGBIN/pg_ctl" certtool openssl python3 runuser; do
 	command -v "$tool" >/dev/null || {
@@ -104,33 +100,6 @@ start_postgres() {
 
 CA=() # set once the PKI exists
 
-good_chain() {
-	local target="postgres://$HOST:$PORT" desc
-	desc="good chain, $target"
-	mc "$target" "${CA[@]}"
-	expect 0 OK "$desc"
-	expect_no_findings "$desc"
-	it_eq "$desc: protocol postgres" postgres "$(json_field "$IT_LAST_OUT" protocol || true)"
-	expect_chain "$desc" good
-	expect_chain_as_openssl "$desc" "$PORT" -starttls postgres
-}
-
-untrusted_without_ca_file() {
-	local target="postgres://$HOST:$PORT" desc
-	desc="no --ca-file, $target"
-	mc "$target"
-	expect 2 CRITICAL "$desc"
-	expect_finding "$desc" trust.untrusted
-}
-
-wrong_name() {
-	local target="postgres://$HOST:$PORT" desc
-	desc="-n other.test, $target"
-	mc "$target" "${CA[@]}" -n other.test
-	expect 2 CRITICAL "$desc"
-	expect_finding "$desc" name.mismatch
-}
-
 # PostgreSQL 15 has no direct TLS: it takes the ClientHello for a startup
 # packet of absurd length and hangs up. The message says what to use.
 direct_tls_on_15() {
@@ -183,9 +152,9 @@ main() {
 	CA=(--ca-file "$PKI/root.pem")
 	start_postgres
 
-	good_chain
-	untrusted_without_ca_file
-	wrong_name
+	good_chain postgres "$PORT" -starttls postgres
+	untrusted_without_ca_file postgres "$PORT"
+	wrong_name postgres "$PORT"
 	direct_tls_on_15
 	ssl_off
 

@@ -24,11 +24,7 @@ here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 # shellcheck source-path=SCRIPTDIR source=lib.sh disable=SC1091
 . "$here/lib.sh"
 
-MAILCERT=${1:-}
-if [ -z "$MAILCERT" ] || [ ! -x "$MAILCERT" ]; then
-	echo "usage: $0 PATH-TO-MAILCERT (got '${MAILCERT}', not an executable)" >&2
-	exit 2
-fi
+it_need_mailcert "${1:-}"
 VSFTPD=/usr/sbin/vsftpd
 for tool in "$VSFTPD" setsid certtool openssl python3; do
 	command -v "$tool" >/dev/null || {
@@ -113,36 +109,6 @@ setup() {
 # The scenarios
 
 CA=() # set once the PKI exists
-
-# good_chain SCHEME PORT [OPENSSL-OPTIONS...]
-good_chain() {
-	local scheme=$1 port=$2 target desc
-	shift 2
-	target="$scheme://$HOST:$port"
-	desc="good chain, $target"
-	mc "$target" "${CA[@]}"
-	expect 0 OK "$desc"
-	expect_no_findings "$desc"
-	it_eq "$desc: protocol $scheme" "$scheme" "$(json_field "$IT_LAST_OUT" protocol || true)"
-	expect_chain "$desc" good
-	expect_chain_as_openssl "$desc" "$port" "$@"
-}
-
-untrusted_without_ca_file() {
-	local target="$1://$HOST:$2" desc
-	desc="no --ca-file, $target"
-	mc "$target"
-	expect 2 CRITICAL "$desc"
-	expect_finding "$desc" trust.untrusted
-}
-
-wrong_name() {
-	local target="$1://$HOST:$2" desc
-	desc="-n other.test, $target"
-	mc "$target" "${CA[@]}" -n other.test
-	expect 2 CRITICAL "$desc"
-	expect_finding "$desc" name.mismatch
-}
 
 # vsftpd with ssl_enable=NO: its FEAT lists EPRT, EPSV, … but no AUTH TLS.
 not_offered() {

@@ -96,6 +96,8 @@ void mc_dialogue_free(struct mc_dialogue *d)
 		return;
 	free(d->helo);
 	free(d->domain);
+	if (d->ops->free) /* state with allocations of its own (xmpp.c) */
+		d->ops->free(d);
 	free(d->state);
 	free(d);
 }
@@ -247,6 +249,12 @@ static enum mc_step leftover(struct mc_dialogue *d, enum mc_step step, const cha
 				len, bytes_word(len), stage);
 }
 
+/* Whether @len < 3 bytes could start a TLS record header (see mc_looks_like_tls()). */
+static int tls_prefix(const uint8_t *p, size_t len)
+{
+	return len == 0 || (p[0] >= 0x14 && p[0] <= 0x17 && (len == 1 || p[1] == 0x03));
+}
+
 /* Protocols with @bytes: accumulate, bounded, and let the protocol take whole messages. */
 static enum mc_step input_bytes(struct mc_dialogue *d, const uint8_t *data, size_t len)
 {
@@ -297,12 +305,22 @@ enum mc_step mc_dialogue_input(struct mc_dialogue *d, const uint8_t *data, size_
 					d->ops->stage(d));
 	}
 	/* A TLS record in answer: the port speaks implicit TLS (protocol.mismatch;
-	 * the probe names the scheme to use). */
-	if (d->received == 0 && mc_looks_like_tls(data, len))
+	 * the probe names the scheme to use). The record header may come in
+	 * pieces: its first bytes hold no LF, so a text protocol only buffers
+	 * them, and a binary one is not shown them until the header is whole. */
+	for (size_t i = 0; i < len && d->head_len < sizeof(d->head); i++)
+		d->head[d->head_len++] = data[i];
+	if (d->head_len == sizeof(d->head) && d->received < sizeof(d->head) &&
+	    mc_looks_like_tls(d->head, d->head_len))
 		return mc_dialogue_fail(d, "protocol.mismatch", NULL, 0,
 					"the server answered with TLS where its %s was expected",
 					d->ops->stage(d));
 	d->received += len;
+	if (d->ops->bytes && d->head_len < sizeof(d->head) && tls_prefix(d->head, d->head_len)) {
+		memcpy(d->pending + d->pending_len, data, len);
+		d->pending_len += len;
+		return d->step = MC_STEP_READ;
+	}
 	if (d->ops->bytes)
 		return input_bytes(d, data, len);
 	do {

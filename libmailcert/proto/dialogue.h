@@ -39,6 +39,9 @@ struct mc_proto_ops {
 	size_t (*bytes)(struct mc_dialogue *d, const uint8_t *p, size_t len, enum mc_step *step);
 	/* What the server is sending now, for messages: "greeting", "reply to EHLO". */
 	const char *(*stage)(const struct mc_dialogue *d);
+	/* Optional: releases what @state points to (xmpp.c's parser); @state itself is freed
+	 * by mc_dialogue_free(). Called even when start() failed or never ran. */
+	void (*free)(struct mc_dialogue *d);
 	/* Why a server may stay silent, added to a timeout's message; or NULL. */
 	const char *silence;
 };
@@ -55,6 +58,8 @@ struct mc_dialogue {
 	uint8_t pending[MC_PENDING_MAX]; /* @bytes protocols: received, not yet consumed */
 	size_t pending_len;
 	size_t received; /* every byte so far (bounded by MC_DIALOGUE_MAX for @bytes protocols) */
+	uint8_t head[3]; /* the first bytes, to tell a TLS record header (mc_looks_like_tls) */
+	size_t head_len;
 	uint8_t out[MC_COMMAND_MAX];
 	size_t out_len;
 	const char *code;

@@ -146,8 +146,17 @@ options() {
 
 	# Documented in CLI.md, not implemented yet: refused, naming the flag.
 	local flag
-	for flag in issuer subject serial pin min-tls min-key-bits compare-file \
-		severity tlsa; do
+	for flag in \
+		issuer \
+		subject \
+		serial \
+		pin \
+		min-tls \
+		min-key-bits \
+		compare-file \
+		severity \
+		tlsa \
+		; do
 		usage "--$flag X (later issue)" "--$flag is not implemented in mailcert $VERSION yet" \
 			check "--$flag" X "$NOWHERE"
 	done

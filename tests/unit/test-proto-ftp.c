@@ -14,157 +14,11 @@
 #include "proto/lines.h"
 #include "proto/proto.h"
 
+#include "../common/script.h"
+
 #define HELO "client.example"
 
-/* What the server sends in one turn; a list ends with END. */
-struct turn {
-	const char *p;
-	size_t len;
-};
-#define T(s)                                                                                       \
-	{                                                                                          \
-		(s), sizeof(s) - 1                                                                 \
-	}
-#define END                                                                                        \
-	{                                                                                          \
-		NULL, 0                                                                            \
-	}
-
-struct outcome {
-	enum mc_step step; /* TLS or FAIL */
-	char sent[1024];   /* everything the client wrote, NUL terminated */
-	size_t sent_len;
-	char code[64];
-	char message[MC_MSG_MAX];
-};
-
-static void record_write(struct outcome *o, struct mc_dialogue *d, enum mc_step step)
-{
-	size_t len;
-	const uint8_t *out = mc_dialogue_output(d, &len);
-
-	if (step != MC_STEP_WRITE) {
-		ck_assert_uint_eq(len, 0);
-		return;
-	}
-	ck_assert_uint_gt(len, 0);
-	ck_assert_uint_lt(o->sent_len + len, sizeof(o->sent));
-	memcpy(o->sent + o->sent_len, out, len);
-	o->sent_len += len;
-}
-
-/* All bytes of the turns from @t on, the first from @off on, in one buffer. */
-static uint8_t *rest_of(const struct turn *t, size_t off, size_t *len)
-{
-	uint8_t *buf;
-	size_t n = 0;
-
-	for (const struct turn *u = t; u->p; u++)
-		n += u->len;
-	buf = malloc(n);
-	ck_assert_ptr_nonnull(buf);
-	*len = 0;
-	for (const struct turn *u = t; u->p; u++, off = 0) {
-		memcpy(buf + *len, u->p + off, u->len - off);
-		*len += u->len - off;
-	}
-	return buf;
-}
-
-/*
- * Drives a dialogue as probe.c does. Each turn is fed in pieces of @piece
- * bytes (0: the whole turn in one call). At TLS, whatever the server sent
- * beyond is fed in one call, as the driver finds it waiting on the socket;
- * when the turns run out, the server closes the connection.
- */
-static void drive(struct outcome *o, mailcert_protocol proto, const struct turn *t, size_t piece)
-{
-	struct mc_dialogue_params params = {.helo = HELO};
-	struct mc_dialogue *d = mc_dialogue_new(proto, &params);
-	const char *code, *message;
-	enum mc_step step;
-	size_t off = 0;
-
-	ck_assert_ptr_nonnull(d);
-	memset(o, 0, sizeof(*o));
-	step = mc_dialogue_start(d);
-	while (step != MC_STEP_FAIL) {
-		size_t n;
-
-		record_write(o, d, step);
-		while (t->p && off == t->len) {
-			t++;
-			off = 0;
-		}
-		if (step == MC_STEP_TLS) {
-			uint8_t *rest;
-
-			if (!t->p)
-				break;
-			rest = rest_of(t, off, &n);
-			step = mc_dialogue_input(d, rest, n);
-			free(rest);
-			ck_assert_int_eq(step, MC_STEP_FAIL);
-			break;
-		}
-		if (!t->p) {
-			step = mc_dialogue_input(d, NULL, 0);
-			ck_assert_int_eq(step, MC_STEP_FAIL);
-			break;
-		}
-		n = piece && t->len - off > piece ? piece : t->len - off;
-		step = mc_dialogue_input(d, (const uint8_t *)t->p + off, n);
-		off += n;
-	}
-	record_write(o, d, step);
-	o->step = step;
-	code = mc_dialogue_failure(d, &message);
-	if (step == MC_STEP_FAIL) {
-		ck_assert_ptr_nonnull(code);
-		ck_assert_uint_lt(strlen(message), MC_MSG_MAX);
-		snprintf(o->code, sizeof(o->code), "%s", code);
-		snprintf(o->message, sizeof(o->message), "%s", message);
-		/* A failure is final and says the same thing ever after. */
-		ck_assert_int_eq(mc_dialogue_input(d, (const uint8_t *)"x", 1), MC_STEP_FAIL);
-		ck_assert_int_eq(mc_dialogue_input(d, NULL, 0), MC_STEP_FAIL);
-		ck_assert_str_eq(mc_dialogue_failure(d, &message), o->code);
-		ck_assert_str_eq(message, o->message);
-	} else {
-		ck_assert_ptr_null(code);
-	}
-	mc_dialogue_free(d);
-}
-
-static void check_outcome(const struct outcome *o, const char *mode, const char *sent,
-			  enum mc_step step, const char *code, const char *message)
-{
-	ck_assert_msg(strcmp(o->sent, sent) == 0, "%s: sent \"%s\", expected \"%s\"", mode, o->sent,
-		      sent);
-	ck_assert_msg(o->step == step, "%s: step %d, expected %d (%s: %s)", mode, o->step, step,
-		      o->code, o->message);
-	if (step != MC_STEP_FAIL)
-		return;
-	ck_assert_msg(strcmp(o->code, code) == 0, "%s: code %s, expected %s", mode, o->code, code);
-	ck_assert_msg(strcmp(o->message, message) == 0, "%s: message\n  %s\nexpected\n  %s", mode,
-		      o->message, message);
-}
-
-/* Runs @t whole and byte by byte; both must send @sent and end with @step (@code, @message). */
-static void expect(mailcert_protocol proto, const struct turn *t, const char *sent,
-		   enum mc_step step, const char *code, const char *message)
-{
-	struct outcome whole, bytes;
-
-	drive(&whole, proto, t, 0);
-	drive(&bytes, proto, t, 1);
-	check_outcome(&whole, "whole turns", sent, step, code, message);
-	check_outcome(&bytes, "byte by byte", sent, step, code, message);
-}
-
-static void expect_tls(mailcert_protocol proto, const struct turn *t, const char *sent)
-{
-	expect(proto, t, sent, MC_STEP_TLS, NULL, NULL);
-}
+static const struct mc_dialogue_params script_params = {.helo = HELO};
 
 #define FTP MAILCERT_PROTO_FTP
 #define SENT_FEAT "FEAT\r\n"
@@ -186,93 +40,97 @@ static void expect_tls(mailcert_protocol proto, const struct turn *t, const char
 	"UNIX.ownername*;\r\n LANG en-US*\r\n REST STREAM\r\n UTF8\r\n211 End\r\n"
 #define PROFTPD_GO "234 AUTH TLS successful\r\n"
 
-static void ftp_fail(const struct turn *t, const char *sent, const char *code, const char *message)
+static void ftp_fail(const struct mc_script_turn *t, const char *sent, const char *code,
+		     const char *message)
 {
-	expect(FTP, t, sent, MC_STEP_FAIL, code, message);
+	mc_script_expect(FTP, &script_params, t, sent, MC_STEP_FAIL, code, message);
 }
 
 /* ---- good paths ---------------------------------------------------- */
 
 START_TEST(test_vsftpd)
 {
-	const struct turn t[] = {T(VSFTPD_GREETING), T(VSFTPD_FEAT), T(VSFTPD_GO), END};
+	const struct mc_script_turn t[] = {T(VSFTPD_GREETING), T(VSFTPD_FEAT), T(VSFTPD_GO), END};
 
-	expect_tls(FTP, t, SENT_BOTH);
+	mc_script_expect_tls(FTP, &script_params, t, SENT_BOTH);
 }
 END_TEST
 
 START_TEST(test_proftpd)
 {
-	const struct turn t[] = {T(PROFTPD_GREETING), T(PROFTPD_FEAT), T(PROFTPD_GO), END};
+	const struct mc_script_turn t[] = {T(PROFTPD_GREETING), T(PROFTPD_FEAT), T(PROFTPD_GO),
+					   END};
 
-	expect_tls(FTP, t, SENT_BOTH);
+	mc_script_expect_tls(FTP, &script_params, t, SENT_BOTH);
 }
 END_TEST
 
 /* RFC 959 section 4.2: inner lines are free text, even when they start with digits. */
 START_TEST(test_multiline_greeting)
 {
-	const struct turn t[] = {T("220-Welcome to ftp.example\r\n"
-				   "123 is not a reply code here\r\n"
-				   "220x nor is this\r\n"
-				   "221 nor this\r\n"
-				   "\r\n"
-				   "220-but this repeats the code\r\n"
-				   "220 ready\r\n"),
-				 T(VSFTPD_FEAT), T(VSFTPD_GO), END};
-	const struct turn lf[] = {T("220-a\n 220 b\n220 c\n"), T("211-x\n AUTH TLS\n211 e\n"),
-				  T("234 ok\n"), END};
+	const struct mc_script_turn t[] = {T("220-Welcome to ftp.example\r\n"
+					     "123 is not a reply code here\r\n"
+					     "220x nor is this\r\n"
+					     "221 nor this\r\n"
+					     "\r\n"
+					     "220-but this repeats the code\r\n"
+					     "220 ready\r\n"),
+					   T(VSFTPD_FEAT), T(VSFTPD_GO), END};
+	const struct mc_script_turn lf[] = {T("220-a\n 220 b\n220 c\n"),
+					    T("211-x\n AUTH TLS\n211 e\n"), T("234 ok\n"), END};
 
-	expect_tls(FTP, t, SENT_BOTH);
-	expect_tls(FTP, lf, SENT_BOTH);
+	mc_script_expect_tls(FTP, &script_params, t, SENT_BOTH);
+	mc_script_expect_tls(FTP, &script_params, lf, SENT_BOTH);
 }
 END_TEST
 
 /* RFC 959 section 5.4: 120 "ready in nnn minutes", then 220. */
 START_TEST(test_120_then_220)
 {
-	const struct turn t[] = {T("120 Service ready in 1 minutes.\r\n"), T(VSFTPD_GREETING),
-				 T(VSFTPD_FEAT), T(VSFTPD_GO), END};
-	const struct turn one[] = {T("120-wait\r\n120 a minute\r\n220 ready\r\n"), T(VSFTPD_FEAT),
-				   T(VSFTPD_GO), END};
+	const struct mc_script_turn t[] = {T("120 Service ready in 1 minutes.\r\n"),
+					   T(VSFTPD_GREETING), T(VSFTPD_FEAT), T(VSFTPD_GO), END};
+	const struct mc_script_turn one[] = {T("120-wait\r\n120 a minute\r\n220 ready\r\n"),
+					     T(VSFTPD_FEAT), T(VSFTPD_GO), END};
 
-	expect_tls(FTP, t, SENT_BOTH);
-	expect_tls(FTP, one, SENT_BOTH);
+	mc_script_expect_tls(FTP, &script_params, t, SENT_BOTH);
+	mc_script_expect_tls(FTP, &script_params, one, SENT_BOTH);
 }
 END_TEST
 
 /* Features are case-insensitive; AUTH may list several mechanisms. */
 START_TEST(test_auth_lists)
 {
-	const struct turn lower[] = {T("220 x\r\n"), T("211-F\r\n auth tls\r\n211 E\r\n"),
-				     T("234 ok\r\n"), END};
-	const struct turn list[] = {T("220 x\r\n"), T("211-F\r\n AUTH SSL;TLS-C;tls\r\n211 E\r\n"),
-				    T("234 ok\r\n"), END};
-	const struct turn spaces[] = {T("220 x\r\n"), T("211-F\r\n  AUTH  SSL TLS\r\n211 E\r\n"),
-				      T("234 ok\r\n"), END};
+	const struct mc_script_turn lower[] = {T("220 x\r\n"), T("211-F\r\n auth tls\r\n211 E\r\n"),
+					       T("234 ok\r\n"), END};
+	const struct mc_script_turn list[] = {
+	    T("220 x\r\n"), T("211-F\r\n AUTH SSL;TLS-C;tls\r\n211 E\r\n"), T("234 ok\r\n"), END};
+	const struct mc_script_turn spaces[] = {
+	    T("220 x\r\n"), T("211-F\r\n  AUTH  SSL TLS\r\n211 E\r\n"), T("234 ok\r\n"), END};
 	/* Old servers that write feature lines in SMTP's form. */
-	const struct turn dash[] = {T("220 x\r\n"), T("211-F\r\n211-AUTH TLS\r\n211 E\r\n"),
-				    T("234-ok\r\n234 go\r\n"), END};
+	const struct mc_script_turn dash[] = {T("220 x\r\n"),
+					      T("211-F\r\n211-AUTH TLS\r\n211 E\r\n"),
+					      T("234-ok\r\n234 go\r\n"), END};
 
-	expect_tls(FTP, lower, SENT_BOTH);
-	expect_tls(FTP, list, SENT_BOTH);
-	expect_tls(FTP, spaces, SENT_BOTH);
-	expect_tls(FTP, dash, SENT_BOTH);
+	mc_script_expect_tls(FTP, &script_params, lower, SENT_BOTH);
+	mc_script_expect_tls(FTP, &script_params, list, SENT_BOTH);
+	mc_script_expect_tls(FTP, &script_params, spaces, SENT_BOTH);
+	mc_script_expect_tls(FTP, &script_params, dash, SENT_BOTH);
 }
 END_TEST
 
 /* A server older than RFC 2389 cannot advertise: AUTH TLS is asked, 234 still required. */
 START_TEST(test_feat_refused)
 {
-	const struct turn r500[] = {T("220 old\r\n"), T("500 'FEAT': command not understood.\r\n"),
-				    T("234 ok\r\n"), END};
-	const struct turn r502[] = {T("220 old\r\n"), T("502 Command not implemented.\r\n"),
-				    T("234 ok\r\n"), END};
-	const struct turn no[] = {T("220 old\r\n"), T("500 'FEAT': command not understood.\r\n"),
-				  T("500 'AUTH TLS': command not understood.\r\n"), END};
+	const struct mc_script_turn r500[] = {
+	    T("220 old\r\n"), T("500 'FEAT': command not understood.\r\n"), T("234 ok\r\n"), END};
+	const struct mc_script_turn r502[] = {
+	    T("220 old\r\n"), T("502 Command not implemented.\r\n"), T("234 ok\r\n"), END};
+	const struct mc_script_turn no[] = {T("220 old\r\n"),
+					    T("500 'FEAT': command not understood.\r\n"),
+					    T("500 'AUTH TLS': command not understood.\r\n"), END};
 
-	expect_tls(FTP, r500, SENT_BOTH);
-	expect_tls(FTP, r502, SENT_BOTH);
+	mc_script_expect_tls(FTP, &script_params, r500, SENT_BOTH);
+	mc_script_expect_tls(FTP, &script_params, r502, SENT_BOTH);
 	ftp_fail(no, SENT_BOTH, "starttls.refused",
 		 "the server refused AUTH TLS (and FEAT): \"500 'AUTH TLS': command not "
 		 "understood.\"");
@@ -284,16 +142,18 @@ END_TEST
 START_TEST(test_not_offered)
 {
 	/* vsftpd 3.0.3 with ssl_enable=NO. */
-	const struct turn t[] = {T(VSFTPD_GREETING),
-				 T("211-Features:\r\n EPRT\r\n EPSV\r\n MDTM\r\n PASV\r\n REST "
-				   "STREAM\r\n SIZE\r\n TVFS\r\n211 End\r\n"),
-				 END};
+	const struct mc_script_turn t[] = {
+	    T(VSFTPD_GREETING),
+	    T("211-Features:\r\n EPRT\r\n EPSV\r\n MDTM\r\n PASV\r\n REST "
+	      "STREAM\r\n SIZE\r\n TVFS\r\n211 End\r\n"),
+	    END};
 	/* Only AUTH SSL, TLS only in the text around, a TLS that is no feature. */
-	const struct turn ssl[] = {T("220 x\r\n"),
-				   T("211-AUTH TLS\r\n AUTH SSL;TLS-C\r\n AUTHTLS\r\n TLS\r\n"
-				     "211 AUTH TLS\r\n"),
-				   END};
-	const struct turn none[] = {T("220 x\r\n"), T("211 No features\r\n"), END};
+	const struct mc_script_turn ssl[] = {
+	    T("220 x\r\n"),
+	    T("211-AUTH TLS\r\n AUTH SSL;TLS-C\r\n AUTHTLS\r\n TLS\r\n"
+	      "211 AUTH TLS\r\n"),
+	    END};
+	const struct mc_script_turn none[] = {T("220 x\r\n"), T("211 No features\r\n"), END};
 
 	ftp_fail(t, SENT_FEAT, "starttls.not-offered",
 		 "the server did not advertise AUTH TLS in its reply to FEAT; its features: "
@@ -309,16 +169,17 @@ END_TEST
 
 START_TEST(test_auth_refused)
 {
-	const struct turn r534[] = {T(VSFTPD_GREETING), T(VSFTPD_FEAT),
-				    T("534 Request denied for policy reasons.\r\n"), END};
-	const struct turn r504[] = {T(VSFTPD_GREETING), T(VSFTPD_FEAT),
-				    T("504 Unknown AUTH type.\r\n"), END};
-	const struct turn r530[] = {T(VSFTPD_GREETING), T(VSFTPD_FEAT),
-				    T("530 Please login with USER and PASS.\r\n"), END};
+	const struct mc_script_turn r534[] = {T(VSFTPD_GREETING), T(VSFTPD_FEAT),
+					      T("534 Request denied for policy reasons.\r\n"), END};
+	const struct mc_script_turn r504[] = {T(VSFTPD_GREETING), T(VSFTPD_FEAT),
+					      T("504 Unknown AUTH type.\r\n"), END};
+	const struct mc_script_turn r530[] = {T(VSFTPD_GREETING), T(VSFTPD_FEAT),
+					      T("530 Please login with USER and PASS.\r\n"), END};
 	/* ADAT is not TLS; a 220 is no go-ahead here. */
-	const struct turn r334[] = {T(VSFTPD_GREETING), T(VSFTPD_FEAT),
-				    T("334 ADAT=base64data\r\n"), END};
-	const struct turn r220[] = {T(VSFTPD_GREETING), T(VSFTPD_FEAT), T("220 go ahead\r\n"), END};
+	const struct mc_script_turn r334[] = {T(VSFTPD_GREETING), T(VSFTPD_FEAT),
+					      T("334 ADAT=base64data\r\n"), END};
+	const struct mc_script_turn r220[] = {T(VSFTPD_GREETING), T(VSFTPD_FEAT),
+					      T("220 go ahead\r\n"), END};
 
 	ftp_fail(r534, SENT_BOTH, "starttls.refused",
 		 "the server refused AUTH TLS: \"534 Request denied for policy reasons.\"");
@@ -335,11 +196,11 @@ END_TEST
 
 START_TEST(test_greeting_421)
 {
-	const struct turn t[] = {T("421 Too many users, try later.\r\n"), END};
+	const struct mc_script_turn t[] = {T("421 Too many users, try later.\r\n"), END};
 	/* vsftpd's own failure greeting. */
-	const struct turn oops[] = {T("500 OOPS: vsftpd: both local and anonymous access "
-				      "disabled!\r\n"),
-				    END};
+	const struct mc_script_turn oops[] = {T("500 OOPS: vsftpd: both local and anonymous access "
+						"disabled!\r\n"),
+					      END};
 
 	ftp_fail(t, "", "protocol.unexpected",
 		 "the server's greeting was not 220: \"421 Too many users, try later.\"");
@@ -351,7 +212,7 @@ END_TEST
 
 START_TEST(test_feat_odd_reply)
 {
-	const struct turn t[] = {T("220 x\r\n"), T("421 Timeout.\r\n"), END};
+	const struct mc_script_turn t[] = {T("220 x\r\n"), T("421 Timeout.\r\n"), END};
 
 	ftp_fail(t, SENT_FEAT, "protocol.unexpected",
 		 "the server's reply to FEAT was not 211: \"421 Timeout.\"");
@@ -360,8 +221,8 @@ END_TEST
 
 START_TEST(test_malformed)
 {
-	const struct turn t[] = {T("SSH-2.0-OpenSSH_9.2\r\n"), END};
-	const struct turn feat[] = {T("220 x\r\n"), T(" AUTH TLS\r\n"), END};
+	const struct mc_script_turn t[] = {T("SSH-2.0-OpenSSH_9.2\r\n"), END};
+	const struct mc_script_turn feat[] = {T("220 x\r\n"), T(" AUTH TLS\r\n"), END};
 
 	ftp_fail(t, "", "protocol.unexpected",
 		 "the server's greeting has a malformed line: \"SSH-2.0-OpenSSH_9.2\"");
@@ -372,8 +233,8 @@ END_TEST
 
 START_TEST(test_injection_same_chunk)
 {
-	const struct turn t[] = {T(VSFTPD_GREETING), T(VSFTPD_FEAT),
-				 T(VSFTPD_GO "230 Login successful.\r\n"), END};
+	const struct mc_script_turn t[] = {T(VSFTPD_GREETING), T(VSFTPD_FEAT),
+					   T(VSFTPD_GO "230 Login successful.\r\n"), END};
 
 	ftp_fail(t, SENT_BOTH, "starttls.injection",
 		 "23 bytes followed the server's 234 go-ahead before TLS (response injection): "
@@ -383,7 +244,8 @@ END_TEST
 
 START_TEST(test_injection_later_call)
 {
-	const struct turn t[] = {T(VSFTPD_GREETING), T(VSFTPD_FEAT), T(VSFTPD_GO), T("X"), END};
+	const struct mc_script_turn t[] = {T(VSFTPD_GREETING), T(VSFTPD_FEAT), T(VSFTPD_GO), T("X"),
+					   END};
 
 	ftp_fail(
 	    t, SENT_BOTH, "starttls.injection",
@@ -398,11 +260,11 @@ END_TEST
  */
 START_TEST(test_running_ahead)
 {
-	const struct turn t[] = {T(VSFTPD_GREETING VSFTPD_FEAT), END};
-	struct outcome o;
+	const struct mc_script_turn t[] = {T(VSFTPD_GREETING VSFTPD_FEAT), END};
+	struct mc_script_outcome o;
 
-	drive(&o, FTP, t, 0);
-	check_outcome(
+	mc_script_drive(&o, FTP, &script_params, t, 0);
+	mc_script_check(
 	    &o, "whole turns", "", MC_STEP_FAIL, "protocol.unexpected",
 	    "the server sent 105 bytes after its greeting without waiting for the next "
 	    "command: \"211-Features:\\x0d\\x0a AUTH TLS\\x0d\\x0a EPRT\\x0d\\x0a EPSV\\x0d\\x0a "
@@ -414,7 +276,7 @@ END_TEST
 START_TEST(test_line_over_limit)
 {
 	static char buf[MC_LINE_MAX + 10];
-	struct turn t[] = {{buf, sizeof(buf)}, END};
+	struct mc_script_turn t[] = {{buf, sizeof(buf)}, END};
 	char want[MC_MSG_MAX];
 
 	memcpy(buf, "220-", 4);
@@ -430,15 +292,15 @@ END_TEST
 START_TEST(test_reply_lines)
 {
 	static char at[MC_REPLY_LINES_MAX * 8 + 64], over[MC_REPLY_LINES_MAX * 8 + 64];
-	struct turn ok[] = {{at, 0}, T(VSFTPD_FEAT), T(VSFTPD_GO), END};
-	struct turn bad[] = {{over, 0}, END};
+	struct mc_script_turn ok[] = {{at, 0}, T(VSFTPD_FEAT), T(VSFTPD_GO), END};
+	struct mc_script_turn bad[] = {{over, 0}, END};
 	char want[MC_MSG_MAX];
 
 	ok[0].len = (size_t)sprintf(at, "220-first\r\n");
 	for (int i = 0; i < MC_REPLY_LINES_MAX - 2; i++)
 		ok[0].len += (size_t)sprintf(at + ok[0].len, "%03d x\r\n", i);
 	ok[0].len += (size_t)sprintf(at + ok[0].len, "220 last\r\n");
-	expect_tls(FTP, ok, SENT_BOTH);
+	mc_script_expect_tls(FTP, &script_params, ok, SENT_BOTH);
 
 	bad[0].len = (size_t)sprintf(over, "220-first\r\n");
 	for (int i = 0; i < MC_REPLY_LINES_MAX - 1; i++)
@@ -454,7 +316,7 @@ END_TEST
 START_TEST(test_dialogue_too_big)
 {
 	static char buf[MC_DIALOGUE_MAX + 4096];
-	struct turn t[] = {T("220 x\r\n"), {buf, 0}, END};
+	struct mc_script_turn t[] = {T("220 x\r\n"), {buf, 0}, END};
 	char line[2000];
 
 	memset(line, 'x', sizeof(line));
@@ -472,12 +334,14 @@ END_TEST
 
 START_TEST(test_eof)
 {
-	const struct turn none[] = {END};
-	const struct turn partial[] = {T("220 (vsFTP"), END};
-	const struct turn mid[] = {T(VSFTPD_GREETING), T("211-Features:\r\n AUTH TLS\r\n"), END};
-	const struct turn mid_line[] = {T(VSFTPD_GREETING), T("211-Features:\r\n AUTH TLS\r\n211"),
-					END};
-	const struct turn after_go[] = {T(VSFTPD_GREETING), T(VSFTPD_FEAT), T("234 ok"), END};
+	const struct mc_script_turn none[] = {END};
+	const struct mc_script_turn partial[] = {T("220 (vsFTP"), END};
+	const struct mc_script_turn mid[] = {T(VSFTPD_GREETING),
+					     T("211-Features:\r\n AUTH TLS\r\n"), END};
+	const struct mc_script_turn mid_line[] = {T(VSFTPD_GREETING),
+						  T("211-Features:\r\n AUTH TLS\r\n211"), END};
+	const struct mc_script_turn after_go[] = {T(VSFTPD_GREETING), T(VSFTPD_FEAT), T("234 ok"),
+						  END};
 
 	ftp_fail(none, "", "protocol.unexpected",
 		 "the server closed the connection before the end of its greeting");

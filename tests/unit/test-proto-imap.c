@@ -14,157 +14,11 @@
 #include "proto/lines.h"
 #include "proto/proto.h"
 
+#include "../common/script.h"
+
 #define HELO "client.example"
 
-/* What the server sends in one turn; a list ends with END. */
-struct turn {
-	const char *p;
-	size_t len;
-};
-#define T(s)                                                                                       \
-	{                                                                                          \
-		(s), sizeof(s) - 1                                                                 \
-	}
-#define END                                                                                        \
-	{                                                                                          \
-		NULL, 0                                                                            \
-	}
-
-struct outcome {
-	enum mc_step step; /* TLS or FAIL */
-	char sent[1024];   /* everything the client wrote, NUL terminated */
-	size_t sent_len;
-	char code[64];
-	char message[MC_MSG_MAX];
-};
-
-static void record_write(struct outcome *o, struct mc_dialogue *d, enum mc_step step)
-{
-	size_t len;
-	const uint8_t *out = mc_dialogue_output(d, &len);
-
-	if (step != MC_STEP_WRITE) {
-		ck_assert_uint_eq(len, 0);
-		return;
-	}
-	ck_assert_uint_gt(len, 0);
-	ck_assert_uint_lt(o->sent_len + len, sizeof(o->sent));
-	memcpy(o->sent + o->sent_len, out, len);
-	o->sent_len += len;
-}
-
-/* All bytes of the turns from @t on, the first from @off on, in one buffer. */
-static uint8_t *rest_of(const struct turn *t, size_t off, size_t *len)
-{
-	uint8_t *buf;
-	size_t n = 0;
-
-	for (const struct turn *u = t; u->p; u++)
-		n += u->len;
-	buf = malloc(n);
-	ck_assert_ptr_nonnull(buf);
-	*len = 0;
-	for (const struct turn *u = t; u->p; u++, off = 0) {
-		memcpy(buf + *len, u->p + off, u->len - off);
-		*len += u->len - off;
-	}
-	return buf;
-}
-
-/*
- * Drives a dialogue as probe.c does. Each turn is fed in pieces of @piece
- * bytes (0: the whole turn in one call). At TLS, whatever the server sent
- * beyond is fed in one call, as the driver finds it waiting on the socket;
- * when the turns run out, the server closes the connection.
- */
-static void drive(struct outcome *o, mailcert_protocol proto, const struct turn *t, size_t piece)
-{
-	struct mc_dialogue_params params = {.helo = HELO};
-	struct mc_dialogue *d = mc_dialogue_new(proto, &params);
-	const char *code, *message;
-	enum mc_step step;
-	size_t off = 0;
-
-	ck_assert_ptr_nonnull(d);
-	memset(o, 0, sizeof(*o));
-	step = mc_dialogue_start(d);
-	while (step != MC_STEP_FAIL) {
-		size_t n;
-
-		record_write(o, d, step);
-		while (t->p && off == t->len) {
-			t++;
-			off = 0;
-		}
-		if (step == MC_STEP_TLS) {
-			uint8_t *rest;
-
-			if (!t->p)
-				break;
-			rest = rest_of(t, off, &n);
-			step = mc_dialogue_input(d, rest, n);
-			free(rest);
-			ck_assert_int_eq(step, MC_STEP_FAIL);
-			break;
-		}
-		if (!t->p) {
-			step = mc_dialogue_input(d, NULL, 0);
-			ck_assert_int_eq(step, MC_STEP_FAIL);
-			break;
-		}
-		n = piece && t->len - off > piece ? piece : t->len - off;
-		step = mc_dialogue_input(d, (const uint8_t *)t->p + off, n);
-		off += n;
-	}
-	record_write(o, d, step);
-	o->step = step;
-	code = mc_dialogue_failure(d, &message);
-	if (step == MC_STEP_FAIL) {
-		ck_assert_ptr_nonnull(code);
-		ck_assert_uint_lt(strlen(message), MC_MSG_MAX);
-		snprintf(o->code, sizeof(o->code), "%s", code);
-		snprintf(o->message, sizeof(o->message), "%s", message);
-		/* A failure is final and says the same thing ever after. */
-		ck_assert_int_eq(mc_dialogue_input(d, (const uint8_t *)"x", 1), MC_STEP_FAIL);
-		ck_assert_int_eq(mc_dialogue_input(d, NULL, 0), MC_STEP_FAIL);
-		ck_assert_str_eq(mc_dialogue_failure(d, &message), o->code);
-		ck_assert_str_eq(message, o->message);
-	} else {
-		ck_assert_ptr_null(code);
-	}
-	mc_dialogue_free(d);
-}
-
-static void check_outcome(const struct outcome *o, const char *mode, const char *sent,
-			  enum mc_step step, const char *code, const char *message)
-{
-	ck_assert_msg(strcmp(o->sent, sent) == 0, "%s: sent \"%s\", expected \"%s\"", mode, o->sent,
-		      sent);
-	ck_assert_msg(o->step == step, "%s: step %d, expected %d (%s: %s)", mode, o->step, step,
-		      o->code, o->message);
-	if (step != MC_STEP_FAIL)
-		return;
-	ck_assert_msg(strcmp(o->code, code) == 0, "%s: code %s, expected %s", mode, o->code, code);
-	ck_assert_msg(strcmp(o->message, message) == 0, "%s: message\n  %s\nexpected\n  %s", mode,
-		      o->message, message);
-}
-
-/* Runs @t whole and byte by byte; both must send @sent and end with @step (@code, @message). */
-static void expect(mailcert_protocol proto, const struct turn *t, const char *sent,
-		   enum mc_step step, const char *code, const char *message)
-{
-	struct outcome whole, bytes;
-
-	drive(&whole, proto, t, 0);
-	drive(&bytes, proto, t, 1);
-	check_outcome(&whole, "whole turns", sent, step, code, message);
-	check_outcome(&bytes, "byte by byte", sent, step, code, message);
-}
-
-static void expect_tls(mailcert_protocol proto, const struct turn *t, const char *sent)
-{
-	expect(proto, t, sent, MC_STEP_TLS, NULL, NULL);
-}
+static const struct mc_dialogue_params script_params = {.helo = HELO};
 
 #define IMAP MAILCERT_PROTO_IMAP
 #define GREETING "* OK Dovecot (Debian) ready.\r\n"
@@ -181,73 +35,77 @@ static void expect_tls(mailcert_protocol proto, const struct turn *t, const char
 #define STAGE_CAPA "reply to CAPABILITY"
 #define STAGE_STARTTLS "reply to STARTTLS"
 
-static void imap_fail(const struct turn *t, const char *sent, const char *code, const char *message)
+static void imap_fail(const struct mc_script_turn *t, const char *sent, const char *code,
+		      const char *message)
 {
-	expect(IMAP, t, sent, MC_STEP_FAIL, code, message);
+	mc_script_expect(IMAP, &script_params, t, sent, MC_STEP_FAIL, code, message);
 }
 
 /* ---- good paths ---------------------------------------------------- */
 
 START_TEST(test_good_path)
 {
-	const struct turn t[] = {T(GREETING), T(CAPS), T(GO), END};
+	const struct mc_script_turn t[] = {T(GREETING), T(CAPS), T(GO), END};
 
-	expect_tls(IMAP, t, SENT_BOTH);
+	mc_script_expect_tls(IMAP, &script_params, t, SENT_BOTH);
 }
 END_TEST
 
 /* RFC 3501 section 7.1: the greeting's [CAPABILITY ...] spares the command. */
 START_TEST(test_capability_in_greeting)
 {
-	const struct turn t[] = {T(GREETING_CAPS), T(GO), END};
-	const struct turn bare[] = {T("* OK [CAPABILITY STARTTLS]\r\n"), T("a002 OK\r\n"), END};
+	const struct mc_script_turn t[] = {T(GREETING_CAPS), T(GO), END};
+	const struct mc_script_turn bare[] = {T("* OK [CAPABILITY STARTTLS]\r\n"), T("a002 OK\r\n"),
+					      END};
 
-	expect_tls(IMAP, t, SENT_STARTTLS);
-	expect_tls(IMAP, bare, SENT_STARTTLS);
+	mc_script_expect_tls(IMAP, &script_params, t, SENT_STARTTLS);
+	mc_script_expect_tls(IMAP, &script_params, bare, SENT_STARTTLS);
 }
 END_TEST
 
 /* RFC 3501 section 9: atoms are case-insensitive; tags are not. */
 START_TEST(test_lowercase_atoms)
 {
-	const struct turn greet[] = {T("* ok [capability imap4rev1 starttls] hi\r\n"),
-				     T("a002 ok go\r\n"), END};
-	const struct turn cmd[] = {T("* ok hi\r\n"),
-				   T("* capability imap4rev1 StartTls\r\na001 Ok done\r\n"),
-				   T("a002 oK\r\n"), END};
+	const struct mc_script_turn greet[] = {T("* ok [capability imap4rev1 starttls] hi\r\n"),
+					       T("a002 ok go\r\n"), END};
+	const struct mc_script_turn cmd[] = {
+	    T("* ok hi\r\n"), T("* capability imap4rev1 StartTls\r\na001 Ok done\r\n"),
+	    T("a002 oK\r\n"), END};
 
-	expect_tls(IMAP, greet, SENT_STARTTLS);
-	expect_tls(IMAP, cmd, SENT_BOTH);
+	mc_script_expect_tls(IMAP, &script_params, greet, SENT_STARTTLS);
+	mc_script_expect_tls(IMAP, &script_params, cmd, SENT_BOTH);
 }
 END_TEST
 
 START_TEST(test_lf_only)
 {
-	const struct turn t[] = {T("* OK ready\n"), T("* CAPABILITY IMAP4rev1 STARTTLS\na001 OK\n"),
-				 T("a002 OK go\n"), END};
+	const struct mc_script_turn t[] = {T("* OK ready\n"),
+					   T("* CAPABILITY IMAP4rev1 STARTTLS\na001 OK\n"),
+					   T("a002 OK go\n"), END};
 
-	expect_tls(IMAP, t, SENT_BOTH);
+	mc_script_expect_tls(IMAP, &script_params, t, SENT_BOTH);
 }
 END_TEST
 
 /* Untagged lines that say nothing about STARTTLS are skipped. */
 START_TEST(test_untagged_skipped)
 {
-	const struct turn t[] = {T("* OK [ALERT] maintenance tonight\r\n"),
-				 T("* OK [ALERT] really\r\n* 1 EXISTS\r\n* CAPABILITY IMAP4rev1\r\n"
-				   "* CAPABILITY STARTTLS\r\na001 OK\r\n"),
-				 T("* OK still here\r\n* CAPABILITY IMAP4rev1\r\n" GO), END};
+	const struct mc_script_turn t[] = {
+	    T("* OK [ALERT] maintenance tonight\r\n"),
+	    T("* OK [ALERT] really\r\n* 1 EXISTS\r\n* CAPABILITY IMAP4rev1\r\n"
+	      "* CAPABILITY STARTTLS\r\na001 OK\r\n"),
+	    T("* OK still here\r\n* CAPABILITY IMAP4rev1\r\n" GO), END};
 
-	expect_tls(IMAP, t, SENT_BOTH);
+	mc_script_expect_tls(IMAP, &script_params, t, SENT_BOTH);
 }
 END_TEST
 
 /* Text ending like a literal that is not one ("{x}") is only text. */
 START_TEST(test_braces_not_literal)
 {
-	const struct turn t[] = {T("* OK {x} ready {}\r\n"), T(CAPS), T(GO), END};
+	const struct mc_script_turn t[] = {T("* OK {x} ready {}\r\n"), T(CAPS), T(GO), END};
 
-	expect_tls(IMAP, t, SENT_BOTH);
+	mc_script_expect_tls(IMAP, &script_params, t, SENT_BOTH);
 }
 END_TEST
 
@@ -255,9 +113,9 @@ END_TEST
 
 START_TEST(test_not_offered_greeting)
 {
-	const struct turn t[] = {T("* OK [CAPABILITY IMAP4rev1 NOSTARTTLS STARTTLS2 "
-				   "AUTH=STARTTLS] ready\r\n"),
-				 END};
+	const struct mc_script_turn t[] = {T("* OK [CAPABILITY IMAP4rev1 NOSTARTTLS STARTTLS2 "
+					     "AUTH=STARTTLS] ready\r\n"),
+					   END};
 
 	imap_fail(t, "", "starttls.not-offered",
 		  "the server did not advertise STARTTLS in its greeting; its capabilities: "
@@ -267,9 +125,9 @@ END_TEST
 
 START_TEST(test_not_offered_command)
 {
-	const struct turn t[] = {T(GREETING),
-				 T("* CAPABILITY IMAP4rev1 AUTH=PLAIN\r\na001 OK done\r\n"), END};
-	const struct turn none[] = {T(GREETING), T("a001 OK done\r\n"), END};
+	const struct mc_script_turn t[] = {
+	    T(GREETING), T("* CAPABILITY IMAP4rev1 AUTH=PLAIN\r\na001 OK done\r\n"), END};
+	const struct mc_script_turn none[] = {T(GREETING), T("a001 OK done\r\n"), END};
 
 	imap_fail(t, SENT_CAPA, "starttls.not-offered",
 		  "the server did not advertise STARTTLS in its " STAGE_CAPA
@@ -282,9 +140,10 @@ END_TEST
 
 START_TEST(test_refused)
 {
-	const struct turn no[] = {T(GREETING_CAPS), T("a002 NO [UNAVAILABLE] TLS not ready\r\n"),
-				  END};
-	const struct turn bad[] = {T(GREETING), T(CAPS), T("a002 BAD Unknown command\r\n"), END};
+	const struct mc_script_turn no[] = {T(GREETING_CAPS),
+					    T("a002 NO [UNAVAILABLE] TLS not ready\r\n"), END};
+	const struct mc_script_turn bad[] = {T(GREETING), T(CAPS),
+					     T("a002 BAD Unknown command\r\n"), END};
 
 	imap_fail(no, SENT_STARTTLS, "starttls.refused",
 		  "the server refused STARTTLS: \"a002 NO [UNAVAILABLE] TLS not ready\"");
@@ -295,7 +154,8 @@ END_TEST
 
 START_TEST(test_capability_refused)
 {
-	const struct turn t[] = {T(GREETING), T("a001 BAD Error in IMAP command\r\n"), END};
+	const struct mc_script_turn t[] = {T(GREETING), T("a001 BAD Error in IMAP command\r\n"),
+					   END};
 
 	imap_fail(t, SENT_CAPA, "protocol.unexpected",
 		  "the server refused CAPABILITY: \"a001 BAD Error in IMAP command\"");
@@ -307,10 +167,11 @@ END_TEST
 /* RFC 3501 section 6.2.1: no STARTTLS once authenticated; never go on in plaintext. */
 START_TEST(test_preauth)
 {
-	const struct turn t[] = {T("* PREAUTH [CAPABILITY IMAP4rev1 STARTTLS] Logged in as "
-				   "joe\r\n"),
-				 END};
-	const struct turn lower[] = {T("* preauth hi\r\n"), END};
+	const struct mc_script_turn t[] = {
+	    T("* PREAUTH [CAPABILITY IMAP4rev1 STARTTLS] Logged in as "
+	      "joe\r\n"),
+	    END};
+	const struct mc_script_turn lower[] = {T("* preauth hi\r\n"), END};
 
 	imap_fail(t, "", "starttls.preauth",
 		  "the server greeted with PREAUTH: the session is already authenticated in "
@@ -325,10 +186,12 @@ END_TEST
 
 START_TEST(test_bye)
 {
-	const struct turn greet[] = {T("* BYE Too many connections from your IP\r\n"), END};
-	const struct turn later[] = {T(GREETING), T("* BYE Server shutting down\r\n"), END};
-	const struct turn go[] = {T(GREETING_CAPS), T("* BYE Disconnected for inactivity\r\n"),
-				  END};
+	const struct mc_script_turn greet[] = {T("* BYE Too many connections from your IP\r\n"),
+					       END};
+	const struct mc_script_turn later[] = {T(GREETING), T("* BYE Server shutting down\r\n"),
+					       END};
+	const struct mc_script_turn go[] = {T(GREETING_CAPS),
+					    T("* BYE Disconnected for inactivity\r\n"), END};
 
 	imap_fail(greet, "", "protocol.unexpected",
 		  "the server said BYE in its greeting: \"* BYE Too many connections from your "
@@ -343,8 +206,8 @@ END_TEST
 
 START_TEST(test_not_imap)
 {
-	const struct turn pop[] = {T("+OK POP3 ready\r\n"), END};
-	const struct turn tagged[] = {T("a001 OK\r\n"), END};
+	const struct mc_script_turn pop[] = {T("+OK POP3 ready\r\n"), END};
+	const struct mc_script_turn tagged[] = {T("a001 OK\r\n"), END};
 
 	imap_fail(pop, "", "protocol.unexpected",
 		  "the server's greeting was not \"* OK\": \"+OK POP3 ready\"");
@@ -356,9 +219,9 @@ END_TEST
 /* Literals need not be read before TLS, but must not be read as lines. */
 START_TEST(test_literal)
 {
-	const struct turn greet[] = {T("* OK hello {5}\r\nabcde\r\n"), END};
-	const struct turn caps[] = {T(GREETING), T("* CAPABILITY IMAP4rev1 {8+}\r\nSTARTTLS\r\n"),
-				    END};
+	const struct mc_script_turn greet[] = {T("* OK hello {5}\r\nabcde\r\n"), END};
+	const struct mc_script_turn caps[] = {
+	    T(GREETING), T("* CAPABILITY IMAP4rev1 {8+}\r\nSTARTTLS\r\n"), END};
 
 	imap_fail(greet, "", "protocol.unexpected",
 		  "the server's greeting ends with an IMAP literal, which is not read before "
@@ -372,8 +235,8 @@ END_TEST
 /* Tags are compared exactly (RFC 3501 section 2.2.1). */
 START_TEST(test_wrong_tag)
 {
-	const struct turn upper[] = {T(GREETING), T("A001 OK\r\n"), END};
-	const struct turn other[] = {T(GREETING_CAPS), T("a001 OK Begin TLS\r\n"), END};
+	const struct mc_script_turn upper[] = {T(GREETING), T("A001 OK\r\n"), END};
+	const struct mc_script_turn other[] = {T(GREETING_CAPS), T("a001 OK Begin TLS\r\n"), END};
 
 	imap_fail(upper, SENT_CAPA, "protocol.unexpected",
 		  "the server's " STAGE_CAPA " carries a tag other than a001: \"A001 OK\"");
@@ -385,10 +248,11 @@ END_TEST
 
 START_TEST(test_malformed)
 {
-	const struct turn status[] = {T(GREETING), T("a001 MAYBE\r\n"), END};
-	const struct turn empty[] = {T(GREETING_CAPS), T("\r\n"), END};
-	const struct turn open[] = {T("* OK [CAPABILITY IMAP4rev1 STARTTLS ready\r\n"), END};
-	const struct turn plus[] = {T(GREETING_CAPS), T("+ go ahead\r\n"), END};
+	const struct mc_script_turn status[] = {T(GREETING), T("a001 MAYBE\r\n"), END};
+	const struct mc_script_turn empty[] = {T(GREETING_CAPS), T("\r\n"), END};
+	const struct mc_script_turn open[] = {T("* OK [CAPABILITY IMAP4rev1 STARTTLS ready\r\n"),
+					      END};
+	const struct mc_script_turn plus[] = {T(GREETING_CAPS), T("+ go ahead\r\n"), END};
 
 	imap_fail(status, SENT_CAPA, "protocol.unexpected",
 		  "the server's " STAGE_CAPA " has a malformed line: \"a001 MAYBE\"");
@@ -406,7 +270,7 @@ END_TEST
 
 START_TEST(test_injection_same_chunk)
 {
-	const struct turn t[] = {T(GREETING_CAPS), T(GO "a003 OK LOGIN done\r\n"), END};
+	const struct mc_script_turn t[] = {T(GREETING_CAPS), T(GO "a003 OK LOGIN done\r\n"), END};
 
 	imap_fail(t, SENT_STARTTLS, "starttls.injection",
 		  "20 bytes followed the server's a002 OK go-ahead before TLS (response "
@@ -416,7 +280,7 @@ END_TEST
 
 START_TEST(test_injection_later_call)
 {
-	const struct turn t[] = {T(GREETING), T(CAPS), T(GO), T("*"), END};
+	const struct mc_script_turn t[] = {T(GREETING), T(CAPS), T(GO), T("*"), END};
 
 	imap_fail(t, SENT_BOTH, "starttls.injection",
 		  "1 byte followed the server's a002 OK go-ahead before TLS (response injection): "
@@ -427,7 +291,7 @@ END_TEST
 START_TEST(test_too_many_untagged)
 {
 	static char buf[65 * 16];
-	struct turn t[] = {T(GREETING_CAPS), {buf, 0}, END};
+	struct mc_script_turn t[] = {T(GREETING_CAPS), {buf, 0}, END};
 
 	for (int i = 0; i < 65; i++) {
 		memcpy(buf + t[1].len, "* OK noise\r\n", 12);
@@ -441,7 +305,7 @@ END_TEST
 START_TEST(test_line_over_limit)
 {
 	static char buf[MC_LINE_MAX + 10];
-	struct turn t[] = {{buf, sizeof(buf)}, END};
+	struct mc_script_turn t[] = {{buf, sizeof(buf)}, END};
 	char want[MC_MSG_MAX];
 
 	memset(buf, 'a', sizeof(buf));
@@ -456,7 +320,7 @@ END_TEST
 START_TEST(test_reply_over_bound)
 {
 	static char buf[MC_DIALOGUE_MAX + 4096];
-	struct turn t[] = {T(GREETING), {buf, 0}, END};
+	struct mc_script_turn t[] = {T(GREETING), {buf, 0}, END};
 	char line[1024];
 
 	memset(line, 'x', sizeof(line));
@@ -473,10 +337,11 @@ END_TEST
 
 START_TEST(test_eof)
 {
-	const struct turn none[] = {END};
-	const struct turn greeting[] = {T("* OK Dovec"), END};
-	const struct turn mid[] = {T(GREETING), T("* CAPABILITY IMAP4rev1 STARTTLS\r\na0"), END};
-	const struct turn tls[] = {T(GREETING_CAPS), END};
+	const struct mc_script_turn none[] = {END};
+	const struct mc_script_turn greeting[] = {T("* OK Dovec"), END};
+	const struct mc_script_turn mid[] = {T(GREETING),
+					     T("* CAPABILITY IMAP4rev1 STARTTLS\r\na0"), END};
+	const struct mc_script_turn tls[] = {T(GREETING_CAPS), END};
 
 	imap_fail(none, "", "protocol.unexpected",
 		  "the server closed the connection before the end of its greeting");

@@ -13,153 +13,22 @@
 #include "internal.h"
 #include "proto/dialogue.h" /* MC_PENDING_MAX */
 
-/* What the server sends in one turn; a list ends with END. */
-struct turn {
-	const char *p;
-	size_t len;
-};
-#define T(s) {(s), sizeof(s) - 1}
-#define END {NULL, 0}
+#include "../common/script.h"
 
 /* LDAPMessage { 1, ExtendedRequest { [0] "1.3.6.1.4.1.1466.20037" } }. */
-#define REQ "\x30\x1d\x02\x01\x01\x77\x18\x80\x16" "1.3.6.1.4.1.1466.20037"
+#define REQ                                                                                        \
+	"\x30\x1d\x02\x01\x01\x77\x18\x80\x16"                                                     \
+	"1.3.6.1.4.1.1466.20037"
 #define REQ_LEN 31
 
-struct outcome {
-	enum mc_step step; /* TLS or FAIL */
-	uint8_t sent[256]; /* everything the client wrote */
-	size_t sent_len;
-	char code[64];
-	char message[MC_MSG_MAX];
-};
-
-static void record_write(struct outcome *o, struct mc_dialogue *d, enum mc_step step)
-{
-	size_t len;
-	const uint8_t *out = mc_dialogue_output(d, &len);
-
-	if (step != MC_STEP_WRITE && step != MC_STEP_WRITE_TLS) {
-		ck_assert_uint_eq(len, 0);
-		return;
-	}
-	ck_assert_uint_gt(len, 0);
-	ck_assert_uint_lt(o->sent_len + len, sizeof(o->sent));
-	memcpy(o->sent + o->sent_len, out, len);
-	o->sent_len += len;
-}
-
-/* All bytes of the turns from @t on, the first from @off on, in one buffer. */
-static uint8_t *rest_of(const struct turn *t, size_t off, size_t *len)
-{
-	uint8_t *buf;
-	size_t n = 0;
-
-	for (const struct turn *u = t; u->p; u++)
-		n += u->len;
-	buf = malloc(n ? n : 1);
-	ck_assert_ptr_nonnull(buf);
-	*len = 0;
-	for (const struct turn *u = t; u->p; u++, off = 0) {
-		memcpy(buf + *len, u->p + off, u->len - off);
-		*len += u->len - off;
-	}
-	return buf;
-}
-
-/*
- * Drives a dialogue as probe.c does. Each turn is fed in pieces of @piece
- * bytes (0: the whole turn in one call). At TLS, whatever the server sent
- * beyond is fed in one call, as the driver finds it waiting on the socket;
- * when the turns run out, the server closes the connection.
- */
-static void drive(struct outcome *o, const struct turn *t, size_t piece)
-{
-	struct mc_dialogue *d = mc_dialogue_new(MAILCERT_PROTO_LDAP, NULL);
-	const char *code, *message;
-	enum mc_step step;
-	size_t off = 0;
-
-	ck_assert_ptr_nonnull(d);
-	memset(o, 0, sizeof(*o));
-	step = mc_dialogue_start(d);
-	while (step != MC_STEP_FAIL) {
-		size_t n;
-
-		record_write(o, d, step);
-		while (t->p && off == t->len) {
-			t++;
-			off = 0;
-		}
-		if (step == MC_STEP_TLS || step == MC_STEP_WRITE_TLS) {
-			uint8_t *rest;
-
-			if (!t->p)
-				break;
-			rest = rest_of(t, off, &n);
-			step = mc_dialogue_input(d, rest, n);
-			free(rest);
-			ck_assert_int_eq(step, MC_STEP_FAIL);
-			break;
-		}
-		if (!t->p) {
-			step = mc_dialogue_input(d, NULL, 0);
-			ck_assert_int_eq(step, MC_STEP_FAIL);
-			break;
-		}
-		n = piece && t->len - off > piece ? piece : t->len - off;
-		step = mc_dialogue_input(d, (const uint8_t *)t->p + off, n);
-		off += n;
-	}
-	o->step = step;
-	code = mc_dialogue_failure(d, &message);
-	if (step == MC_STEP_FAIL) {
-		size_t len;
-
-		mc_dialogue_output(d, &len);
-		ck_assert_uint_eq(len, 0);
-		ck_assert_ptr_nonnull(code);
-		ck_assert_uint_lt(strlen(message), MC_MSG_MAX);
-		snprintf(o->code, sizeof(o->code), "%s", code);
-		snprintf(o->message, sizeof(o->message), "%s", message);
-		/* A failure is final and says the same thing ever after. */
-		ck_assert_int_eq(mc_dialogue_input(d, (const uint8_t *)"x", 1), MC_STEP_FAIL);
-		ck_assert_int_eq(mc_dialogue_input(d, NULL, 0), MC_STEP_FAIL);
-		ck_assert_str_eq(mc_dialogue_failure(d, &message), o->code);
-		ck_assert_str_eq(message, o->message);
-	} else {
-		ck_assert_ptr_null(code);
-	}
-	mc_dialogue_free(d);
-}
-
-static void check_outcome(const struct outcome *o, const char *mode, enum mc_step step,
-			  const char *code, const char *message)
-{
-	ck_assert_msg(o->sent_len == REQ_LEN &&
-			  memcmp(o->sent, REQ, REQ_LEN) == 0,
-		      "%s: sent %zu bytes, not the StartTLS request", mode, o->sent_len);
-	ck_assert_msg(o->step == step, "%s: step %d, expected %d (%s: %s)", mode, o->step, step,
-		      o->code, o->message);
-	if (step != MC_STEP_FAIL)
-		return;
-	ck_assert_msg(strcmp(o->code, code) == 0, "%s: code %s, expected %s", mode, o->code,
-		      code);
-	ck_assert_msg(strcmp(o->message, message) == 0, "%s: message\n  %s\nexpected\n  %s", mode,
-		      o->message, message);
-}
-
 /* Runs @t whole and byte by byte; both must send the StartTLS request and end with @step. */
-static void expect(const struct turn *t, enum mc_step step, const char *code, const char *message)
+static void expect(const struct mc_script_turn *t, enum mc_step step, const char *code,
+		   const char *message)
 {
-	struct outcome whole, bytes;
-
-	drive(&whole, t, 0);
-	drive(&bytes, t, 1);
-	check_outcome(&whole, "whole turns", step, code, message);
-	check_outcome(&bytes, "byte by byte", step, code, message);
+	mc_script_expect_bytes(MAILCERT_PROTO_LDAP, NULL, t, REQ, REQ_LEN, step, code, message);
 }
 
-static void expect_fail(const struct turn *t, const char *code, const char *message)
+static void expect_fail(const struct mc_script_turn *t, const char *code, const char *message)
 {
 	expect(t, MC_STEP_FAIL, code, message);
 }
@@ -176,11 +45,11 @@ static void expect_fail(const struct turn *t, const char *code, const char *mess
 
 START_TEST(test_good_path)
 {
-	const struct turn t[] = {T(OK_OPENLDAP), END};
-	const struct turn named[] = {T(OK_NAMED), END};
-	const struct turn ad[] = {T(OK_AD), END};
+	const struct mc_script_turn t[] = {T(OK_OPENLDAP), END};
+	const struct mc_script_turn named[] = {T(OK_NAMED), END};
+	const struct mc_script_turn ad[] = {T(OK_AD), END};
 	/* With an empty responseValue and an empty controls list. */
-	const struct turn extras[] = {
+	const struct mc_script_turn extras[] = {
 	    T("\x30\x10\x02\x01\x01\x78\x09\x0a\x01\x00\x04\x00\x04\x00\x8b\x00\xa0\x00"), END};
 
 	expect(t, MC_STEP_TLS, NULL, NULL);
@@ -202,8 +71,9 @@ START_TEST(test_start_sends_request)
 	ck_assert_uint_eq(len, REQ_LEN);
 	ck_assert_mem_eq(out, REQ, REQ_LEN);
 	ck_assert_str_eq(mc_dialogue_waiting_for(d), "reply to StartTLS");
-	ck_assert_int_eq(mc_dialogue_input(d, (const uint8_t *)OK_OPENLDAP, sizeof(OK_OPENLDAP) - 1),
-			 MC_STEP_TLS);
+	ck_assert_int_eq(
+	    mc_dialogue_input(d, (const uint8_t *)OK_OPENLDAP, sizeof(OK_OPENLDAP) - 1),
+	    MC_STEP_TLS);
 	ck_assert_ptr_null(mc_dialogue_failure(d, NULL));
 	mc_dialogue_free(d);
 	ck_assert(mc_dialogue_supported(MAILCERT_PROTO_LDAP));
@@ -212,12 +82,12 @@ END_TEST
 
 START_TEST(test_refused)
 {
-	const struct turn unavailable[] = {
+	const struct mc_script_turn unavailable[] = {
 	    T("\x30\x1e\x02\x01\x01\x78\x19\x0a\x01\x34\x04\x00\x04\x12TLS not configured"), END};
-	const struct turn unwilling[] = {T("\x30\x0c\x02\x01\x01\x78\x07\x0a\x01\x35\x04\x00\x04\x00"),
-					 END};
-	const struct turn odd[] = {T("\x30\x0d\x02\x01\x01\x78\x08\x0a\x02\x00\xc8\x04\x00\x04\x00"),
-				   END};
+	const struct mc_script_turn unwilling[] = {
+	    T("\x30\x0c\x02\x01\x01\x78\x07\x0a\x01\x35\x04\x00\x04\x00"), END};
+	const struct mc_script_turn odd[] = {
+	    T("\x30\x0d\x02\x01\x01\x78\x08\x0a\x02\x00\xc8\x04\x00\x04\x00"), END};
 
 	expect_fail(unavailable, "starttls.refused",
 		    "the server refused StartTLS with result unavailable (52): \"TLS not "
@@ -232,9 +102,10 @@ END_TEST
 /* A server without the extension: protocolError, as slapd says it. */
 START_TEST(test_starttls_missing)
 {
-	const struct turn t[] = {T("\x30\x2a\x02\x01\x01\x78\x25\x0a\x01\x02\x04\x00\x04\x1e"
-				   "unsupported extended operation"),
-				 END};
+	const struct mc_script_turn t[] = {
+	    T("\x30\x2a\x02\x01\x01\x78\x25\x0a\x01\x02\x04\x00\x04\x1e"
+	      "unsupported extended operation"),
+	    END};
 
 	expect_fail(t, "starttls.refused",
 		    "the server refused StartTLS with result protocolError (2): \"unsupported "
@@ -244,21 +115,22 @@ END_TEST
 
 START_TEST(test_injection_same_chunk)
 {
-	const struct turn t[] = {T(OK_OPENLDAP "X"), END};
-	const struct turn twice[] = {T(OK_AD OK_OPENLDAP), END};
+	const struct mc_script_turn t[] = {T(OK_OPENLDAP "X"), END};
+	const struct mc_script_turn twice[] = {T(OK_AD OK_OPENLDAP), END};
 
 	expect_fail(t, "starttls.injection",
 		    "1 byte followed the server's StartTLS success response before TLS (response "
 		    "injection): \"X\"");
-	expect_fail(twice, "starttls.injection",
-		    "14 bytes followed the server's StartTLS success response before TLS (response "
-		    "injection): \"0\\x0c\\x02\\x01\\x01x\\x07\\x0a\\x01\\x00\\x04\\x00\\x04\\x00\"");
+	expect_fail(
+	    twice, "starttls.injection",
+	    "14 bytes followed the server's StartTLS success response before TLS (response "
+	    "injection): \"0\\x0c\\x02\\x01\\x01x\\x07\\x0a\\x01\\x00\\x04\\x00\\x04\\x00\"");
 }
 END_TEST
 
 START_TEST(test_injection_later_call)
 {
-	const struct turn t[] = {T(OK_NAMED), T("\x16\x03\x03"), END};
+	const struct mc_script_turn t[] = {T(OK_NAMED), T("\x16\x03\x03"), END};
 
 	expect_fail(t, "starttls.injection",
 		    "3 bytes followed the server's StartTLS success response before TLS (response "
@@ -268,9 +140,10 @@ END_TEST
 
 START_TEST(test_notice_of_disconnection)
 {
-	const struct turn t[] = {T("\x30\x28\x02\x01\x00\x78\x23\x0a\x01\x34\x04\x00\x04\x04"
-				   "bye!\x8a\x16" OID_NOTICE),
-				 END};
+	const struct mc_script_turn t[] = {
+	    T("\x30\x28\x02\x01\x00\x78\x23\x0a\x01\x34\x04\x00\x04\x04"
+	      "bye!\x8a\x16" OID_NOTICE),
+	    END};
 
 	expect_fail(t, "protocol.unexpected",
 		    "the server answered StartTLS with a Notice of Disconnection "
@@ -280,20 +153,23 @@ END_TEST
 
 START_TEST(test_unexpected)
 {
-	const struct turn id2[] = {T("\x30\x0c\x02\x01\x02\x78\x07\x0a\x01\x00\x04\x00\x04\x00"),
-				   END};
-	const struct turn bind[] = {T("\x30\x0c\x02\x01\x01\x61\x07\x0a\x01\x00\x04\x00\x04\x00"),
-				    END};
-	const struct turn other_name[] = {
-	    T("\x30\x13\x02\x01\x01\x78\x0e\x0a\x01\x00\x04\x00\x04\x00\x8a\x05" "1.2.3"), END};
-	const struct turn http[] = {T("HTTP/1.1 400 Bad Request\r\n\r\n"), END};
+	const struct mc_script_turn id2[] = {
+	    T("\x30\x0c\x02\x01\x02\x78\x07\x0a\x01\x00\x04\x00\x04\x00"), END};
+	const struct mc_script_turn bind[] = {
+	    T("\x30\x0c\x02\x01\x01\x61\x07\x0a\x01\x00\x04\x00\x04\x00"), END};
+	const struct mc_script_turn other_name[] = {
+	    T("\x30\x13\x02\x01\x01\x78\x0e\x0a\x01\x00\x04\x00\x04\x00\x8a\x05"
+	      "1.2.3"),
+	    END};
+	const struct mc_script_turn http[] = {T("HTTP/1.1 400 Bad Request\r\n\r\n"), END};
 
 	expect_fail(id2, "protocol.unexpected",
 		    "the server's reply to StartTLS has messageID 2, not 1: "
 		    "\"0\\x0c\\x02\\x01\\x02x\\x07\\x0a\\x01\\x00\\x04\\x00\\x04\\x00\"");
-	expect_fail(bind, "protocol.unexpected",
-		    "the server answered StartTLS with LDAP operation tag 0x61, not an "
-		    "ExtendedResponse: \"0\\x0c\\x02\\x01\\x01a\\x07\\x0a\\x01\\x00\\x04\\x00\\x04\\x00\"");
+	expect_fail(
+	    bind, "protocol.unexpected",
+	    "the server answered StartTLS with LDAP operation tag 0x61, not an "
+	    "ExtendedResponse: \"0\\x0c\\x02\\x01\\x01a\\x07\\x0a\\x01\\x00\\x04\\x00\\x04\\x00\"");
 	expect_fail(other_name, "protocol.unexpected",
 		    "the server's reply to StartTLS names another extended operation: \"1.2.3\"");
 	expect_fail(http, "protocol.unexpected",
@@ -304,11 +180,14 @@ END_TEST
 START_TEST(test_malformed)
 {
 	/* Junk inside the ExtendedResponse; an inner length past its parent; a negative ID. */
-	const struct turn junk[] = {T("\x30\x0e\x02\x01\x01\x78\x09\x0a\x01\x00\x04\x00\x04\x00\x05\x00"),
-				    END};
-	const struct turn past[] = {T("\x30\x0c\x02\x01\x01\x78\x07\x0a\x01\x00\x04\x00\x04\x05"), END};
-	const struct turn neg[] = {T("\x30\x0c\x02\x01\xff\x78\x07\x0a\x01\x00\x04\x00\x04\x00"), END};
-	const char *pre = "the server's reply to StartTLS is not a well-formed LDAP ExtendedResponse: ";
+	const struct mc_script_turn junk[] = {
+	    T("\x30\x0e\x02\x01\x01\x78\x09\x0a\x01\x00\x04\x00\x04\x00\x05\x00"), END};
+	const struct mc_script_turn past[] = {
+	    T("\x30\x0c\x02\x01\x01\x78\x07\x0a\x01\x00\x04\x00\x04\x05"), END};
+	const struct mc_script_turn neg[] = {
+	    T("\x30\x0c\x02\x01\xff\x78\x07\x0a\x01\x00\x04\x00\x04\x00"), END};
+	const char *pre =
+	    "the server's reply to StartTLS is not a well-formed LDAP ExtendedResponse: ";
 	char want[MC_MSG_MAX];
 
 	snprintf(want, sizeof(want), "%s%s", pre,
@@ -326,12 +205,13 @@ END_TEST
 /* Bounds: indefinite lengths, lengths beyond MC_PENDING_MAX, length-of-length > 4. */
 START_TEST(test_lengths)
 {
-	const struct turn indefinite[] = {T("\x30\x80\x02\x01\x01"), END};
-	const struct turn huge[] = {T("\x30\x84\x00\x01\x00\x00\x02\x01\x01"), END};
-	const struct turn eight[] = {T("\x30\x88\x00\x00\x00\x00\x00\x00\x00\x0c"), END};
-	const struct turn just_over[] = {T("\x30\x82\x1f\xfd"), END};
-	const char *msg = "the server's reply to StartTLS has a length that is indefinite or beyond "
-			  "8192 bytes";
+	const struct mc_script_turn indefinite[] = {T("\x30\x80\x02\x01\x01"), END};
+	const struct mc_script_turn huge[] = {T("\x30\x84\x00\x01\x00\x00\x02\x01\x01"), END};
+	const struct mc_script_turn eight[] = {T("\x30\x88\x00\x00\x00\x00\x00\x00\x00\x0c"), END};
+	const struct mc_script_turn just_over[] = {T("\x30\x82\x1f\xfd"), END};
+	const char *msg =
+	    "the server's reply to StartTLS has a length that is indefinite or beyond "
+	    "8192 bytes";
 
 	ck_assert_int_eq(MC_PENDING_MAX, 8192);
 	expect_fail(indefinite, "protocol.unexpected", msg);
@@ -344,9 +224,9 @@ END_TEST
 /* A message as big as the buffer allows, never finished: EOF quotes its start. */
 START_TEST(test_eof)
 {
-	const struct turn none[] = {END};
-	const struct turn half[] = {T("\x30\x0c\x02\x01\x01\x78"), END};
-	const struct turn big_open[] = {T("\x30\x82\x1f\xfc\x02\x01\x01"), END};
+	const struct mc_script_turn none[] = {END};
+	const struct mc_script_turn half[] = {T("\x30\x0c\x02\x01\x01\x78"), END};
+	const struct mc_script_turn big_open[] = {T("\x30\x82\x1f\xfc\x02\x01\x01"), END};
 
 	expect_fail(none, "protocol.unexpected",
 		    "the server closed the connection before the end of its reply to StartTLS");
@@ -363,25 +243,26 @@ END_TEST
 START_TEST(test_oversized_stream)
 {
 	static char buf[MC_PENDING_MAX + 1];
-	struct turn t[] = {{buf, sizeof(buf)}, END};
-	struct outcome o;
+	struct mc_script_turn t[] = {{buf, sizeof(buf)}, END};
+	struct mc_script_outcome o;
 
 	memset(buf, 0, sizeof(buf));
 	memcpy(buf, "\x30\x82\x1f\xfc", 4);
-	drive(&o, t, 0);
-	check_outcome(&o, "whole turns", MC_STEP_FAIL, "protocol.unexpected",
-		      "the server's reply to StartTLS is longer than 8192 bytes");
+	mc_script_drive(&o, MAILCERT_PROTO_LDAP, NULL, t, 0);
+	mc_script_check_bytes(&o, "whole turns", REQ, REQ_LEN, MC_STEP_FAIL, "protocol.unexpected",
+			      "the server's reply to StartTLS is longer than 8192 bytes");
 }
 END_TEST
 
 START_TEST(test_tls_alert_is_mismatch)
 {
-	const struct turn t[] = {T("\x15\x03\x03\x00\x02\x02\x32"), END};
-	struct outcome o;
+	const struct mc_script_turn t[] = {T("\x15\x03\x03\x00\x02\x02\x32"), END};
+	struct mc_script_outcome o;
 
-	drive(&o, t, 0);
-	check_outcome(&o, "whole turns", MC_STEP_FAIL, "protocol.mismatch",
-		      "the server answered with TLS where its reply to StartTLS was expected");
+	mc_script_drive(&o, MAILCERT_PROTO_LDAP, NULL, t, 0);
+	mc_script_check_bytes(
+	    &o, "whole turns", REQ, REQ_LEN, MC_STEP_FAIL, "protocol.mismatch",
+	    "the server answered with TLS where its reply to StartTLS was expected");
 }
 END_TEST
 

@@ -14,13 +14,7 @@
 #include "internal.h"
 #include "proto/dialogue.h" /* MC_PENDING_MAX */
 
-/* What the server sends in one turn; a list ends with END. */
-struct turn {
-	const char *p;
-	size_t len;
-};
-#define T(s) {(s), sizeof(s) - 1}
-#define END {NULL, 0}
+#include "../common/script.h"
 
 /* Header (32 bytes, sequence 1); LONG_PASSWORD | PROTOCOL_41 | SSL |
  * SECURE_CONNECTION; max packet 16 MiB; charset 33; 23 zero bytes. */
@@ -32,149 +26,20 @@ struct turn {
 	"\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0"
 #define SSL_REQUEST_LEN 36
 
-struct outcome {
-	enum mc_step step; /* WRITE_TLS, TLS or FAIL */
-	uint8_t sent[256]; /* everything the client wrote */
-	size_t sent_len;
-	char code[64];
-	char message[MC_MSG_MAX];
-};
-
-static void record_write(struct outcome *o, struct mc_dialogue *d, enum mc_step step)
-{
-	size_t len;
-	const uint8_t *out = mc_dialogue_output(d, &len);
-
-	if (step != MC_STEP_WRITE && step != MC_STEP_WRITE_TLS) {
-		ck_assert_uint_eq(len, 0);
-		return;
-	}
-	ck_assert_uint_gt(len, 0);
-	ck_assert_uint_lt(o->sent_len + len, sizeof(o->sent));
-	memcpy(o->sent + o->sent_len, out, len);
-	o->sent_len += len;
-}
-
-/* All bytes of the turns from @t on, the first from @off on, in one buffer. */
-static uint8_t *rest_of(const struct turn *t, size_t off, size_t *len)
-{
-	uint8_t *buf;
-	size_t n = 0;
-
-	for (const struct turn *u = t; u->p; u++)
-		n += u->len;
-	buf = malloc(n ? n : 1);
-	ck_assert_ptr_nonnull(buf);
-	*len = 0;
-	for (const struct turn *u = t; u->p; u++, off = 0) {
-		memcpy(buf + *len, u->p + off, u->len - off);
-		*len += u->len - off;
-	}
-	return buf;
-}
-
-/*
- * Drives a dialogue as probe.c does. Each turn is fed in pieces of @piece
- * bytes (0: the whole turn in one call). After WRITE_TLS (or TLS), whatever
- * the server sent beyond is fed in one call, as the driver finds it waiting
- * on the socket; when the turns run out, the server closes the connection.
- */
-static void drive(struct outcome *o, const struct turn *t, size_t piece)
-{
-	struct mc_dialogue *d = mc_dialogue_new(MAILCERT_PROTO_MYSQL, NULL);
-	const char *code, *message;
-	enum mc_step step;
-	size_t off = 0;
-
-	ck_assert_ptr_nonnull(d);
-	memset(o, 0, sizeof(*o));
-	step = mc_dialogue_start(d);
-	while (step != MC_STEP_FAIL) {
-		size_t n;
-
-		record_write(o, d, step);
-		while (t->p && off == t->len) {
-			t++;
-			off = 0;
-		}
-		if (step == MC_STEP_TLS || step == MC_STEP_WRITE_TLS) {
-			uint8_t *rest;
-
-			if (!t->p)
-				break;
-			rest = rest_of(t, off, &n);
-			step = mc_dialogue_input(d, rest, n);
-			free(rest);
-			ck_assert_int_eq(step, MC_STEP_FAIL);
-			break;
-		}
-		if (!t->p) {
-			step = mc_dialogue_input(d, NULL, 0);
-			ck_assert_int_eq(step, MC_STEP_FAIL);
-			break;
-		}
-		n = piece && t->len - off > piece ? piece : t->len - off;
-		step = mc_dialogue_input(d, (const uint8_t *)t->p + off, n);
-		off += n;
-	}
-	o->step = step;
-	code = mc_dialogue_failure(d, &message);
-	if (step == MC_STEP_FAIL) {
-		size_t len;
-
-		mc_dialogue_output(d, &len);
-		ck_assert_uint_eq(len, 0);
-		ck_assert_ptr_nonnull(code);
-		ck_assert_uint_lt(strlen(message), MC_MSG_MAX);
-		snprintf(o->code, sizeof(o->code), "%s", code);
-		snprintf(o->message, sizeof(o->message), "%s", message);
-		/* A failure is final and says the same thing ever after. */
-		ck_assert_int_eq(mc_dialogue_input(d, (const uint8_t *)"x", 1), MC_STEP_FAIL);
-		ck_assert_int_eq(mc_dialogue_input(d, NULL, 0), MC_STEP_FAIL);
-		ck_assert_str_eq(mc_dialogue_failure(d, &message), o->code);
-		ck_assert_str_eq(message, o->message);
-	} else {
-		ck_assert_ptr_null(code);
-	}
-	mc_dialogue_free(d);
-}
-
-static void check_outcome(const struct outcome *o, const char *mode, int sent_request,
-			  enum mc_step step, const char *code, const char *message)
-{
-	size_t want = sent_request ? SSL_REQUEST_LEN : 0;
-
-	ck_assert_msg(o->sent_len == want && memcmp(o->sent, SSL_REQUEST, want) == 0,
-		      "%s: sent %zu bytes, expected %s", mode, o->sent_len,
-		      sent_request ? "the SSLRequest" : "nothing");
-	ck_assert_msg(o->step == step, "%s: step %d, expected %d (%s: %s)", mode, o->step, step,
-		      o->code, o->message);
-	if (step != MC_STEP_FAIL)
-		return;
-	ck_assert_msg(strcmp(o->code, code) == 0, "%s: code %s, expected %s", mode, o->code,
-		      code);
-	ck_assert_msg(strcmp(o->message, message) == 0, "%s: message\n  %s\nexpected\n  %s", mode,
-		      o->message, message);
-}
-
 /* Runs @t whole and byte by byte; both must send (@sent_request) and end alike. */
-static void expect(const struct turn *t, int sent_request, enum mc_step step, const char *code,
-		   const char *message)
+static void expect(const struct mc_script_turn *t, int sent_request, enum mc_step step,
+		   const char *code, const char *message)
 {
-	struct outcome whole, bytes;
-
-	drive(&whole, t, 0);
-	drive(&bytes, t, 1);
-	check_outcome(&whole, "whole turns", sent_request, step, code, message);
-	check_outcome(&bytes, "byte by byte", sent_request, step, code, message);
+	mc_script_expect_bytes(MAILCERT_PROTO_MYSQL, NULL, t, SSL_REQUEST,
+			       sent_request ? SSL_REQUEST_LEN : 0, step, code, message);
 }
 
-static void expect_tls(const struct turn *t)
+static void expect_tls(const struct mc_script_turn *t)
 {
 	expect(t, 1, MC_STEP_WRITE_TLS, NULL, NULL);
 }
 
-static void expect_fail(const struct turn *t, int sent_request, const char *code,
+static void expect_fail(const struct mc_script_turn *t, int sent_request, const char *code,
 			const char *message)
 {
 	expect(t, sent_request, MC_STEP_FAIL, code, message);
@@ -205,13 +70,14 @@ static size_t greeting(char *buf, unsigned seq, const char *version, unsigned ca
 	buf[n++] = (char)(caps & 0xff);
 	buf[n++] = (char)(caps >> 8);
 	if (full) {
-		static const char rest[] = "\x2d"         /* charset utf8mb4_general_ci */
-					   "\x02\x00"     /* status: autocommit */
-					   "\xff\x81"     /* upper capabilities */
-					   "\x15"         /* auth plugin data length */
-					   "\0\0\0\0\0\0" /* filler */
+		static const char rest[] = "\x2d"             /* charset utf8mb4_general_ci */
+					   "\x02\x00"         /* status: autocommit */
+					   "\xff\x81"         /* upper capabilities */
+					   "\x15"             /* auth plugin data length */
+					   "\0\0\0\0\0\0"     /* filler */
 					   "\x1d\x00\x00\x00" /* MariaDB extended capabilities */
-					   "0123456789ab\0" "mysql_native_password";
+					   "0123456789ab\0"
+					   "mysql_native_password";
 
 		memcpy(buf + n, rest, sizeof(rest)); /* with its NUL */
 		n += sizeof(rest);
@@ -232,7 +98,7 @@ static size_t greeting(char *buf, unsigned seq, const char *version, unsigned ca
 START_TEST(test_good_mariadb)
 {
 	static char g[256];
-	struct turn t[] = {{g, 0}, END};
+	struct mc_script_turn t[] = {{g, 0}, END};
 
 	t[0].len = greeting(g, 0, MARIADB_VERSION, CAPS_MARIADB, 1);
 	expect_tls(t);
@@ -243,7 +109,7 @@ END_TEST
 START_TEST(test_good_short_greeting)
 {
 	static char g[256];
-	struct turn t[] = {{g, 0}, END};
+	struct mc_script_turn t[] = {{g, 0}, END};
 
 	t[0].len = greeting(g, 0, "5.0.96", 0x0800, 0);
 	expect_tls(t);
@@ -254,7 +120,7 @@ END_TEST
 START_TEST(test_greeting_in_pieces)
 {
 	static char g[256];
-	struct turn t[] = {{g, 2}, {g + 2, 10}, {g + 12, 0}, END};
+	struct mc_script_turn t[] = {{g, 2}, {g + 2, 10}, {g + 12, 0}, END};
 	size_t n = greeting(g, 0, "8.0.36", 0xffff, 1);
 
 	t[2].len = n - 12;
@@ -301,8 +167,8 @@ END_TEST
 START_TEST(test_ssl_not_offered)
 {
 	static char g[256], s[256];
-	struct turn t[] = {{g, 0}, END};
-	struct turn t2[] = {{s, 0}, END};
+	struct mc_script_turn t[] = {{g, 0}, END};
+	struct mc_script_turn t2[] = {{s, 0}, END};
 
 	t[0].len = greeting(g, 0, MARIADB_VERSION, CAPS_NO_SSL, 1);
 	expect_fail(t, 0, "starttls.not-offered",
@@ -322,7 +188,7 @@ END_TEST
 START_TEST(test_err_host_not_allowed)
 {
 	static char p[256];
-	struct turn t[] = {{p, 0}, END};
+	struct mc_script_turn t[] = {{p, 0}, END};
 	size_t n = sizeof(ERR_1130) - 1;
 
 	memcpy(p, "\0\0\0\0", 4);
@@ -337,9 +203,10 @@ END_TEST
 
 START_TEST(test_err_with_sqlstate)
 {
-	const struct turn t[] = {T("\x1d\x00\x00\x00\xff\x10\x04#08004Too many connections"), END};
-	const struct turn bare[] = {T("\x03\x00\x00\x00\xff\x15\x04"), END};
-	const struct turn cut[] = {T("\x02\x00\x00\x00\xff\x15"), END};
+	const struct mc_script_turn t[] = {
+	    T("\x1d\x00\x00\x00\xff\x10\x04#08004Too many connections"), END};
+	const struct mc_script_turn bare[] = {T("\x03\x00\x00\x00\xff\x15\x04"), END};
+	const struct mc_script_turn cut[] = {T("\x02\x00\x00\x00\xff\x15"), END};
 
 	expect_fail(t, 0, "protocol.unexpected",
 		    "the server refused the connection with error 1040 instead of its greeting: "
@@ -364,25 +231,27 @@ END_TEST
 START_TEST(test_injection_same_chunk)
 {
 	static char g[256];
-	struct turn t[] = {{g, 0}, END};
+	struct mc_script_turn t[] = {{g, 0}, END};
 	size_t n = greeting(g, 0, MARIADB_VERSION, CAPS_MARIADB, 1);
 	const char *want = "7 bytes followed the server's greeting offering SSL before TLS "
 			   "(response injection): \"\\x07\\x00\\x00\\x02\\x00\\x00\\x00\"";
-	struct outcome whole, bytes;
+	struct mc_script_outcome whole, bytes;
 
 	memcpy(g + n, "\x07\x00\x00\x02\x00\x00\x00", 7); /* an OK packet */
 	t[0].len = n + 7;
-	drive(&whole, t, 0);
-	drive(&bytes, t, 1);
-	check_outcome(&whole, "whole turns", 0, MC_STEP_FAIL, "starttls.injection", want);
-	check_outcome(&bytes, "byte by byte", 1, MC_STEP_FAIL, "starttls.injection", want);
+	mc_script_drive(&whole, MAILCERT_PROTO_MYSQL, NULL, t, 0);
+	mc_script_drive(&bytes, MAILCERT_PROTO_MYSQL, NULL, t, 1);
+	mc_script_check_bytes(&whole, "whole turns", SSL_REQUEST, 0, MC_STEP_FAIL,
+			      "starttls.injection", want);
+	mc_script_check_bytes(&bytes, "byte by byte", SSL_REQUEST, SSL_REQUEST_LEN, MC_STEP_FAIL,
+			      "starttls.injection", want);
 }
 END_TEST
 
 START_TEST(test_injection_later_call)
 {
 	static char g[256];
-	struct turn t[] = {{g, 0}, T("\x16\x03\x03\x00\x5a\x02"), END};
+	struct mc_script_turn t[] = {{g, 0}, T("\x16\x03\x03\x00\x5a\x02"), END};
 
 	t[0].len = greeting(g, 0, MARIADB_VERSION, CAPS_MARIADB, 1);
 	expect_fail(t, 1, "starttls.injection",
@@ -396,12 +265,17 @@ END_TEST
 START_TEST(test_malformed)
 {
 	static char g[256];
-	struct turn t[] = {{g, 0}, END};
-	const struct turn v9[] = {T("\x05\x00\x00\x00\x09" "4.0\0"), END};
-	const struct turn no_nul[] = {T("\x05\x00\x00\x00\x0a" "5.7x"), END};
-	const struct turn short_caps[] = {T("\x0a\x00\x00\x00\x0a" "8.0\0\x01\x00\x00\x00\x08"),
-					  END};
-	const struct turn http[] = {T("HTTP/1.1 400 Bad Request\r\n\r\n"), END};
+	struct mc_script_turn t[] = {{g, 0}, END};
+	const struct mc_script_turn v9[] = {T("\x05\x00\x00\x00\x09"
+					      "4.0\0"),
+					    END};
+	const struct mc_script_turn no_nul[] = {T("\x05\x00\x00\x00\x0a"
+						  "5.7x"),
+						END};
+	const struct mc_script_turn short_caps[] = {T("\x0a\x00\x00\x00\x0a"
+						      "8.0\0\x01\x00\x00\x00\x08"),
+						    END};
+	const struct mc_script_turn http[] = {T("HTTP/1.1 400 Bad Request\r\n\r\n"), END};
 
 	expect_fail(v9, 0, "protocol.unexpected",
 		    "the server's greeting has protocol version 9, not 10: \"\\x094.0\\x00\"");
@@ -423,12 +297,12 @@ END_TEST
 /* An implicit-TLS port answers with a TLS record (one chunk only). */
 START_TEST(test_tls_record_is_mismatch)
 {
-	const struct turn t[] = {T("\x16\x03\x03\x00\x5a\x02\x00\x00\x56\x03\x03"), END};
-	struct outcome o;
+	const struct mc_script_turn t[] = {T("\x16\x03\x03\x00\x5a\x02\x00\x00\x56\x03\x03"), END};
+	struct mc_script_outcome o;
 
-	drive(&o, t, 0);
-	check_outcome(&o, "whole turns", 0, MC_STEP_FAIL, "protocol.mismatch",
-		      "the server answered with TLS where its greeting was expected");
+	mc_script_drive(&o, MAILCERT_PROTO_MYSQL, NULL, t, 0);
+	mc_script_check_bytes(&o, "whole turns", SSL_REQUEST, 0, MC_STEP_FAIL, "protocol.mismatch",
+			      "the server answered with TLS where its greeting was expected");
 }
 END_TEST
 
@@ -436,9 +310,9 @@ END_TEST
 
 START_TEST(test_oversized_packet)
 {
-	const struct turn huge[] = {T("\xff\xff\xff\x00"), END};
-	const struct turn over[] = {T("\xfd\x1f\x00\x00"), END};
-	const struct turn empty[] = {T("\x00\x00\x00\x00"), END};
+	const struct mc_script_turn huge[] = {T("\xff\xff\xff\x00"), END};
+	const struct mc_script_turn over[] = {T("\xfd\x1f\x00\x00"), END};
+	const struct mc_script_turn empty[] = {T("\x00\x00\x00\x00"), END};
 
 	expect_fail(huge, 0, "protocol.unexpected",
 		    "the server's greeting announces a packet of 16777215 bytes (1 to 8188 are "
@@ -456,7 +330,7 @@ END_TEST
 START_TEST(test_greeting_at_limit)
 {
 	static char g[MC_PENDING_MAX], version[MC_PENDING_MAX];
-	struct turn t[] = {{g, 0}, END};
+	struct mc_script_turn t[] = {{g, 0}, END};
 	size_t n;
 
 	/* 1 + version + 1 + 13 + 2 = 8188 */
@@ -476,10 +350,10 @@ END_TEST
 START_TEST(test_endless_packet)
 {
 	static char g[MC_PENDING_MAX + 50];
-	struct turn t[] = {{g, MC_PENDING_MAX}, END};
-	struct turn over[] = {{g, sizeof(g)}, END};
+	struct mc_script_turn t[] = {{g, MC_PENDING_MAX}, END};
+	struct mc_script_turn over[] = {{g, sizeof(g)}, END};
 	char want[MC_MSG_MAX];
-	struct outcome o;
+	struct mc_script_outcome o;
 
 	memset(g, 'v', sizeof(g));
 	memcpy(g, "\xfc\x1f\x00\x00\x0a", 5);
@@ -487,10 +361,11 @@ START_TEST(test_endless_packet)
 		 "the server's greeting is malformed (no end to its version): \"\\x0a%.*s...\"",
 		 MC_QUOTE_MAX - 1, g + 5);
 	expect_fail(t, 0, "protocol.unexpected", want);
-	drive(&o, over, 0);
+	mc_script_drive(&o, MAILCERT_PROTO_MYSQL, NULL, over, 0);
 	snprintf(want, sizeof(want), "the server's greeting is longer than %d bytes",
 		 MC_PENDING_MAX);
-	check_outcome(&o, "whole turns", 0, MC_STEP_FAIL, "protocol.unexpected", want);
+	mc_script_check_bytes(&o, "whole turns", SSL_REQUEST, 0, MC_STEP_FAIL,
+			      "protocol.unexpected", want);
 }
 END_TEST
 
@@ -499,10 +374,12 @@ END_TEST
 START_TEST(test_eof)
 {
 	static char g[256];
-	const struct turn none[] = {END};
-	const struct turn header[] = {T("\x4a\x00"), END};
-	const struct turn payload[] = {T("\x4a\x00\x00\x00\x0a" "10.11"), END};
-	struct turn after[] = {{g, 0}, END};
+	const struct mc_script_turn none[] = {END};
+	const struct mc_script_turn header[] = {T("\x4a\x00"), END};
+	const struct mc_script_turn payload[] = {T("\x4a\x00\x00\x00\x0a"
+						   "10.11"),
+						 END};
+	struct mc_script_turn after[] = {{g, 0}, END};
 
 	expect_fail(none, 0, "protocol.unexpected",
 		    "the server closed the connection before the end of its greeting");

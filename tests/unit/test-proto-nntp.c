@@ -14,157 +14,11 @@
 #include "proto/lines.h"
 #include "proto/proto.h"
 
+#include "../common/script.h"
+
 #define HELO "client.example"
 
-/* What the server sends in one turn; a list ends with END. */
-struct turn {
-	const char *p;
-	size_t len;
-};
-#define T(s)                                                                                       \
-	{                                                                                          \
-		(s), sizeof(s) - 1                                                                 \
-	}
-#define END                                                                                        \
-	{                                                                                          \
-		NULL, 0                                                                            \
-	}
-
-struct outcome {
-	enum mc_step step; /* TLS or FAIL */
-	char sent[1024];   /* everything the client wrote, NUL terminated */
-	size_t sent_len;
-	char code[64];
-	char message[MC_MSG_MAX];
-};
-
-static void record_write(struct outcome *o, struct mc_dialogue *d, enum mc_step step)
-{
-	size_t len;
-	const uint8_t *out = mc_dialogue_output(d, &len);
-
-	if (step != MC_STEP_WRITE) {
-		ck_assert_uint_eq(len, 0);
-		return;
-	}
-	ck_assert_uint_gt(len, 0);
-	ck_assert_uint_lt(o->sent_len + len, sizeof(o->sent));
-	memcpy(o->sent + o->sent_len, out, len);
-	o->sent_len += len;
-}
-
-/* All bytes of the turns from @t on, the first from @off on, in one buffer. */
-static uint8_t *rest_of(const struct turn *t, size_t off, size_t *len)
-{
-	uint8_t *buf;
-	size_t n = 0;
-
-	for (const struct turn *u = t; u->p; u++)
-		n += u->len;
-	buf = malloc(n);
-	ck_assert_ptr_nonnull(buf);
-	*len = 0;
-	for (const struct turn *u = t; u->p; u++, off = 0) {
-		memcpy(buf + *len, u->p + off, u->len - off);
-		*len += u->len - off;
-	}
-	return buf;
-}
-
-/*
- * Drives a dialogue as probe.c does. Each turn is fed in pieces of @piece
- * bytes (0: the whole turn in one call). At TLS, whatever the server sent
- * beyond is fed in one call, as the driver finds it waiting on the socket;
- * when the turns run out, the server closes the connection.
- */
-static void drive(struct outcome *o, mailcert_protocol proto, const struct turn *t, size_t piece)
-{
-	struct mc_dialogue_params params = {.helo = HELO};
-	struct mc_dialogue *d = mc_dialogue_new(proto, &params);
-	const char *code, *message;
-	enum mc_step step;
-	size_t off = 0;
-
-	ck_assert_ptr_nonnull(d);
-	memset(o, 0, sizeof(*o));
-	step = mc_dialogue_start(d);
-	while (step != MC_STEP_FAIL) {
-		size_t n;
-
-		record_write(o, d, step);
-		while (t->p && off == t->len) {
-			t++;
-			off = 0;
-		}
-		if (step == MC_STEP_TLS) {
-			uint8_t *rest;
-
-			if (!t->p)
-				break;
-			rest = rest_of(t, off, &n);
-			step = mc_dialogue_input(d, rest, n);
-			free(rest);
-			ck_assert_int_eq(step, MC_STEP_FAIL);
-			break;
-		}
-		if (!t->p) {
-			step = mc_dialogue_input(d, NULL, 0);
-			ck_assert_int_eq(step, MC_STEP_FAIL);
-			break;
-		}
-		n = piece && t->len - off > piece ? piece : t->len - off;
-		step = mc_dialogue_input(d, (const uint8_t *)t->p + off, n);
-		off += n;
-	}
-	record_write(o, d, step);
-	o->step = step;
-	code = mc_dialogue_failure(d, &message);
-	if (step == MC_STEP_FAIL) {
-		ck_assert_ptr_nonnull(code);
-		ck_assert_uint_lt(strlen(message), MC_MSG_MAX);
-		snprintf(o->code, sizeof(o->code), "%s", code);
-		snprintf(o->message, sizeof(o->message), "%s", message);
-		/* A failure is final and says the same thing ever after. */
-		ck_assert_int_eq(mc_dialogue_input(d, (const uint8_t *)"x", 1), MC_STEP_FAIL);
-		ck_assert_int_eq(mc_dialogue_input(d, NULL, 0), MC_STEP_FAIL);
-		ck_assert_str_eq(mc_dialogue_failure(d, &message), o->code);
-		ck_assert_str_eq(message, o->message);
-	} else {
-		ck_assert_ptr_null(code);
-	}
-	mc_dialogue_free(d);
-}
-
-static void check_outcome(const struct outcome *o, const char *mode, const char *sent,
-			  enum mc_step step, const char *code, const char *message)
-{
-	ck_assert_msg(strcmp(o->sent, sent) == 0, "%s: sent \"%s\", expected \"%s\"", mode, o->sent,
-		      sent);
-	ck_assert_msg(o->step == step, "%s: step %d, expected %d (%s: %s)", mode, o->step, step,
-		      o->code, o->message);
-	if (step != MC_STEP_FAIL)
-		return;
-	ck_assert_msg(strcmp(o->code, code) == 0, "%s: code %s, expected %s", mode, o->code, code);
-	ck_assert_msg(strcmp(o->message, message) == 0, "%s: message\n  %s\nexpected\n  %s", mode,
-		      o->message, message);
-}
-
-/* Runs @t whole and byte by byte; both must send @sent and end with @step (@code, @message). */
-static void expect(mailcert_protocol proto, const struct turn *t, const char *sent,
-		   enum mc_step step, const char *code, const char *message)
-{
-	struct outcome whole, bytes;
-
-	drive(&whole, proto, t, 0);
-	drive(&bytes, proto, t, 1);
-	check_outcome(&whole, "whole turns", sent, step, code, message);
-	check_outcome(&bytes, "byte by byte", sent, step, code, message);
-}
-
-static void expect_tls(mailcert_protocol proto, const struct turn *t, const char *sent)
-{
-	expect(proto, t, sent, MC_STEP_TLS, NULL, NULL);
-}
+static const struct mc_dialogue_params script_params = {.helo = HELO};
 
 #define NNTP MAILCERT_PROTO_NNTP
 #define CAPA "CAPABILITIES\r\n"
@@ -177,42 +31,44 @@ static void expect_tls(mailcert_protocol proto, const struct turn *t, const char
 #define CAPS CAPS_HEAD "STARTTLS\r\n" CAPS_TAIL
 #define GO "382 Begin TLS negotiation now\r\n"
 
-static void nntp_fail(const struct turn *t, const char *sent, const char *code, const char *message)
+static void nntp_fail(const struct mc_script_turn *t, const char *sent, const char *code,
+		      const char *message)
 {
-	expect(NNTP, t, sent, MC_STEP_FAIL, code, message);
+	mc_script_expect(NNTP, &script_params, t, sent, MC_STEP_FAIL, code, message);
 }
 
 START_TEST(test_good_path)
 {
-	const struct turn t200[] = {T(GREET200), T(CAPS), T(GO), END};
-	const struct turn t201[] = {T(GREET201), T(CAPS), T(GO), END};
+	const struct mc_script_turn t200[] = {T(GREET200), T(CAPS), T(GO), END};
+	const struct mc_script_turn t201[] = {T(GREET201), T(CAPS), T(GO), END};
 	/* Labels are case-insensitive (RFC 3977 section 3.3.2), LF alone ends a line. */
-	const struct turn lower[] = {T("200 ok\n"), T("101\nversion 2\nstarttls\n.\n"), T("382\n"),
-				     END};
+	const struct mc_script_turn lower[] = {T("200 ok\n"), T("101\nversion 2\nstarttls\n.\n"),
+					       T("382\n"), END};
 	/* Arguments after a tab; the list in pieces that split lines. */
-	const struct turn split[] = {T("200 ok\r\n"),
-				     T("101 caps\r\nVERSION 2\r\nStartTLS"),
-				     T("\targ\r\n.\r"),
-				     T("\n"),
-				     T(GO),
-				     END};
+	const struct mc_script_turn split[] = {T("200 ok\r\n"),
+					       T("101 caps\r\nVERSION 2\r\nStartTLS"),
+					       T("\targ\r\n.\r"),
+					       T("\n"),
+					       T(GO),
+					       END};
 
-	expect_tls(NNTP, t200, SENT);
-	expect_tls(NNTP, t201, SENT);
-	expect_tls(NNTP, lower, SENT);
-	expect_tls(NNTP, split, SENT);
+	mc_script_expect_tls(NNTP, &script_params, t200, SENT);
+	mc_script_expect_tls(NNTP, &script_params, t201, SENT);
+	mc_script_expect_tls(NNTP, &script_params, lower, SENT);
+	mc_script_expect_tls(NNTP, &script_params, split, SENT);
 }
 END_TEST
 
 /* Only the label counts, matched whole. */
 START_TEST(test_not_offered)
 {
-	const struct turn t[] = {T(GREET200), T(CAPS_HEAD CAPS_TAIL), END};
-	const struct turn lookalike[] = {T(GREET200),
-					 T("101 caps\r\nVERSION 2\r\nSTARTTLS2\r\nX-STARTTLS\r\n"
-					   "LIST STARTTLS\r\n.\r\n"),
-					 END};
-	const struct turn empty[] = {T(GREET200), T("101 caps\r\n.\r\n"), END};
+	const struct mc_script_turn t[] = {T(GREET200), T(CAPS_HEAD CAPS_TAIL), END};
+	const struct mc_script_turn lookalike[] = {
+	    T(GREET200),
+	    T("101 caps\r\nVERSION 2\r\nSTARTTLS2\r\nX-STARTTLS\r\n"
+	      "LIST STARTTLS\r\n.\r\n"),
+	    END};
+	const struct mc_script_turn empty[] = {T(GREET200), T("101 caps\r\n.\r\n"), END};
 
 	nntp_fail(t, CAPA, "starttls.not-offered",
 		  "the server did not advertise STARTTLS in its capability list; its "
@@ -228,8 +84,9 @@ END_TEST
 /* A server older than RFC 3977, or one that wants authentication first. */
 START_TEST(test_capabilities_refused)
 {
-	const struct turn r500[] = {T(GREET200), T("500 What?\r\n"), END};
-	const struct turn r480[] = {T(GREET201), T("480 Authentication required\r\n"), END};
+	const struct mc_script_turn r500[] = {T(GREET200), T("500 What?\r\n"), END};
+	const struct mc_script_turn r480[] = {T(GREET201), T("480 Authentication required\r\n"),
+					      END};
 
 	nntp_fail(r500, CAPA, "starttls.not-offered",
 		  "the server lists no capabilities (CAPABILITIES answered 500), so no STARTTLS: "
@@ -242,9 +99,12 @@ END_TEST
 
 START_TEST(test_refused)
 {
-	const struct turn r502[] = {T(GREET200), T(CAPS), T("502 Already using TLS\r\n"), END};
-	const struct turn r580[] = {T(GREET200), T(CAPS), T("580 Can not initiate TLS\r\n"), END};
-	const struct turn r483[] = {T(GREET200), T(CAPS), T("483 Encryption required\r\n"), END};
+	const struct mc_script_turn r502[] = {T(GREET200), T(CAPS), T("502 Already using TLS\r\n"),
+					      END};
+	const struct mc_script_turn r580[] = {T(GREET200), T(CAPS),
+					      T("580 Can not initiate TLS\r\n"), END};
+	const struct mc_script_turn r483[] = {T(GREET200), T(CAPS),
+					      T("483 Encryption required\r\n"), END};
 
 	nntp_fail(r502, SENT, "starttls.refused",
 		  "the server refused STARTTLS: \"502 Already using TLS\"");
@@ -257,11 +117,12 @@ END_TEST
 
 START_TEST(test_greeting)
 {
-	const struct turn r400[] = {T("400 Service temporarily unavailable\r\n"), END};
-	const struct turn r502[] = {T("502 You have no permission to talk.  Goodbye!\r\n"), END};
-	const struct turn smtp[] = {T("220 mail.example ESMTP\r\n"), END};
-	const struct turn text[] = {T("* OK IMAP4rev1 ready\r\n"), END};
-	const struct turn dash[] = {T("200-news.example\r\n"), END};
+	const struct mc_script_turn r400[] = {T("400 Service temporarily unavailable\r\n"), END};
+	const struct mc_script_turn r502[] = {
+	    T("502 You have no permission to talk.  Goodbye!\r\n"), END};
+	const struct mc_script_turn smtp[] = {T("220 mail.example ESMTP\r\n"), END};
+	const struct mc_script_turn text[] = {T("* OK IMAP4rev1 ready\r\n"), END};
+	const struct mc_script_turn dash[] = {T("200-news.example\r\n"), END};
 
 	nntp_fail(r400, "", "protocol.unexpected",
 		  "the server is temporarily unavailable (greeting 400): \"400 Service "
@@ -285,23 +146,24 @@ END_TEST
  */
 START_TEST(test_dot_stuffed)
 {
-	const struct turn stuffed[] = {T(GREET200),
-				       T("101 caps\r\nVERSION 2\r\n..\r\n..STARTTLS\r\n"
-					 ".\r\n"),
-				       END};
-	const struct turn real[] = {T(GREET200), T("101 caps\r\n..\r\n.STARTTLS\r\n.\r\n"), T(GO),
-				    END};
+	const struct mc_script_turn stuffed[] = {T(GREET200),
+						 T("101 caps\r\nVERSION 2\r\n..\r\n..STARTTLS\r\n"
+						   ".\r\n"),
+						 END};
+	const struct mc_script_turn real[] = {
+	    T(GREET200), T("101 caps\r\n..\r\n.STARTTLS\r\n.\r\n"), T(GO), END};
 
 	nntp_fail(stuffed, CAPA, "starttls.not-offered",
 		  "the server did not advertise STARTTLS in its capability list; its "
 		  "capabilities: \"VERSION . .STARTTLS\"");
-	expect_tls(NNTP, real, SENT);
+	mc_script_expect_tls(NNTP, &script_params, real, SENT);
 }
 END_TEST
 
 START_TEST(test_injection_same_chunk)
 {
-	const struct turn t[] = {T(GREET200), T(CAPS), T(GO "101 Capability list:\r\n"), END};
+	const struct mc_script_turn t[] = {T(GREET200), T(CAPS), T(GO "101 Capability list:\r\n"),
+					   END};
 
 	nntp_fail(t, SENT, "starttls.injection",
 		  "22 bytes followed the server's 382 go-ahead before TLS (response injection): "
@@ -311,7 +173,7 @@ END_TEST
 
 START_TEST(test_injection_later_call)
 {
-	const struct turn t[] = {T(GREET200), T(CAPS), T(GO), T("X"), END};
+	const struct mc_script_turn t[] = {T(GREET200), T(CAPS), T(GO), T("X"), END};
 
 	nntp_fail(t, SENT, "starttls.injection",
 		  "1 byte followed the server's 382 go-ahead before TLS (response injection): "
@@ -325,22 +187,23 @@ END_TEST
  */
 START_TEST(test_running_ahead)
 {
-	const struct turn t[] = {T(GREET200 CAPS), END};
-	struct outcome o;
+	const struct mc_script_turn t[] = {T(GREET200 CAPS), END};
+	struct mc_script_outcome o;
 
-	drive(&o, NNTP, t, 0);
-	check_outcome(&o, "whole turns", "", MC_STEP_FAIL, "protocol.unexpected",
-		      "the server sent 141 bytes after its greeting without waiting for the next "
-		      "command: \"101 Capability list:\\x0d\\x0aVERSION 2\\x0d\\x0aIMPLEMENTATION "
-		      "INN 2.7.1\\x0d\\x0aSTARTTLS\\x0d\\x0aAUTHINFO\\x0d\\x0aHDR\\x0d\\x0aLIST "
-		      "ACTIVE ACTIVE.TIMES COUNTS DIST...\"");
+	mc_script_drive(&o, NNTP, &script_params, t, 0);
+	mc_script_check(
+	    &o, "whole turns", "", MC_STEP_FAIL, "protocol.unexpected",
+	    "the server sent 141 bytes after its greeting without waiting for the next "
+	    "command: \"101 Capability list:\\x0d\\x0aVERSION 2\\x0d\\x0aIMPLEMENTATION "
+	    "INN 2.7.1\\x0d\\x0aSTARTTLS\\x0d\\x0aAUTHINFO\\x0d\\x0aHDR\\x0d\\x0aLIST "
+	    "ACTIVE ACTIVE.TIMES COUNTS DIST...\"");
 }
 END_TEST
 
 START_TEST(test_list_over_limit)
 {
 	static char buf[200 * 16];
-	struct turn t[] = {T(GREET200), {buf, 0}, END};
+	struct mc_script_turn t[] = {T(GREET200), {buf, 0}, END};
 
 	t[1].len = (size_t)snprintf(buf, sizeof(buf), "101 caps\r\n");
 	for (int i = 0; i < 129; i++)
@@ -355,22 +218,22 @@ END_TEST
 START_TEST(test_list_at_limit)
 {
 	static char buf[200 * 16];
-	struct turn t[] = {T(GREET200), {buf, 0}, T(GO), END};
+	struct mc_script_turn t[] = {T(GREET200), {buf, 0}, T(GO), END};
 
 	t[1].len = (size_t)snprintf(buf, sizeof(buf), "101 caps\r\n");
 	for (int i = 0; i < 127; i++)
 		t[1].len +=
 		    (size_t)snprintf(buf + t[1].len, sizeof(buf) - t[1].len, "X-CAP-%d\r\n", i);
 	t[1].len += (size_t)snprintf(buf + t[1].len, sizeof(buf) - t[1].len, "STARTTLS\r\n.\r\n");
-	expect_tls(NNTP, t, SENT);
+	mc_script_expect_tls(NNTP, &script_params, t, SENT);
 }
 END_TEST
 
 START_TEST(test_line_over_limit)
 {
 	static char buf[MC_LINE_MAX + 10];
-	struct turn greet[] = {{buf, sizeof(buf)}, END};
-	struct turn list[] = {T(GREET200), T("101 caps\r\n"), {buf, sizeof(buf)}, END};
+	struct mc_script_turn greet[] = {{buf, sizeof(buf)}, END};
+	struct mc_script_turn list[] = {T(GREET200), T("101 caps\r\n"), {buf, sizeof(buf)}, END};
 	char want[MC_MSG_MAX];
 
 	memset(buf, '2', sizeof(buf));
@@ -387,13 +250,13 @@ END_TEST
 
 START_TEST(test_eof)
 {
-	const struct turn none[] = {END};
-	const struct turn greeting[] = {T("200 news"), END};
-	const struct turn capa[] = {T(GREET200), END};
-	const struct turn mid_list[] = {T(GREET200), T(CAPS_HEAD "STARTTLS\r\nREA"), END};
-	const struct turn no_dot[] = {T(GREET200), T(CAPS_HEAD "STARTTLS\r\n"), END};
-	const struct turn starttls[] = {T(GREET200), T(CAPS), END};
-	const struct turn after[] = {T(GREET200), T(CAPS), T(GO), END};
+	const struct mc_script_turn none[] = {END};
+	const struct mc_script_turn greeting[] = {T("200 news"), END};
+	const struct mc_script_turn capa[] = {T(GREET200), END};
+	const struct mc_script_turn mid_list[] = {T(GREET200), T(CAPS_HEAD "STARTTLS\r\nREA"), END};
+	const struct mc_script_turn no_dot[] = {T(GREET200), T(CAPS_HEAD "STARTTLS\r\n"), END};
+	const struct mc_script_turn starttls[] = {T(GREET200), T(CAPS), END};
+	const struct mc_script_turn after[] = {T(GREET200), T(CAPS), T(GO), END};
 
 	nntp_fail(none, "", "protocol.unexpected",
 		  "the server closed the connection before the end of its greeting");
@@ -408,7 +271,7 @@ START_TEST(test_eof)
 		  "the server closed the connection before the end of its capability list");
 	nntp_fail(starttls, SENT, "protocol.unexpected",
 		  "the server closed the connection before the end of its reply to STARTTLS");
-	expect_tls(NNTP, after, SENT);
+	mc_script_expect_tls(NNTP, &script_params, after, SENT);
 }
 END_TEST
 

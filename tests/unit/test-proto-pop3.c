@@ -14,160 +14,12 @@
 #include "proto/lines.h"
 #include "proto/proto.h"
 
+#include "../common/script.h"
+
 #define HELO "client.example"
 
-/* mc_dialogue_params.unadvertised for the next transcripts. */
-static int unadvertised;
-
-/* What the server sends in one turn; a list ends with END. */
-struct turn {
-	const char *p;
-	size_t len;
-};
-#define T(s)                                                                                       \
-	{                                                                                          \
-		(s), sizeof(s) - 1                                                                 \
-	}
-#define END                                                                                        \
-	{                                                                                          \
-		NULL, 0                                                                            \
-	}
-
-struct outcome {
-	enum mc_step step; /* TLS or FAIL */
-	char sent[1024];   /* everything the client wrote, NUL terminated */
-	size_t sent_len;
-	char code[64];
-	char message[MC_MSG_MAX];
-};
-
-static void record_write(struct outcome *o, struct mc_dialogue *d, enum mc_step step)
-{
-	size_t len;
-	const uint8_t *out = mc_dialogue_output(d, &len);
-
-	if (step != MC_STEP_WRITE) {
-		ck_assert_uint_eq(len, 0);
-		return;
-	}
-	ck_assert_uint_gt(len, 0);
-	ck_assert_uint_lt(o->sent_len + len, sizeof(o->sent));
-	memcpy(o->sent + o->sent_len, out, len);
-	o->sent_len += len;
-}
-
-/* All bytes of the turns from @t on, the first from @off on, in one buffer. */
-static uint8_t *rest_of(const struct turn *t, size_t off, size_t *len)
-{
-	uint8_t *buf;
-	size_t n = 0;
-
-	for (const struct turn *u = t; u->p; u++)
-		n += u->len;
-	buf = malloc(n);
-	ck_assert_ptr_nonnull(buf);
-	*len = 0;
-	for (const struct turn *u = t; u->p; u++, off = 0) {
-		memcpy(buf + *len, u->p + off, u->len - off);
-		*len += u->len - off;
-	}
-	return buf;
-}
-
-/*
- * Drives a dialogue as probe.c does. Each turn is fed in pieces of @piece
- * bytes (0: the whole turn in one call). At TLS, whatever the server sent
- * beyond is fed in one call, as the driver finds it waiting on the socket;
- * when the turns run out, the server closes the connection.
- */
-static void drive(struct outcome *o, mailcert_protocol proto, const struct turn *t, size_t piece)
-{
-	struct mc_dialogue_params params = {.helo = HELO, .unadvertised = unadvertised};
-	struct mc_dialogue *d = mc_dialogue_new(proto, &params);
-	const char *code, *message;
-	enum mc_step step;
-	size_t off = 0;
-
-	ck_assert_ptr_nonnull(d);
-	memset(o, 0, sizeof(*o));
-	step = mc_dialogue_start(d);
-	while (step != MC_STEP_FAIL) {
-		size_t n;
-
-		record_write(o, d, step);
-		while (t->p && off == t->len) {
-			t++;
-			off = 0;
-		}
-		if (step == MC_STEP_TLS) {
-			uint8_t *rest;
-
-			if (!t->p)
-				break;
-			rest = rest_of(t, off, &n);
-			step = mc_dialogue_input(d, rest, n);
-			free(rest);
-			ck_assert_int_eq(step, MC_STEP_FAIL);
-			break;
-		}
-		if (!t->p) {
-			step = mc_dialogue_input(d, NULL, 0);
-			ck_assert_int_eq(step, MC_STEP_FAIL);
-			break;
-		}
-		n = piece && t->len - off > piece ? piece : t->len - off;
-		step = mc_dialogue_input(d, (const uint8_t *)t->p + off, n);
-		off += n;
-	}
-	record_write(o, d, step);
-	o->step = step;
-	code = mc_dialogue_failure(d, &message);
-	if (step == MC_STEP_FAIL) {
-		ck_assert_ptr_nonnull(code);
-		ck_assert_uint_lt(strlen(message), MC_MSG_MAX);
-		snprintf(o->code, sizeof(o->code), "%s", code);
-		snprintf(o->message, sizeof(o->message), "%s", message);
-		/* A failure is final and says the same thing ever after. */
-		ck_assert_int_eq(mc_dialogue_input(d, (const uint8_t *)"x", 1), MC_STEP_FAIL);
-		ck_assert_int_eq(mc_dialogue_input(d, NULL, 0), MC_STEP_FAIL);
-		ck_assert_str_eq(mc_dialogue_failure(d, &message), o->code);
-		ck_assert_str_eq(message, o->message);
-	} else {
-		ck_assert_ptr_null(code);
-	}
-	mc_dialogue_free(d);
-}
-
-static void check_outcome(const struct outcome *o, const char *mode, const char *sent,
-			  enum mc_step step, const char *code, const char *message)
-{
-	ck_assert_msg(strcmp(o->sent, sent) == 0, "%s: sent \"%s\", expected \"%s\"", mode, o->sent,
-		      sent);
-	ck_assert_msg(o->step == step, "%s: step %d, expected %d (%s: %s)", mode, o->step, step,
-		      o->code, o->message);
-	if (step != MC_STEP_FAIL)
-		return;
-	ck_assert_msg(strcmp(o->code, code) == 0, "%s: code %s, expected %s", mode, o->code, code);
-	ck_assert_msg(strcmp(o->message, message) == 0, "%s: message\n  %s\nexpected\n  %s", mode,
-		      o->message, message);
-}
-
-/* Runs @t whole and byte by byte; both must send @sent and end with @step (@code, @message). */
-static void expect(mailcert_protocol proto, const struct turn *t, const char *sent,
-		   enum mc_step step, const char *code, const char *message)
-{
-	struct outcome whole, bytes;
-
-	drive(&whole, proto, t, 0);
-	drive(&bytes, proto, t, 1);
-	check_outcome(&whole, "whole turns", sent, step, code, message);
-	check_outcome(&bytes, "byte by byte", sent, step, code, message);
-}
-
-static void expect_tls(mailcert_protocol proto, const struct turn *t, const char *sent)
-{
-	expect(proto, t, sent, MC_STEP_TLS, NULL, NULL);
-}
+/* .unadvertised is set by the transcripts that need it, reset() clears it. */
+static struct mc_dialogue_params script_params = {.helo = HELO};
 
 #define POP3 MAILCERT_PROTO_POP3
 #define GREETING "+OK Dovecot (Debian) ready.\r\n"
@@ -183,55 +35,59 @@ static void expect_tls(mailcert_protocol proto, const struct turn *t, const char
 	"the server does not support CAPA (RFC 2449), so it cannot advertise STLS; "               \
 	"--force-starttls sends STLS anyway"
 
-static void pop3_fail(const struct turn *t, const char *sent, const char *code, const char *message)
+static void pop3_fail(const struct mc_script_turn *t, const char *sent, const char *code,
+		      const char *message)
 {
-	expect(POP3, t, sent, MC_STEP_FAIL, code, message);
+	mc_script_expect(POP3, &script_params, t, sent, MC_STEP_FAIL, code, message);
 }
 
 /* Check forks per test by default, but not under valgrind: start each clean. */
 static void reset(void)
 {
-	unadvertised = 0;
+	script_params.unadvertised = 0;
 }
 
 /* ---- good paths ---------------------------------------------------- */
 
 START_TEST(test_good_path)
 {
-	const struct turn t[] = {T(GREETING), T(CAPA), T(GO), END};
-	const struct turn bare[] = {T("+OK\r\n"), T("+OK\r\nSTLS\r\n.\r\n"), T("+OK\r\n"), END};
+	const struct mc_script_turn t[] = {T(GREETING), T(CAPA), T(GO), END};
+	const struct mc_script_turn bare[] = {T("+OK\r\n"), T("+OK\r\nSTLS\r\n.\r\n"), T("+OK\r\n"),
+					      END};
 
-	expect_tls(POP3, t, SENT_BOTH);
-	expect_tls(POP3, bare, SENT_BOTH);
+	mc_script_expect_tls(POP3, &script_params, t, SENT_BOTH);
+	mc_script_expect_tls(POP3, &script_params, bare, SENT_BOTH);
 }
 END_TEST
 
 /* RFC 2449 section 6: capability tags are case-insensitive. */
 START_TEST(test_lowercase)
 {
-	const struct turn t[] = {T("+ok hi\r\n"), T("+ok list\r\nuser\r\nStls\r\n.\r\n"),
-				 T("+ok go\r\n"), END};
+	const struct mc_script_turn t[] = {T("+ok hi\r\n"), T("+ok list\r\nuser\r\nStls\r\n.\r\n"),
+					   T("+ok go\r\n"), END};
 
-	expect_tls(POP3, t, SENT_BOTH);
+	mc_script_expect_tls(POP3, &script_params, t, SENT_BOTH);
 }
 END_TEST
 
 START_TEST(test_lf_only)
 {
-	const struct turn t[] = {T("+OK ready\n"), T("+OK\nUSER\nSTLS\n.\n"), T("+OK\n"), END};
+	const struct mc_script_turn t[] = {T("+OK ready\n"), T("+OK\nUSER\nSTLS\n.\n"), T("+OK\n"),
+					   END};
 
-	expect_tls(POP3, t, SENT_BOTH);
+	mc_script_expect_tls(POP3, &script_params, t, SENT_BOTH);
 }
 END_TEST
 
 /* RFC 1939 section 3: a line starting with "." came with one more; only "." ends the list. */
 START_TEST(test_dot_stuffed)
 {
-	const struct turn stuffed[] = {T(GREETING), T("+OK\r\n..\r\n...\r\n. \r\nSTLS\r\n.\r\n"),
-				       T(GO), END};
-	const struct turn not_stls[] = {T(GREETING), T("+OK\r\n..STLS\r\nUSER\r\n.\r\n"), END};
+	const struct mc_script_turn stuffed[] = {
+	    T(GREETING), T("+OK\r\n..\r\n...\r\n. \r\nSTLS\r\n.\r\n"), T(GO), END};
+	const struct mc_script_turn not_stls[] = {T(GREETING), T("+OK\r\n..STLS\r\nUSER\r\n.\r\n"),
+						  END};
 
-	expect_tls(POP3, stuffed, SENT_BOTH);
+	mc_script_expect_tls(POP3, &script_params, stuffed, SENT_BOTH);
 	pop3_fail(not_stls, SENT_CAPA, "starttls.not-offered",
 		  "the server did not advertise STLS in its " STAGE_CAPA
 		  "; its capabilities: \".STLS USER\"");
@@ -242,11 +98,12 @@ END_TEST
 
 START_TEST(test_not_offered)
 {
-	const struct turn t[] = {T(GREETING),
-				 T("+OK Capability list follows\r\nTOP\r\nUSER\r\nSTLSX\r\n"
-				   "SASL PLAIN STLS\r\n.\r\n"),
-				 END};
-	const struct turn empty[] = {T(GREETING), T("+OK\r\n.\r\n"), END};
+	const struct mc_script_turn t[] = {
+	    T(GREETING),
+	    T("+OK Capability list follows\r\nTOP\r\nUSER\r\nSTLSX\r\n"
+	      "SASL PLAIN STLS\r\n.\r\n"),
+	    END};
+	const struct mc_script_turn empty[] = {T(GREETING), T("+OK\r\n.\r\n"), END};
 
 	pop3_fail(t, SENT_CAPA, "starttls.not-offered",
 		  "the server did not advertise STLS in its " STAGE_CAPA
@@ -259,8 +116,8 @@ END_TEST
 
 START_TEST(test_refused)
 {
-	const struct turn t[] = {T(GREETING), T(CAPA), T("-ERR [SYS/TEMP] TLS unavailable\r\n"),
-				 END};
+	const struct mc_script_turn t[] = {T(GREETING), T(CAPA),
+					   T("-ERR [SYS/TEMP] TLS unavailable\r\n"), END};
 
 	pop3_fail(t, SENT_BOTH, "starttls.refused",
 		  "the server refused STLS: \"-ERR [SYS/TEMP] TLS unavailable\"");
@@ -270,14 +127,14 @@ END_TEST
 /* An RFC 1939-only server: STLS only when asked, since nothing advertised it. */
 START_TEST(test_no_capa)
 {
-	const struct turn t[] = {T(GREETING), T("-ERR Unknown command.\r\n"), T(GO), END};
-	const struct turn refused[] = {T(GREETING), T("-ERR Unknown command.\r\n"),
-				       T("-ERR Unknown command.\r\n"), END};
+	const struct mc_script_turn t[] = {T(GREETING), T("-ERR Unknown command.\r\n"), T(GO), END};
+	const struct mc_script_turn refused[] = {T(GREETING), T("-ERR Unknown command.\r\n"),
+						 T("-ERR Unknown command.\r\n"), END};
 
 	reset();
 	pop3_fail(t, SENT_CAPA, "starttls.not-offered", NO_CAPA ": \"-ERR Unknown command.\"");
-	unadvertised = 1;
-	expect_tls(POP3, t, SENT_BOTH);
+	script_params.unadvertised = 1;
+	mc_script_expect_tls(POP3, &script_params, t, SENT_BOTH);
 	pop3_fail(refused, SENT_BOTH, "starttls.refused",
 		  "the server refused STLS: \"-ERR Unknown command.\"");
 	reset();
@@ -287,9 +144,9 @@ END_TEST
 /* The option changes nothing when CAPA answers and lacks STLS. */
 START_TEST(test_unadvertised_with_capa)
 {
-	const struct turn t[] = {T(GREETING), T("+OK\r\nUSER\r\n.\r\n"), END};
+	const struct mc_script_turn t[] = {T(GREETING), T("+OK\r\nUSER\r\n.\r\n"), END};
 
-	unadvertised = 1;
+	script_params.unadvertised = 1;
 	pop3_fail(t, SENT_CAPA, "starttls.not-offered",
 		  "the server did not advertise STLS in its " STAGE_CAPA
 		  "; its capabilities: \"USER\"");
@@ -301,9 +158,9 @@ END_TEST
 
 START_TEST(test_greeting)
 {
-	const struct turn err[] = {T("-ERR [SYS/PERM] Too many connections\r\n"), END};
-	const struct turn imap[] = {T("* OK IMAP4rev1 ready\r\n"), END};
-	const struct turn okay[] = {T("+OKAY\r\n"), END};
+	const struct mc_script_turn err[] = {T("-ERR [SYS/PERM] Too many connections\r\n"), END};
+	const struct mc_script_turn imap[] = {T("* OK IMAP4rev1 ready\r\n"), END};
+	const struct mc_script_turn okay[] = {T("+OKAY\r\n"), END};
 
 	pop3_fail(err, "", "protocol.unexpected",
 		  "the server's greeting was -ERR: \"-ERR [SYS/PERM] Too many connections\"");
@@ -315,8 +172,8 @@ END_TEST
 
 START_TEST(test_odd_replies)
 {
-	const struct turn capa[] = {T(GREETING), T("OK fine\r\n"), END};
-	const struct turn stls[] = {T(GREETING), T(CAPA), T("220 go ahead\r\n"), END};
+	const struct mc_script_turn capa[] = {T(GREETING), T("OK fine\r\n"), END};
+	const struct mc_script_turn stls[] = {T(GREETING), T(CAPA), T("220 go ahead\r\n"), END};
 
 	pop3_fail(capa, SENT_CAPA, "protocol.unexpected",
 		  "the server's reply to CAPA was neither +OK nor -ERR: \"OK fine\"");
@@ -327,7 +184,7 @@ END_TEST
 
 START_TEST(test_injection_same_chunk)
 {
-	const struct turn t[] = {T(GREETING), T(CAPA), T(GO "+OK logged in\r\n"), END};
+	const struct mc_script_turn t[] = {T(GREETING), T(CAPA), T(GO "+OK logged in\r\n"), END};
 
 	pop3_fail(t, SENT_BOTH, "starttls.injection",
 		  "15 bytes followed the server's +OK go-ahead before TLS (response injection): "
@@ -337,7 +194,7 @@ END_TEST
 
 START_TEST(test_injection_later_call)
 {
-	const struct turn t[] = {T(GREETING), T(CAPA), T(GO), T("+"), END};
+	const struct mc_script_turn t[] = {T(GREETING), T(CAPA), T(GO), T("+"), END};
 
 	pop3_fail(t, SENT_BOTH, "starttls.injection",
 		  "1 byte followed the server's +OK go-ahead before TLS (response injection): "
@@ -348,7 +205,7 @@ END_TEST
 START_TEST(test_too_many_lines)
 {
 	static char buf[8 + 129 * 6 + 4];
-	struct turn t[] = {T(GREETING), {buf, 0}, END};
+	struct mc_script_turn t[] = {T(GREETING), {buf, 0}, END};
 
 	memcpy(buf, "+OK\r\n", 5);
 	t[1].len = 5;
@@ -364,7 +221,7 @@ END_TEST
 START_TEST(test_line_over_limit)
 {
 	static char buf[MC_LINE_MAX + 10];
-	struct turn t[] = {T(GREETING), {buf, sizeof(buf)}, END};
+	struct mc_script_turn t[] = {T(GREETING), {buf, sizeof(buf)}, END};
 	char want[MC_MSG_MAX];
 
 	memset(buf, 'a', sizeof(buf));
@@ -380,7 +237,7 @@ END_TEST
 START_TEST(test_reply_over_bound)
 {
 	static char buf[MC_DIALOGUE_MAX + 4096];
-	struct turn t[] = {T(GREETING), {buf, 0}, END};
+	struct mc_script_turn t[] = {T(GREETING), {buf, 0}, END};
 	char line[1024];
 
 	memset(line, 'x', sizeof(line));
@@ -398,11 +255,11 @@ END_TEST
 
 START_TEST(test_eof)
 {
-	const struct turn none[] = {END};
-	const struct turn greeting[] = {T("+OK Dove"), END};
-	const struct turn mid[] = {T(GREETING), T("+OK\r\nUSER\r\nST"), END};
-	const struct turn no_end[] = {T(GREETING), T("+OK\r\nUSER\r\nSTLS\r\n"), END};
-	const struct turn stls[] = {T(GREETING), T(CAPA), END};
+	const struct mc_script_turn none[] = {END};
+	const struct mc_script_turn greeting[] = {T("+OK Dove"), END};
+	const struct mc_script_turn mid[] = {T(GREETING), T("+OK\r\nUSER\r\nST"), END};
+	const struct mc_script_turn no_end[] = {T(GREETING), T("+OK\r\nUSER\r\nSTLS\r\n"), END};
+	const struct mc_script_turn stls[] = {T(GREETING), T(CAPA), END};
 
 	pop3_fail(none, "", "protocol.unexpected",
 		  "the server closed the connection before the end of its greeting");

@@ -13,153 +13,21 @@
 #include "internal.h"
 #include "proto/dialogue.h" /* MC_PENDING_MAX */
 
-/* What the server sends in one turn; a list ends with END. */
-struct turn {
-	const char *p;
-	size_t len;
-};
-#define T(s) {(s), sizeof(s) - 1}
-#define END {NULL, 0}
+#include "../common/script.h"
 
 /* Length 8, code 80877103. */
 #define SSL_REQUEST "\x00\x00\x00\x08\x04\xd2\x16\x2f"
 #define SSL_REQUEST_LEN 8
 
-struct outcome {
-	enum mc_step step; /* TLS or FAIL */
-	uint8_t sent[256]; /* everything the client wrote */
-	size_t sent_len;
-	char code[64];
-	char message[MC_MSG_MAX];
-};
-
-static void record_write(struct outcome *o, struct mc_dialogue *d, enum mc_step step)
-{
-	size_t len;
-	const uint8_t *out = mc_dialogue_output(d, &len);
-
-	if (step != MC_STEP_WRITE && step != MC_STEP_WRITE_TLS) {
-		ck_assert_uint_eq(len, 0);
-		return;
-	}
-	ck_assert_uint_gt(len, 0);
-	ck_assert_uint_lt(o->sent_len + len, sizeof(o->sent));
-	memcpy(o->sent + o->sent_len, out, len);
-	o->sent_len += len;
-}
-
-/* All bytes of the turns from @t on, the first from @off on, in one buffer. */
-static uint8_t *rest_of(const struct turn *t, size_t off, size_t *len)
-{
-	uint8_t *buf;
-	size_t n = 0;
-
-	for (const struct turn *u = t; u->p; u++)
-		n += u->len;
-	buf = malloc(n ? n : 1);
-	ck_assert_ptr_nonnull(buf);
-	*len = 0;
-	for (const struct turn *u = t; u->p; u++, off = 0) {
-		memcpy(buf + *len, u->p + off, u->len - off);
-		*len += u->len - off;
-	}
-	return buf;
-}
-
-/*
- * Drives a dialogue as probe.c does. Each turn is fed in pieces of @piece
- * bytes (0: the whole turn in one call). At TLS, whatever the server sent
- * beyond is fed in one call, as the driver finds it waiting on the socket;
- * when the turns run out, the server closes the connection.
- */
-static void drive(struct outcome *o, const struct turn *t, size_t piece)
-{
-	struct mc_dialogue *d = mc_dialogue_new(MAILCERT_PROTO_POSTGRES, NULL);
-	const char *code, *message;
-	enum mc_step step;
-	size_t off = 0;
-
-	ck_assert_ptr_nonnull(d);
-	memset(o, 0, sizeof(*o));
-	step = mc_dialogue_start(d);
-	while (step != MC_STEP_FAIL) {
-		size_t n;
-
-		record_write(o, d, step);
-		while (t->p && off == t->len) {
-			t++;
-			off = 0;
-		}
-		if (step == MC_STEP_TLS || step == MC_STEP_WRITE_TLS) {
-			uint8_t *rest;
-
-			if (!t->p)
-				break;
-			rest = rest_of(t, off, &n);
-			step = mc_dialogue_input(d, rest, n);
-			free(rest);
-			ck_assert_int_eq(step, MC_STEP_FAIL);
-			break;
-		}
-		if (!t->p) {
-			step = mc_dialogue_input(d, NULL, 0);
-			ck_assert_int_eq(step, MC_STEP_FAIL);
-			break;
-		}
-		n = piece && t->len - off > piece ? piece : t->len - off;
-		step = mc_dialogue_input(d, (const uint8_t *)t->p + off, n);
-		off += n;
-	}
-	o->step = step;
-	code = mc_dialogue_failure(d, &message);
-	if (step == MC_STEP_FAIL) {
-		size_t len;
-
-		mc_dialogue_output(d, &len);
-		ck_assert_uint_eq(len, 0);
-		ck_assert_ptr_nonnull(code);
-		ck_assert_uint_lt(strlen(message), MC_MSG_MAX);
-		snprintf(o->code, sizeof(o->code), "%s", code);
-		snprintf(o->message, sizeof(o->message), "%s", message);
-		/* A failure is final and says the same thing ever after. */
-		ck_assert_int_eq(mc_dialogue_input(d, (const uint8_t *)"x", 1), MC_STEP_FAIL);
-		ck_assert_int_eq(mc_dialogue_input(d, NULL, 0), MC_STEP_FAIL);
-		ck_assert_str_eq(mc_dialogue_failure(d, &message), o->code);
-		ck_assert_str_eq(message, o->message);
-	} else {
-		ck_assert_ptr_null(code);
-	}
-	mc_dialogue_free(d);
-}
-
-static void check_outcome(const struct outcome *o, const char *mode, enum mc_step step,
-			  const char *code, const char *message)
-{
-	ck_assert_msg(o->sent_len == SSL_REQUEST_LEN &&
-			  memcmp(o->sent, SSL_REQUEST, SSL_REQUEST_LEN) == 0,
-		      "%s: sent %zu bytes, not the SSLRequest", mode, o->sent_len);
-	ck_assert_msg(o->step == step, "%s: step %d, expected %d (%s: %s)", mode, o->step, step,
-		      o->code, o->message);
-	if (step != MC_STEP_FAIL)
-		return;
-	ck_assert_msg(strcmp(o->code, code) == 0, "%s: code %s, expected %s", mode, o->code,
-		      code);
-	ck_assert_msg(strcmp(o->message, message) == 0, "%s: message\n  %s\nexpected\n  %s", mode,
-		      o->message, message);
-}
-
 /* Runs @t whole and byte by byte; both must send the SSLRequest and end with @step. */
-static void expect(const struct turn *t, enum mc_step step, const char *code, const char *message)
+static void expect(const struct mc_script_turn *t, enum mc_step step, const char *code,
+		   const char *message)
 {
-	struct outcome whole, bytes;
-
-	drive(&whole, t, 0);
-	drive(&bytes, t, 1);
-	check_outcome(&whole, "whole turns", step, code, message);
-	check_outcome(&bytes, "byte by byte", step, code, message);
+	mc_script_expect_bytes(MAILCERT_PROTO_POSTGRES, NULL, t, SSL_REQUEST, SSL_REQUEST_LEN, step,
+			       code, message);
 }
 
-static void expect_fail(const struct turn *t, const char *code, const char *message)
+static void expect_fail(const struct mc_script_turn *t, const char *code, const char *message)
 {
 	expect(t, MC_STEP_FAIL, code, message);
 }
@@ -170,14 +38,14 @@ static void expect_fail(const struct turn *t, const char *code, const char *mess
 #define TOO_MANY "E\x00\x00\x00\x55" TOO_MANY_FIELDS "\0"
 
 #define FORGED_PREFIX                                                                              \
-	"the server answered SSLRequest with an error (SQLSTATE 53300) instead of 'S' or 'N'; "   \
+	"the server answered SSLRequest with an error (SQLSTATE 53300) instead of 'S' or 'N'; "    \
 	"sent before any authentication, its text may be forged: "
 
 /* ---- good path ----------------------------------------------------- */
 
 START_TEST(test_good_path)
 {
-	const struct turn t[] = {T("S"), END};
+	const struct mc_script_turn t[] = {T("S"), END};
 
 	expect(t, MC_STEP_TLS, NULL, NULL);
 }
@@ -209,7 +77,7 @@ END_TEST
 
 START_TEST(test_refused_n)
 {
-	const struct turn t[] = {T("N"), END};
+	const struct mc_script_turn t[] = {T("N"), END};
 
 	expect_fail(t, "starttls.refused",
 		    "the server answered SSLRequest with 'N': it does not accept SSL connections "
@@ -221,9 +89,9 @@ END_TEST
 
 START_TEST(test_injection_same_chunk)
 {
-	const struct turn t[] = {T("SX"), END};
-	const struct turn hello[] = {T("S\x16\x03\x03\x00\x7a\x02"), END};
-	const struct turn twice[] = {T("SS"), END};
+	const struct mc_script_turn t[] = {T("SX"), END};
+	const struct mc_script_turn hello[] = {T("S\x16\x03\x03\x00\x7a\x02"), END};
+	const struct mc_script_turn twice[] = {T("SS"), END};
 
 	expect_fail(t, "starttls.injection",
 		    "1 byte followed the server's 'S' go-ahead before TLS (response injection): "
@@ -239,8 +107,8 @@ END_TEST
 
 START_TEST(test_injection_later_call)
 {
-	const struct turn t[] = {T("S"), T("N"), END};
-	const struct turn rfq[] = {T("S"), T("Z\x00\x00\x00\x05I"), END};
+	const struct mc_script_turn t[] = {T("S"), T("N"), END};
+	const struct mc_script_turn rfq[] = {T("S"), T("Z\x00\x00\x00\x05I"), END};
 
 	expect_fail(t, "starttls.injection",
 		    "1 byte followed the server's 'S' go-ahead before TLS (response injection): "
@@ -276,7 +144,7 @@ END_TEST
 
 START_TEST(test_error_v3)
 {
-	const struct turn t[] = {T(TOO_MANY), END};
+	const struct mc_script_turn t[] = {T(TOO_MANY), END};
 
 	ck_assert_uint_eq(sizeof(TOO_MANY) - 1, 1 + 0x55);
 	expect_fail(t, "protocol.unexpected", FORGED_PREFIX "\"sorry, too many clients already\"");
@@ -286,7 +154,7 @@ END_TEST
 /* The postmaster's fork failure is still a protocol 2 error: 'E', text, NUL. */
 START_TEST(test_error_v2)
 {
-	const struct turn t[] = {
+	const struct mc_script_turn t[] = {
 	    T("Ecould not fork new process for connection: Resource temporarily unavailable\n\0"),
 	    END};
 
@@ -301,9 +169,11 @@ END_TEST
 START_TEST(test_error_forged_text)
 {
 	static char msg[1 + 4 + 7 + 1 + 300 + 1 + 1];
-	const struct turn esc[] = {
-	    T("E\x00\x00\x00\x2e" "C53300\0Mpassword \"ok\"\x1b[2J\r\nLOG: trust me\0\0"), END};
-	struct turn big[] = {{msg, sizeof(msg)}, END};
+	const struct mc_script_turn esc[] = {
+	    T("E\x00\x00\x00\x2e"
+	      "C53300\0Mpassword \"ok\"\x1b[2J\r\nLOG: trust me\0\0"),
+	    END};
+	struct mc_script_turn big[] = {{msg, sizeof(msg)}, END};
 	char want[MC_MSG_MAX];
 	size_t n = 0;
 
@@ -326,9 +196,13 @@ END_TEST
 
 START_TEST(test_error_no_message)
 {
-	const struct turn t[] = {T("E\x00\x00\x00\x13" "SFATAL\0C53300\0\0"), END};
-	const struct turn bare[] = {T("E\x00\x00\x00\x05\0"), END};
-	const struct turn bad_state[] = {T("E\x00\x00\x00\x10" "C5330\"\0Mno\0\0"), END};
+	const struct mc_script_turn t[] = {T("E\x00\x00\x00\x13"
+					     "SFATAL\0C53300\0\0"),
+					   END};
+	const struct mc_script_turn bare[] = {T("E\x00\x00\x00\x05\0"), END};
+	const struct mc_script_turn bad_state[] = {T("E\x00\x00\x00\x10"
+						     "C5330\"\0Mno\0\0"),
+						   END};
 
 	expect_fail(t, "protocol.unexpected",
 		    "the server answered SSLRequest with an error (SQLSTATE 53300) and no text "
@@ -346,9 +220,9 @@ END_TEST
 START_TEST(test_error_malformed)
 {
 	/* A field without its NUL, and a terminator before the announced end. */
-	const struct turn unterminated[] = {T("E\x00\x00\x00\x08Mabc"), END};
-	const struct turn early[] = {T("E\x00\x00\x00\x0aMab\0\0x"), END};
-	const struct turn short_len[] = {T("E\x00\x00\x00\x04"), END};
+	const struct mc_script_turn unterminated[] = {T("E\x00\x00\x00\x08Mabc"), END};
+	const struct mc_script_turn early[] = {T("E\x00\x00\x00\x0aMab\0\0x"), END};
+	const struct mc_script_turn short_len[] = {T("E\x00\x00\x00\x04"), END};
 
 	expect_fail(unterminated, "protocol.unexpected",
 		    "the server's error reply to SSLRequest is malformed: "
@@ -366,9 +240,9 @@ END_TEST
 
 START_TEST(test_unexpected_byte)
 {
-	const struct turn http[] = {T("HTTP/1.1 400 Bad Request\r\n\r\n"), END};
-	const struct turn nul[] = {T("\0"), END};
-	const struct turn lower[] = {T("s"), END};
+	const struct mc_script_turn http[] = {T("HTTP/1.1 400 Bad Request\r\n\r\n"), END};
+	const struct mc_script_turn nul[] = {T("\0"), END};
+	const struct mc_script_turn lower[] = {T("s"), END};
 
 	expect_fail(http, "protocol.unexpected",
 		    "the server answered SSLRequest with byte 0x48, not 'S', 'N' or 'E': \"H\"");
@@ -384,12 +258,13 @@ END_TEST
  * single byte of it is just an odd byte). */
 START_TEST(test_tls_alert_is_mismatch)
 {
-	const struct turn t[] = {T("\x15\x03\x03\x00\x02\x02\x32"), END};
-	struct outcome o;
+	const struct mc_script_turn t[] = {T("\x15\x03\x03\x00\x02\x02\x32"), END};
+	struct mc_script_outcome o;
 
-	drive(&o, t, 0);
-	check_outcome(&o, "whole turns", MC_STEP_FAIL, "protocol.mismatch",
-		      "the server answered with TLS where its reply to SSLRequest was expected");
+	mc_script_drive(&o, MAILCERT_PROTO_POSTGRES, NULL, t, 0);
+	mc_script_check_bytes(
+	    &o, "whole turns", SSL_REQUEST, SSL_REQUEST_LEN, MC_STEP_FAIL, "protocol.mismatch",
+	    "the server answered with TLS where its reply to SSLRequest was expected");
 }
 END_TEST
 
@@ -399,7 +274,7 @@ END_TEST
 START_TEST(test_endless_error)
 {
 	static char big[MC_PENDING_MAX + 100];
-	struct turn t[] = {{big, sizeof(big)}, END};
+	struct mc_script_turn t[] = {{big, sizeof(big)}, END};
 	char want[MC_MSG_MAX];
 
 	big[0] = 'E';
@@ -413,10 +288,10 @@ END_TEST
 /* An ErrorResponse announcing more than the bound fails at its header. */
 START_TEST(test_error_over_bound)
 {
-	const struct turn huge[] = {T("E\x00\x01\x00\x00"), END};
-	const struct turn max[] = {T("E\x00\xff\xff\xff"), END};
+	const struct mc_script_turn huge[] = {T("E\x00\x01\x00\x00"), END};
+	const struct mc_script_turn max[] = {T("E\x00\xff\xff\xff"), END};
 	static char at[1 + MC_PENDING_MAX - 1];
-	struct turn at_limit[] = {{at, sizeof(at)}, END};
+	struct mc_script_turn at_limit[] = {{at, sizeof(at)}, END};
 	char want[MC_MSG_MAX];
 	size_t n = MC_PENDING_MAX - 1;
 
@@ -448,9 +323,9 @@ END_TEST
 
 START_TEST(test_eof)
 {
-	const struct turn none[] = {END};
-	const struct turn mid_error[] = {T("E\x00\x00"), END};
-	const struct turn mid_v2[] = {T("Eno more"), END};
+	const struct mc_script_turn none[] = {END};
+	const struct mc_script_turn mid_error[] = {T("E\x00\x00"), END};
+	const struct mc_script_turn mid_v2[] = {T("Eno more"), END};
 
 	expect_fail(none, "protocol.unexpected",
 		    "the server closed the connection before the end of its reply to SSLRequest");

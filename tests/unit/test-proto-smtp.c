@@ -14,157 +14,16 @@
 #include "proto/lines.h"
 #include "proto/proto.h"
 
+#include "../common/script.h"
+
 #define HELO "client.example"
 
-/* What the server sends in one turn; a list ends with END. */
-struct turn {
-	const char *p;
-	size_t len;
-};
-#define T(s) {(s), sizeof(s) - 1}
-#define END {NULL, 0}
+static const struct mc_dialogue_params script_params = {.helo = HELO};
 
-struct outcome {
-	enum mc_step step; /* TLS or FAIL */
-	char sent[1024];   /* everything the client wrote, NUL terminated */
-	size_t sent_len;
-	char code[64];
-	char message[MC_MSG_MAX];
-};
-
-static void record_write(struct outcome *o, struct mc_dialogue *d, enum mc_step step)
-{
-	size_t len;
-	const uint8_t *out = mc_dialogue_output(d, &len);
-
-	if (step != MC_STEP_WRITE) {
-		ck_assert_uint_eq(len, 0);
-		return;
-	}
-	ck_assert_uint_gt(len, 0);
-	ck_assert_uint_lt(o->sent_len + len, sizeof(o->sent));
-	memcpy(o->sent + o->sent_len, out, len);
-	o->sent_len += len;
-}
-
-/* All bytes of the turns from @t on, the first from @off on, in one buffer. */
-static uint8_t *rest_of(const struct turn *t, size_t off, size_t *len)
-{
-	uint8_t *buf;
-	size_t n = 0;
-
-	for (const struct turn *u = t; u->p; u++)
-		n += u->len;
-	buf = malloc(n);
-	ck_assert_ptr_nonnull(buf);
-	*len = 0;
-	for (const struct turn *u = t; u->p; u++, off = 0) {
-		memcpy(buf + *len, u->p + off, u->len - off);
-		*len += u->len - off;
-	}
-	return buf;
-}
-
-/*
- * Drives a dialogue as probe.c does. Each turn is fed in pieces of @piece
- * bytes (0: the whole turn in one call). At TLS, whatever the server sent
- * beyond is fed in one call, as the driver finds it waiting on the socket;
- * when the turns run out, the server closes the connection.
- */
-static void drive(struct outcome *o, mailcert_protocol proto, const struct turn *t, size_t piece)
-{
-	struct mc_dialogue_params params = {.helo = HELO};
-	struct mc_dialogue *d = mc_dialogue_new(proto, &params);
-	const char *code, *message;
-	enum mc_step step;
-	size_t off = 0;
-
-	ck_assert_ptr_nonnull(d);
-	memset(o, 0, sizeof(*o));
-	step = mc_dialogue_start(d);
-	while (step != MC_STEP_FAIL) {
-		size_t n;
-
-		record_write(o, d, step);
-		while (t->p && off == t->len) {
-			t++;
-			off = 0;
-		}
-		if (step == MC_STEP_TLS) {
-			uint8_t *rest;
-
-			if (!t->p)
-				break;
-			rest = rest_of(t, off, &n);
-			step = mc_dialogue_input(d, rest, n);
-			free(rest);
-			ck_assert_int_eq(step, MC_STEP_FAIL);
-			break;
-		}
-		if (!t->p) {
-			step = mc_dialogue_input(d, NULL, 0);
-			ck_assert_int_eq(step, MC_STEP_FAIL);
-			break;
-		}
-		n = piece && t->len - off > piece ? piece : t->len - off;
-		step = mc_dialogue_input(d, (const uint8_t *)t->p + off, n);
-		off += n;
-	}
-	record_write(o, d, step);
-	o->step = step;
-	code = mc_dialogue_failure(d, &message);
-	if (step == MC_STEP_FAIL) {
-		ck_assert_ptr_nonnull(code);
-		ck_assert_uint_lt(strlen(message), MC_MSG_MAX);
-		snprintf(o->code, sizeof(o->code), "%s", code);
-		snprintf(o->message, sizeof(o->message), "%s", message);
-		/* A failure is final and says the same thing ever after. */
-		ck_assert_int_eq(mc_dialogue_input(d, (const uint8_t *)"x", 1), MC_STEP_FAIL);
-		ck_assert_int_eq(mc_dialogue_input(d, NULL, 0), MC_STEP_FAIL);
-		ck_assert_str_eq(mc_dialogue_failure(d, &message), o->code);
-		ck_assert_str_eq(message, o->message);
-	} else {
-		ck_assert_ptr_null(code);
-	}
-	mc_dialogue_free(d);
-}
-
-static void check_outcome(const struct outcome *o, const char *mode, const char *sent,
-			  enum mc_step step, const char *code, const char *message)
-{
-	ck_assert_msg(strcmp(o->sent, sent) == 0, "%s: sent \"%s\", expected \"%s\"", mode,
-		      o->sent, sent);
-	ck_assert_msg(o->step == step, "%s: step %d, expected %d (%s: %s)", mode, o->step, step,
-		      o->code, o->message);
-	if (step != MC_STEP_FAIL)
-		return;
-	ck_assert_msg(strcmp(o->code, code) == 0, "%s: code %s, expected %s", mode, o->code,
-		      code);
-	ck_assert_msg(strcmp(o->message, message) == 0, "%s: message\n  %s\nexpected\n  %s", mode,
-		      o->message, message);
-}
-
-/* Runs @t whole and byte by byte; both must send @sent and end with @step (@code, @message). */
-static void expect(mailcert_protocol proto, const struct turn *t, const char *sent,
-		   enum mc_step step, const char *code, const char *message)
-{
-	struct outcome whole, bytes;
-
-	drive(&whole, proto, t, 0);
-	drive(&bytes, proto, t, 1);
-	check_outcome(&whole, "whole turns", sent, step, code, message);
-	check_outcome(&bytes, "byte by byte", sent, step, code, message);
-}
-
-static void expect_tls(mailcert_protocol proto, const struct turn *t, const char *sent)
-{
-	expect(proto, t, sent, MC_STEP_TLS, NULL, NULL);
-}
-
-static void expect_fail(const struct turn *t, const char *sent, const char *code,
+static void expect_fail(const struct mc_script_turn *t, const char *sent, const char *code,
 			const char *message)
 {
-	expect(MAILCERT_PROTO_SMTP, t, sent, MC_STEP_FAIL, code, message);
+	mc_script_expect(MAILCERT_PROTO_SMTP, &script_params, t, sent, MC_STEP_FAIL, code, message);
 }
 
 #define GREETING "220 mx.example.com ESMTP\r\n"
@@ -176,76 +35,80 @@ static void expect_fail(const struct turn *t, const char *sent, const char *code
 
 START_TEST(test_good_path)
 {
-	const struct turn t[] = {T(GREETING), T(EHLO_OK), T("220 2.0.0 Ready to start TLS\r\n"),
-				 END};
+	const struct mc_script_turn t[] = {T(GREETING), T(EHLO_OK),
+					   T("220 2.0.0 Ready to start TLS\r\n"), END};
 
-	expect_tls(MAILCERT_PROTO_SMTP, t, SENT_BOTH);
+	mc_script_expect_tls(MAILCERT_PROTO_SMTP, &script_params, t, SENT_BOTH);
 }
 END_TEST
 
 START_TEST(test_lf_only)
 {
-	const struct turn t[] = {T("220 mx ESMTP\n"), T("250-mx\n250-STARTTLS\n250 SIZE\n"),
-				 T("220 go ahead\n"), END};
+	const struct mc_script_turn t[] = {
+	    T("220 mx ESMTP\n"), T("250-mx\n250-STARTTLS\n250 SIZE\n"), T("220 go ahead\n"), END};
 
-	expect_tls(MAILCERT_PROTO_SMTP, t, SENT_BOTH);
+	mc_script_expect_tls(MAILCERT_PROTO_SMTP, &script_params, t, SENT_BOTH);
 }
 END_TEST
 
 START_TEST(test_mixed_line_ends)
 {
-	const struct turn t[] = {T("220 mx ESMTP\n"), T("250-mx\r\n250-STARTTLS\n250 SIZE\r\n"),
-				 T("220 go ahead\r\n"), END};
+	const struct mc_script_turn t[] = {T("220 mx ESMTP\n"),
+					   T("250-mx\r\n250-STARTTLS\n250 SIZE\r\n"),
+					   T("220 go ahead\r\n"), END};
 
-	expect_tls(MAILCERT_PROTO_SMTP, t, SENT_BOTH);
+	mc_script_expect_tls(MAILCERT_PROTO_SMTP, &script_params, t, SENT_BOTH);
 }
 END_TEST
 
 START_TEST(test_multiline_greeting)
 {
-	const struct turn t[] = {T("220-mx.example.com ESMTP\r\n220-no UCE\r\n220 welcome\r\n"),
-				 T(EHLO_OK), T("220 go ahead\r\n"), END};
+	const struct mc_script_turn t[] = {
+	    T("220-mx.example.com ESMTP\r\n220-no UCE\r\n220 welcome\r\n"), T(EHLO_OK),
+	    T("220 go ahead\r\n"), END};
 
-	expect_tls(MAILCERT_PROTO_SMTP, t, SENT_BOTH);
+	mc_script_expect_tls(MAILCERT_PROTO_SMTP, &script_params, t, SENT_BOTH);
 }
 END_TEST
 
 /* A greeting split over two TCP segments is still one reply. */
 START_TEST(test_greeting_in_two_turns)
 {
-	const struct turn t[] = {T("220-mx.example.com ESMTP\r\n22"), T("0 welcome\r\n"),
-				 T(EHLO_OK), T("220 go ahead\r\n"), END};
+	const struct mc_script_turn t[] = {T("220-mx.example.com ESMTP\r\n22"), T("0 welcome\r\n"),
+					   T(EHLO_OK), T("220 go ahead\r\n"), END};
 
-	expect_tls(MAILCERT_PROTO_SMTP, t, SENT_BOTH);
+	mc_script_expect_tls(MAILCERT_PROTO_SMTP, &script_params, t, SENT_BOTH);
 }
 END_TEST
 
 START_TEST(test_bare_250_last)
 {
-	const struct turn t[] = {T(GREETING), T("250-mx\r\n250-STARTTLS\r\n250\r\n"),
-				 T("220 go ahead\r\n"), END};
+	const struct mc_script_turn t[] = {T(GREETING), T("250-mx\r\n250-STARTTLS\r\n250\r\n"),
+					   T("220 go ahead\r\n"), END};
 
-	expect_tls(MAILCERT_PROTO_SMTP, t, SENT_BOTH);
+	mc_script_expect_tls(MAILCERT_PROTO_SMTP, &script_params, t, SENT_BOTH);
 }
 END_TEST
 
 START_TEST(test_keyword_case)
 {
-	const struct turn t[] = {T(GREETING), T("250-mx\r\n250-starttls\r\n250 size 100\r\n"),
-				 T("220 go ahead\r\n"), END};
-	const struct turn t2[] = {T(GREETING), T("250-mx\r\n250 StartTLS \r\n"),
-				  T("220 go ahead\r\n"), END};
+	const struct mc_script_turn t[] = {T(GREETING),
+					   T("250-mx\r\n250-starttls\r\n250 size 100\r\n"),
+					   T("220 go ahead\r\n"), END};
+	const struct mc_script_turn t2[] = {T(GREETING), T("250-mx\r\n250 StartTLS \r\n"),
+					    T("220 go ahead\r\n"), END};
 
-	expect_tls(MAILCERT_PROTO_SMTP, t, SENT_BOTH);
-	expect_tls(MAILCERT_PROTO_SMTP, t2, SENT_BOTH);
+	mc_script_expect_tls(MAILCERT_PROTO_SMTP, &script_params, t, SENT_BOTH);
+	mc_script_expect_tls(MAILCERT_PROTO_SMTP, &script_params, t2, SENT_BOTH);
 }
 END_TEST
 
 START_TEST(test_multiline_go_ahead)
 {
-	const struct turn t[] = {T(GREETING), T(EHLO_OK), T("220-2.0.0 Ready\r\n220 go\r\n"), END};
+	const struct mc_script_turn t[] = {T(GREETING), T(EHLO_OK),
+					   T("220-2.0.0 Ready\r\n220 go\r\n"), END};
 
-	expect_tls(MAILCERT_PROTO_SMTP, t, SENT_BOTH);
+	mc_script_expect_tls(MAILCERT_PROTO_SMTP, &script_params, t, SENT_BOTH);
 }
 END_TEST
 
@@ -253,47 +116,49 @@ END_TEST
 START_TEST(test_line_at_limit)
 {
 	char line[MC_LINE_MAX + 1];
-	struct turn t[] = {T(GREETING), {line, MC_LINE_MAX}, T("250 STARTTLS\r\n"),
-			   T("220 go\r\n"), END};
+	struct mc_script_turn t[] = {
+	    T(GREETING), {line, MC_LINE_MAX}, T("250 STARTTLS\r\n"), T("220 go\r\n"), END};
 
 	memcpy(line, "250-", 4);
 	memset(line + 4, 'k', MC_LINE_MAX - 6);
 	memcpy(line + MC_LINE_MAX - 2, "\r\n", 2);
-	expect_tls(MAILCERT_PROTO_SMTP, t, SENT_BOTH);
+	mc_script_expect_tls(MAILCERT_PROTO_SMTP, &script_params, t, SENT_BOTH);
 }
 END_TEST
 
 START_TEST(test_reply_lines_at_limit)
 {
 	static char reply[MC_REPLY_LINES_MAX * 8];
-	struct turn t[] = {T(GREETING), {reply, 0}, T("220 go\r\n"), END};
+	struct mc_script_turn t[] = {T(GREETING), {reply, 0}, T("220 go\r\n"), END};
 	size_t n = 0;
 
 	for (int i = 0; i < MC_REPLY_LINES_MAX - 1; i++)
 		n += (size_t)sprintf(reply + n, "250-x\r\n");
 	n += (size_t)sprintf(reply + n, "250 STARTTLS\r\n");
 	t[1].len = n;
-	expect_tls(MAILCERT_PROTO_SMTP, t, SENT_BOTH);
+	mc_script_expect_tls(MAILCERT_PROTO_SMTP, &script_params, t, SENT_BOTH);
 }
 END_TEST
 
 START_TEST(test_lmtp_lhlo)
 {
-	const struct turn t[] = {T("220 lmtp.example.com LMTP\r\n"), T(EHLO_OK),
-				 T("220 go ahead\r\n"), END};
-	const struct turn refused[] = {T("220 lmtp.example.com LMTP\r\n"),
-				       T("500 5.5.1 unknown command\r\n"), END};
-	const struct turn absent[] = {T("220 lmtp.example.com LMTP\r\n"),
-				      T("250-lmtp\r\n250 PIPELINING\r\n"), END};
+	const struct mc_script_turn t[] = {T("220 lmtp.example.com LMTP\r\n"), T(EHLO_OK),
+					   T("220 go ahead\r\n"), END};
+	const struct mc_script_turn refused[] = {T("220 lmtp.example.com LMTP\r\n"),
+						 T("500 5.5.1 unknown command\r\n"), END};
+	const struct mc_script_turn absent[] = {T("220 lmtp.example.com LMTP\r\n"),
+						T("250-lmtp\r\n250 PIPELINING\r\n"), END};
 
-	expect_tls(MAILCERT_PROTO_LMTP, t, "LHLO " HELO "\r\nSTARTTLS\r\n");
-	expect(MAILCERT_PROTO_LMTP, refused, "LHLO " HELO "\r\n", MC_STEP_FAIL,
-	       "protocol.unexpected",
-	       "the server refused LHLO: \"500 5.5.1 unknown command\"");
-	expect(MAILCERT_PROTO_LMTP, absent, "LHLO " HELO "\r\n", MC_STEP_FAIL,
-	       "starttls.not-offered",
-	       "the server did not advertise STARTTLS in its reply to LHLO; its keywords: "
-	       "\"PIPELINING\"");
+	mc_script_expect_tls(MAILCERT_PROTO_LMTP, &script_params, t,
+			     "LHLO " HELO "\r\nSTARTTLS\r\n");
+	mc_script_expect(MAILCERT_PROTO_LMTP, &script_params, refused, "LHLO " HELO "\r\n",
+			 MC_STEP_FAIL, "protocol.unexpected",
+			 "the server refused LHLO: \"500 5.5.1 unknown command\"");
+	mc_script_expect(
+	    MAILCERT_PROTO_LMTP, &script_params, absent, "LHLO " HELO "\r\n", MC_STEP_FAIL,
+	    "starttls.not-offered",
+	    "the server did not advertise STARTTLS in its reply to LHLO; its keywords: "
+	    "\"PIPELINING\"");
 }
 END_TEST
 
@@ -301,11 +166,12 @@ END_TEST
 
 START_TEST(test_starttls_absent)
 {
-	const struct turn t[] = {T(GREETING),
-				 T("250-mx.example.com\r\n250-PIPELINING\r\n250-SIZE 10240000\r\n"
-				   "250-AUTH=LOGIN PLAIN\r\n250 8BITMIME\r\n"),
-				 END};
-	const struct turn single[] = {T(GREETING), T("250 mx.example.com\r\n"), END};
+	const struct mc_script_turn t[] = {
+	    T(GREETING),
+	    T("250-mx.example.com\r\n250-PIPELINING\r\n250-SIZE 10240000\r\n"
+	      "250-AUTH=LOGIN PLAIN\r\n250 8BITMIME\r\n"),
+	    END};
+	const struct mc_script_turn single[] = {T(GREETING), T("250 mx.example.com\r\n"), END};
 
 	expect_fail(t, SENT_EHLO, "starttls.not-offered",
 		    "the server did not advertise STARTTLS in its reply to EHLO; its keywords: "
@@ -320,10 +186,11 @@ END_TEST
 /* Keywords are whole words at the start of a line, not substrings or parameters. */
 START_TEST(test_starttls_not_a_whole_word)
 {
-	const struct turn t[] = {T(GREETING),
-				 T("250-STARTTLS.example.com\r\n250-XSTARTTLSX\r\n250-STARTTLSX\r\n"
-				   "250-XSTARTTLS\r\n250 AUTH PLAIN STARTTLS\r\n"),
-				 END};
+	const struct mc_script_turn t[] = {
+	    T(GREETING),
+	    T("250-STARTTLS.example.com\r\n250-XSTARTTLSX\r\n250-STARTTLSX\r\n"
+	      "250-XSTARTTLS\r\n250 AUTH PLAIN STARTTLS\r\n"),
+	    END};
 
 	expect_fail(t, SENT_EHLO, "starttls.not-offered",
 		    "the server did not advertise STARTTLS in its reply to EHLO; its keywords: "
@@ -333,8 +200,9 @@ END_TEST
 
 START_TEST(test_starttls_454)
 {
-	const struct turn t[] = {T(GREETING), T(EHLO_OK),
-				 T("454 4.7.0 TLS not available due to local problem\r\n"), END};
+	const struct mc_script_turn t[] = {
+	    T(GREETING), T(EHLO_OK), T("454 4.7.0 TLS not available due to local problem\r\n"),
+	    END};
 
 	expect_fail(t, SENT_BOTH, "starttls.refused",
 		    "the server refused STARTTLS: \"454 4.7.0 TLS not available due to local "
@@ -344,9 +212,9 @@ END_TEST
 
 START_TEST(test_starttls_502)
 {
-	const struct turn t[] = {T(GREETING), T(EHLO_OK),
-				 T("502-5.5.1 command not implemented\r\n502 5.5.1 sorry\r\n"),
-				 END};
+	const struct mc_script_turn t[] = {
+	    T(GREETING), T(EHLO_OK), T("502-5.5.1 command not implemented\r\n502 5.5.1 sorry\r\n"),
+	    END};
 
 	expect_fail(t, SENT_BOTH, "starttls.refused",
 		    "the server refused STARTTLS: \"502-5.5.1 command not implemented\"");
@@ -355,7 +223,7 @@ END_TEST
 
 START_TEST(test_starttls_other_2xx)
 {
-	const struct turn t[] = {T(GREETING), T(EHLO_OK), T("250 ok\r\n"), END};
+	const struct mc_script_turn t[] = {T(GREETING), T(EHLO_OK), T("250 ok\r\n"), END};
 
 	expect_fail(t, SENT_BOTH, "starttls.refused", "the server refused STARTTLS: \"250 ok\"");
 }
@@ -363,8 +231,8 @@ END_TEST
 
 START_TEST(test_greeting_554)
 {
-	const struct turn t[] = {T("554 no service\r\n"), END};
-	const struct turn multi[] = {T("554-mx.example.com\r\n554 go away\r\n"), END};
+	const struct mc_script_turn t[] = {T("554 no service\r\n"), END};
+	const struct mc_script_turn multi[] = {T("554-mx.example.com\r\n554 go away\r\n"), END};
 
 	expect_fail(t, "", "protocol.unexpected",
 		    "the server's greeting was not 220: \"554 no service\"");
@@ -375,9 +243,11 @@ END_TEST
 
 START_TEST(test_ehlo_refused)
 {
-	const struct turn t500[] = {T(GREETING), T("500 5.5.1 command unrecognized\r\n"), END};
-	const struct turn t550[] = {T(GREETING), T("550-5.7.1 no\r\n550 5.7.1 go away\r\n"), END};
-	const struct turn t421[] = {T(GREETING), T("421 4.3.2 shutting down\r\n"), END};
+	const struct mc_script_turn t500[] = {T(GREETING), T("500 5.5.1 command unrecognized\r\n"),
+					      END};
+	const struct mc_script_turn t550[] = {T(GREETING),
+					      T("550-5.7.1 no\r\n550 5.7.1 go away\r\n"), END};
+	const struct mc_script_turn t421[] = {T(GREETING), T("421 4.3.2 shutting down\r\n"), END};
 
 	expect_fail(t500, SENT_EHLO, "protocol.unexpected",
 		    "the server refused EHLO: \"500 5.5.1 command unrecognized\"");
@@ -392,9 +262,9 @@ END_TEST
 
 START_TEST(test_injection_same_chunk)
 {
-	const struct turn t[] = {T(GREETING), T(EHLO_OK), T("220 go ahead\r\n250 injected\r\n"),
-				 END};
-	const struct turn one[] = {T(GREETING), T(EHLO_OK), T("220 go ahead\r\nX"), END};
+	const struct mc_script_turn t[] = {T(GREETING), T(EHLO_OK),
+					   T("220 go ahead\r\n250 injected\r\n"), END};
+	const struct mc_script_turn one[] = {T(GREETING), T(EHLO_OK), T("220 go ahead\r\nX"), END};
 
 	expect_fail(t, SENT_BOTH, "starttls.injection",
 		    "14 bytes followed the server's 220 go-ahead before TLS (response injection): "
@@ -407,8 +277,8 @@ END_TEST
 
 START_TEST(test_injection_later_call)
 {
-	const struct turn t[] = {T(GREETING), T(EHLO_OK), T("220 go ahead\r\n"),
-				 T("* OK [CAPABILITY IMAP4rev1]\r\n"), END};
+	const struct mc_script_turn t[] = {T(GREETING), T(EHLO_OK), T("220 go ahead\r\n"),
+					   T("* OK [CAPABILITY IMAP4rev1]\r\n"), END};
 
 	expect_fail(t, SENT_BOTH, "starttls.injection",
 		    "29 bytes followed the server's 220 go-ahead before TLS (response injection): "
@@ -478,13 +348,13 @@ END_TEST
  * byte by byte it is indistinguishable from a reply sent after the command). */
 START_TEST(test_server_runs_ahead)
 {
-	const struct turn t[] = {T("220 mx ESMTP\r\n250 ok\r\n"), END};
-	struct outcome o;
+	const struct mc_script_turn t[] = {T("220 mx ESMTP\r\n250 ok\r\n"), END};
+	struct mc_script_outcome o;
 
-	drive(&o, MAILCERT_PROTO_SMTP, t, 0);
-	check_outcome(&o, "whole turns", "", MC_STEP_FAIL, "protocol.unexpected",
-		      "the server sent 8 bytes after its greeting without waiting for the next "
-		      "command: \"250 ok\\x0d\\x0a\"");
+	mc_script_drive(&o, MAILCERT_PROTO_SMTP, &script_params, t, 0);
+	mc_script_check(&o, "whole turns", "", MC_STEP_FAIL, "protocol.unexpected",
+			"the server sent 8 bytes after its greeting without waiting for the next "
+			"command: \"250 ok\\x0d\\x0a\"");
 }
 END_TEST
 
@@ -492,9 +362,9 @@ END_TEST
 
 START_TEST(test_mixed_codes)
 {
-	const struct turn t[] = {T(GREETING), T("250-mx\r\n250-PIPELINING\r\n220 go ahead\r\n"),
-				 END};
-	const struct turn g[] = {T("220-mx\r\n554 no\r\n"), END};
+	const struct mc_script_turn t[] = {T(GREETING),
+					   T("250-mx\r\n250-PIPELINING\r\n220 go ahead\r\n"), END};
+	const struct mc_script_turn g[] = {T("220-mx\r\n554 no\r\n"), END};
 
 	expect_fail(t, SENT_EHLO, "protocol.unexpected",
 		    "the server's reply to EHLO changed reply code midway (from 250): "
@@ -509,14 +379,20 @@ START_TEST(test_malformed_lines)
 	static const struct {
 		const char *greeting, *quoted;
 	} cases[] = {
-		{"2x0 mx\r\n", "2x0 mx"},       {"220mx\r\n", "220mx"},
-		{"22\r\n", "22"},               {"\r\n", ""},
-		{"SSH-2.0-OpenSSH\r\n", "SSH-2.0-OpenSSH"},
-		{"220\tmx\r\n", "220\\x09mx"}, {"\xff" "220 mx\r\n", "\\xff220 mx"},
+	    {"2x0 mx\r\n", "2x0 mx"},
+	    {"220mx\r\n", "220mx"},
+	    {"22\r\n", "22"},
+	    {"\r\n", ""},
+	    {"SSH-2.0-OpenSSH\r\n", "SSH-2.0-OpenSSH"},
+	    {"220\tmx\r\n", "220\\x09mx"},
+	    {"\xff"
+	     "220 mx\r\n",
+	     "\\xff220 mx"},
 	};
 
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		const struct turn t[] = {{cases[i].greeting, strlen(cases[i].greeting)}, END};
+		const struct mc_script_turn t[] = {{cases[i].greeting, strlen(cases[i].greeting)},
+						   END};
 		char want[MC_MSG_MAX];
 
 		snprintf(want, sizeof(want), "the server's greeting has a malformed line: \"%s\"",
@@ -528,7 +404,7 @@ END_TEST
 
 START_TEST(test_malformed_in_ehlo_reply)
 {
-	const struct turn t[] = {T(GREETING), T("250-mx\r\nSTARTTLS\r\n250 ok\r\n"), END};
+	const struct mc_script_turn t[] = {T(GREETING), T("250-mx\r\nSTARTTLS\r\n250 ok\r\n"), END};
 
 	expect_fail(t, SENT_EHLO, "protocol.unexpected",
 		    "the server's reply to EHLO has a malformed line: \"STARTTLS\"");
@@ -538,9 +414,11 @@ END_TEST
 /* Server text is quoted: escaped, and cut after MC_QUOTE_MAX bytes. */
 START_TEST(test_quoting)
 {
-	const struct turn t[] = {T("554 \0\x01\"\\\x7f" "bad\r\n"), END};
+	const struct mc_script_turn t[] = {T("554 \0\x01\"\\\x7f"
+					     "bad\r\n"),
+					   END};
 	char big[400], want[MC_MSG_MAX];
-	struct turn t2[] = {{big, 0}, END};
+	struct mc_script_turn t2[] = {{big, 0}, END};
 
 	expect_fail(t, "", "protocol.unexpected",
 		    "the server's greeting was not 220: \"554 \\x00\\x01\\\"\\\\\\x7fbad\"");
@@ -559,7 +437,7 @@ END_TEST
 START_TEST(test_line_over_limit)
 {
 	char line[MC_LINE_MAX + 2], want[MC_MSG_MAX];
-	struct turn t[] = {T(GREETING), {line, MC_LINE_MAX + 1}, END};
+	struct mc_script_turn t[] = {T(GREETING), {line, MC_LINE_MAX + 1}, END};
 
 	memcpy(line, "250-", 4);
 	memset(line + 4, 'k', MC_LINE_MAX - 5);
@@ -575,7 +453,7 @@ START_TEST(test_100k_line)
 {
 	size_t n = 100 * 1024;
 	char *line = malloc(n), want[MC_MSG_MAX];
-	struct turn t[] = {{line, n}, END};
+	struct mc_script_turn t[] = {{line, n}, END};
 
 	ck_assert_ptr_nonnull(line);
 	memset(line, 'a', n);
@@ -591,7 +469,7 @@ START_TEST(test_endless_reply)
 {
 	size_t lines = 100000, n = lines * 7;
 	char *reply = malloc(n + 1), want[MC_MSG_MAX];
-	struct turn t[] = {T(GREETING), {reply, n}, END};
+	struct mc_script_turn t[] = {T(GREETING), {reply, n}, END};
 
 	ck_assert_ptr_nonnull(reply);
 	for (size_t i = 0; i < lines; i++)
@@ -608,7 +486,7 @@ START_TEST(test_dialogue_too_big)
 {
 	size_t lines = 64, len = 2000, n = lines * len;
 	char *reply = malloc(n), want[MC_MSG_MAX];
-	struct turn t[] = {T(GREETING), {reply, n}, END};
+	struct mc_script_turn t[] = {T(GREETING), {reply, n}, END};
 
 	ck_assert_ptr_nonnull(reply);
 	for (size_t i = 0; i < lines; i++) {
@@ -628,13 +506,13 @@ END_TEST
 
 START_TEST(test_eof)
 {
-	const struct turn none[] = {END};
-	const struct turn mid_greeting[] = {T("220 mx.exa"), END};
-	const struct turn in_greeting[] = {T("220-mx\r\n"), END};
-	const struct turn after_greeting[] = {T(GREETING), END};
-	const struct turn mid_ehlo[] = {T(GREETING), T("250-mx\r\n250-PIPE"), END};
-	const struct turn after_ehlo[] = {T(GREETING), T(EHLO_OK), END};
-	const struct turn mid_starttls[] = {T(GREETING), T(EHLO_OK), T("220 go"), END};
+	const struct mc_script_turn none[] = {END};
+	const struct mc_script_turn mid_greeting[] = {T("220 mx.exa"), END};
+	const struct mc_script_turn in_greeting[] = {T("220-mx\r\n"), END};
+	const struct mc_script_turn after_greeting[] = {T(GREETING), END};
+	const struct mc_script_turn mid_ehlo[] = {T(GREETING), T("250-mx\r\n250-PIPE"), END};
+	const struct mc_script_turn after_ehlo[] = {T(GREETING), T(EHLO_OK), END};
+	const struct mc_script_turn mid_starttls[] = {T(GREETING), T(EHLO_OK), T("220 go"), END};
 
 	expect_fail(none, "", "protocol.unexpected",
 		    "the server closed the connection before the end of its greeting");

@@ -257,11 +257,9 @@ END_TEST
 START_TEST(test_tls_alert_is_mismatch)
 {
 	const struct mc_script_turn t[] = {T("\x15\x03\x03\x00\x02\x02\x32"), END};
-	struct mc_script_outcome o;
 
-	mc_script_drive(&o, MAILCERT_PROTO_LDAP, NULL, t, 0);
-	mc_script_check_bytes(
-	    &o, "whole turns", REQ, REQ_LEN, MC_STEP_FAIL, "protocol.mismatch",
+	mc_script_expect_bytes(
+	    MAILCERT_PROTO_LDAP, NULL, t, REQ, REQ_LEN, MC_STEP_FAIL, "protocol.mismatch",
 	    "the server answered with TLS where its reply to StartTLS was expected");
 }
 END_TEST

@@ -554,6 +554,17 @@ START_TEST(test_eof_after_go_ahead)
 }
 END_TEST
 
+/* smtp:// on an implicit-TLS port: a TLS record where the greeting belongs. */
+START_TEST(test_tls_record_is_mismatch)
+{
+	const struct mc_script_turn t[] = {T("\x15\x03\x03\x00\x02\x02\x32"), END};
+
+	mc_script_expect(MAILCERT_PROTO_SMTP, &script_params, t, "", MC_STEP_FAIL,
+			 "protocol.mismatch",
+			 "the server answered with TLS where its greeting was expected");
+}
+END_TEST
+
 /* ---- the generic dialogue ------------------------------------------ */
 
 START_TEST(test_implicit_tls)
@@ -784,6 +795,7 @@ static Suite *proto_smtp_suite(void)
 	suite_add_tcase(s, hostile);
 
 	tcase_add_test(generic, test_implicit_tls);
+	tcase_add_test(generic, test_tls_record_is_mismatch);
 	tcase_add_test(generic, test_supported);
 	tcase_add_test(generic, test_new_refuses);
 	suite_add_tcase(s, generic);

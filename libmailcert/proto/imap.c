@@ -56,20 +56,6 @@ static enum mc_step imap_start(struct mc_dialogue *d)
 	return MC_STEP_READ;
 }
 
-/* The next space-separated token at *@i of @line, before @end, advancing *@i. */
-static struct mc_bytes token(const uint8_t *line, size_t end, size_t *i)
-{
-	struct mc_bytes t;
-
-	while (*i < end && line[*i] == ' ')
-		(*i)++;
-	t.p = line + *i;
-	while (*i < end && line[*i] != ' ')
-		(*i)++;
-	t.len = (size_t)(line + *i - t.p);
-	return t;
-}
-
 /* Whether @line ends with a literal's announcement, "{123}" or "{123+}" (RFC 7888). */
 static int ends_with_literal(const uint8_t *line, size_t len)
 {
@@ -91,7 +77,7 @@ static int ends_with_literal(const uint8_t *line, size_t len)
 static void note_caps(struct imap *s, const uint8_t *line, size_t end, size_t *i)
 {
 	for (;;) {
-		struct mc_bytes t = token(line, end, i);
+		struct mc_bytes t = mc_token(line, end, i);
 		size_t room = sizeof(s->caps) - s->caps_len, n = t.len;
 
 		if (t.len == 0)
@@ -148,7 +134,7 @@ static enum mc_step greeted(struct mc_dialogue *d, struct imap *s, const uint8_t
 			return malformed(d, line, len);
 		end = (size_t)(close - line);
 		i++;
-		code = token(line, end, &i);
+		code = mc_token(line, end, &i);
 		if (mc_word_eq(code.p, code.len, "CAPABILITY")) {
 			note_caps(s, line, end, &i);
 			return send_starttls(d, s);
@@ -161,7 +147,7 @@ static enum mc_step greeted(struct mc_dialogue *d, struct imap *s, const uint8_t
 static enum mc_step greeting(struct mc_dialogue *d, struct imap *s, const uint8_t *line, size_t len)
 {
 	size_t i = 0;
-	struct mc_bytes star = token(line, len, &i), cond = token(line, len, &i);
+	struct mc_bytes star = mc_token(line, len, &i), cond = mc_token(line, len, &i);
 
 	if (star.len == 1 && star.p[0] == '*') {
 		if (mc_word_eq(cond.p, cond.len, "OK"))
@@ -184,7 +170,7 @@ static enum mc_step greeting(struct mc_dialogue *d, struct imap *s, const uint8_
 static enum mc_step untagged(struct mc_dialogue *d, struct imap *s, const uint8_t *line, size_t len,
 			     size_t i)
 {
-	struct mc_bytes what = token(line, len, &i);
+	struct mc_bytes what = mc_token(line, len, &i);
 
 	if (mc_word_eq(what.p, what.len, "BYE"))
 		return mc_dialogue_fail(d, "protocol.unexpected", line, len,
@@ -206,7 +192,7 @@ static enum mc_step tagged(struct mc_dialogue *d, struct imap *s, const uint8_t 
 			   const struct mc_bytes *tag, size_t i)
 {
 	const char *want = s->stage == IMAP_CAPABILITY ? "a001" : "a002";
-	struct mc_bytes cond = token(line, len, &i);
+	struct mc_bytes cond = mc_token(line, len, &i);
 	int ok = mc_word_eq(cond.p, cond.len, "OK");
 
 	/* Tags are compared exactly: RFC 3501 section 2.2.1 lets the client choose them. */
@@ -241,7 +227,7 @@ static enum mc_step imap_line(struct mc_dialogue *d, const uint8_t *line, size_t
 					imap_stage(d));
 	if (s->stage == IMAP_GREETING)
 		return greeting(d, s, line, len);
-	first = token(line, len, &i);
+	first = mc_token(line, len, &i);
 	if (first.len == 0)
 		return malformed(d, line, len);
 	if (first.len == 1 && first.p[0] == '*')

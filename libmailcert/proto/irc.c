@@ -31,20 +31,6 @@ static enum mc_step irc_start(struct mc_dialogue *d)
 	return mc_dialogue_send(d, "STARTTLS\r\n");
 }
 
-/* The next space-separated token at *@i of @line, advancing *@i. */
-static struct mc_bytes token(const uint8_t *line, size_t len, size_t *i)
-{
-	struct mc_bytes t;
-
-	while (*i < len && line[*i] == ' ')
-		(*i)++;
-	t.p = line + *i;
-	while (*i < len && line[*i] != ' ')
-		(*i)++;
-	t.len = (size_t)(line + *i - t.p);
-	return t;
-}
-
 static int is_numeric(const struct mc_bytes *t, const char *num)
 {
 	return t->len == 3 && memcmp(t->p, num, 3) == 0;
@@ -58,8 +44,8 @@ static enum mc_step irc_line(struct mc_dialogue *d, const uint8_t *line, size_t 
 
 	/* RFC 1459 section 2.3.1: an optional ":prefix", then the command. */
 	if (len > 0 && line[0] == ':')
-		(void)token(line, len, &i);
-	cmd = token(line, len, &i);
+		(void)mc_token(line, len, &i);
+	cmd = mc_token(line, len, &i);
 	if (is_numeric(&cmd, "670"))
 		return MC_STEP_TLS;
 	if (is_numeric(&cmd, "691") || is_numeric(&cmd, "421") || is_numeric(&cmd, "451"))

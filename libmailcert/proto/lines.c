@@ -115,3 +115,16 @@ int mc_word_eq(const uint8_t *p, size_t len, const char *word)
 	}
 	return word[i] == '\0';
 }
+
+struct mc_bytes mc_token(const uint8_t *line, size_t len, size_t *i)
+{
+	struct mc_bytes t;
+
+	while (*i < len && line[*i] == ' ')
+		(*i)++;
+	t.p = line + *i;
+	while (*i < len && line[*i] != ' ')
+		(*i)++;
+	t.len = (size_t)(line + *i - t.p);
+	return t;
+}

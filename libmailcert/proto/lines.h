@@ -95,6 +95,12 @@ enum mc_reply_rc mc_reply_add(struct mc_reply *r, struct mc_reply_line *out, con
 enum mc_reply_rc mc_reply_add_ftp(struct mc_reply *r, struct mc_reply_line *out,
 				  const uint8_t *line, size_t len);
 
+/*
+ * The next run of non-space bytes of @line before @len, from *@i on after
+ * skipping spaces; advances *@i past it. Empty at the end of the line.
+ */
+struct mc_bytes mc_token(const uint8_t *line, size_t len, size_t *i);
+
 /* Whether the @len bytes at @p are @word, ASCII case ignored. */
 int mc_word_eq(const uint8_t *p, size_t len, const char *word);
 

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * Renderers: a report as text for people, Nagios plugin output, or JSON.
+ * Renderers: a report as text for people, Nagios plugin output, JSON, or
+ * Prometheus metrics.
  * Renderers decide nothing; they only format what the report holds.
  */
 #ifndef MAILCERT_RENDER_H
@@ -21,6 +22,9 @@ typedef enum mailcert_format {
 	 * rendering with every detail; _PEM adds each certificate as PEM. */
 	MAILCERT_FORMAT_SHOW = 3,
 	MAILCERT_FORMAT_SHOW_PEM = 4,
+	/* The Prometheus text exposition format 0.0.4 (node_exporter's
+	 * textfile collector, an exporter's /probe). */
+	MAILCERT_FORMAT_PROMETHEUS = 5,
 } mailcert_format;
 
 /*
@@ -30,6 +34,16 @@ typedef enum mailcert_format {
  */
 MAILCERT_EXPORT int mailcert_render(char **out, const mailcert_report *report,
 				    mailcert_format format, int verbosity);
+
+/*
+ * Renders @n reports (n >= 1) as one output, as a run over several targets
+ * prints them: TEXT separated by blank lines, JSON one line each,
+ * PROMETHEUS one exposition with each metric family once (the format
+ * allows no repeat). NAGIOS and the SHOW formats take a single report:
+ * MAILCERT_E_INVALID for more. *@out as for mailcert_render().
+ */
+MAILCERT_EXPORT int mailcert_render_many(char **out, const mailcert_report *const *reports,
+					 size_t n, mailcert_format format, int verbosity);
 
 #ifdef __cplusplus
 }

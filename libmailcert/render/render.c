@@ -9,30 +9,49 @@
 MAILCERT_EXPORT int mailcert_render(char **out, const mailcert_report *report,
 				    mailcert_format format, int verbosity)
 {
+	return mailcert_render_many(out, &report, 1, format, verbosity);
+}
+
+MAILCERT_EXPORT int mailcert_render_many(char **out, const mailcert_report *const *reports,
+					 size_t n, mailcert_format format, int verbosity)
+{
 	struct mc_buf b = {0};
 
 	if (!out)
 		return MAILCERT_E_INVALID;
 	*out = NULL;
-	if (!report)
+	if (!reports || n == 0)
 		return MAILCERT_E_INVALID;
-	switch (format) {
-	case MAILCERT_FORMAT_TEXT:
-		mc_render_text(&b, report, verbosity);
-		break;
-	case MAILCERT_FORMAT_NAGIOS:
-		mc_render_nagios(&b, report, verbosity);
-		break;
-	case MAILCERT_FORMAT_JSON:
-		mc_render_json(&b, report);
-		break;
-	case MAILCERT_FORMAT_SHOW:
-	case MAILCERT_FORMAT_SHOW_PEM:
-		mc_render_show(&b, report, verbosity, format == MAILCERT_FORMAT_SHOW_PEM);
-		break;
-	default:
+	for (size_t i = 0; i < n; i++)
+		if (!reports[i])
+			return MAILCERT_E_INVALID;
+	if (n > 1 && format != MAILCERT_FORMAT_TEXT && format != MAILCERT_FORMAT_JSON &&
+	    format != MAILCERT_FORMAT_PROMETHEUS)
 		return MAILCERT_E_INVALID;
+	for (size_t i = 0; i < n && format != MAILCERT_FORMAT_PROMETHEUS; i++) {
+		switch (format) {
+		case MAILCERT_FORMAT_TEXT:
+			if (i > 0)
+				mc_buf_puts(&b, "\n");
+			mc_render_text(&b, reports[i], verbosity);
+			break;
+		case MAILCERT_FORMAT_NAGIOS:
+			mc_render_nagios(&b, reports[i], verbosity);
+			break;
+		case MAILCERT_FORMAT_JSON:
+			mc_render_json(&b, reports[i]);
+			break;
+		case MAILCERT_FORMAT_SHOW:
+		case MAILCERT_FORMAT_SHOW_PEM:
+			mc_render_show(&b, reports[i], verbosity,
+				       format == MAILCERT_FORMAT_SHOW_PEM);
+			break;
+		default:
+			return MAILCERT_E_INVALID;
+		}
 	}
+	if (format == MAILCERT_FORMAT_PROMETHEUS)
+		mc_render_prometheus(&b, reports, n);
 	if (b.failed || !b.data) {
 		free(b.data);
 		return MAILCERT_E_NOMEM;

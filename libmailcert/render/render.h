@@ -80,5 +80,7 @@ void mc_render_text(struct mc_buf *b, const mailcert_report *report, int verbosi
 void mc_render_nagios(struct mc_buf *b, const mailcert_report *report, int verbosity);
 void mc_render_json(struct mc_buf *b, const mailcert_report *report);
 void mc_render_show(struct mc_buf *b, const mailcert_report *report, int verbosity, int pem);
+/* All @n reports in one exposition, each metric family once. */
+void mc_render_prometheus(struct mc_buf *b, const mailcert_report *const *reports, size_t n);
 
 #endif

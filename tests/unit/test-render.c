@@ -882,6 +882,138 @@ START_TEST(test_time_and_seconds)
 }
 END_TEST
 
+/* ---- Prometheus ---------------------------------------------------- */
+
+#define PROM_HEAD_SUCCESS                                                                          \
+	"# HELP mailcert_probe_success Whether the check reached the certificate chain (1) or "   \
+	"failed before (0).\n"                                                                     \
+	"# TYPE mailcert_probe_success gauge\n"
+#define PROM_HEAD_DURATION                                                                         \
+	"# HELP mailcert_probe_duration_seconds Wall time of the whole check.\n"                  \
+	"# TYPE mailcert_probe_duration_seconds gauge\n"
+#define PROM_HEAD_STATE                                                                            \
+	"# HELP mailcert_state The check's verdict: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN, as "  \
+	"the exit status.\n"                                                                       \
+	"# TYPE mailcert_state gauge\n"
+#define PROM_HEAD_VERSION                                                                          \
+	"# HELP mailcert_tls_version_info The negotiated TLS version, as a label.\n"              \
+	"# TYPE mailcert_tls_version_info gauge\n"
+#define PROM_HEAD_NOT_AFTER                                                                        \
+	"# HELP mailcert_cert_not_after_timestamp_seconds End of validity of each certificate "   \
+	"as sent (position 0 is the leaf).\n"                                                      \
+	"# TYPE mailcert_cert_not_after_timestamp_seconds gauge\n"
+#define PROM_HEAD_NOT_BEFORE                                                                       \
+	"# HELP mailcert_cert_not_before_timestamp_seconds Start of validity of each "            \
+	"certificate as sent (position 0 is the leaf).\n"                                          \
+	"# TYPE mailcert_cert_not_before_timestamp_seconds gauge\n"
+#define PROM_HEAD_FINDING                                                                          \
+	"# HELP mailcert_finding Findings of the check by code and severity, counted.\n"          \
+	"# TYPE mailcert_finding gauge\n"
+
+#define PROM_CERT_LABELS_LEAF                                                                      \
+	"{target=\"smtp://mail.test:25\",position=\"0\",subject=\"CN=mail.test\",sha256="         \
+	"\"9f91161f43433e49a6de6db680d79f60159f2e4ac9172621a12846428158440b\"}"
+#define PROM_CERT_LABELS_INTER                                                                     \
+	"{target=\"smtp://mail.test:25\",position=\"1\",subject=\"CN=Test Intermediate,O=Test\","  \
+	"sha256=\"94e6f02a5aca51e44a2c057e9c0f3ced80814c198de8a84b4f5cab7e06ea2094\"}"
+
+START_TEST(test_prometheus_warning)
+{
+	mailcert_report *r = warning_report();
+
+	/* A second finding with the same code and severity is counted, not repeated. */
+	add_finding(r, "crypto.weak-signature", MAILCERT_WARNING, 0,
+		    "certificate 0 (CN=mail.test) is signed with RSA-SHA1");
+	expect(r, MAILCERT_FORMAT_PROMETHEUS, 0,
+	       PROM_HEAD_SUCCESS "mailcert_probe_success{target=\"smtp://mail.test:25\"} 1\n"
+	       PROM_HEAD_DURATION
+	       "mailcert_probe_duration_seconds{target=\"smtp://mail.test:25\"} 0.012\n"
+	       PROM_HEAD_STATE "mailcert_state{target=\"smtp://mail.test:25\"} 1\n"
+	       PROM_HEAD_VERSION
+	       "mailcert_tls_version_info{target=\"smtp://mail.test:25\",version=\"TLS1.3\"} 1\n"
+	       PROM_HEAD_NOT_AFTER
+	       "mailcert_cert_not_after_timestamp_seconds" PROM_CERT_LABELS_LEAF " 1801440000\n"
+	       "mailcert_cert_not_after_timestamp_seconds" PROM_CERT_LABELS_INTER " 1924992000\n"
+	       PROM_HEAD_NOT_BEFORE
+	       "mailcert_cert_not_before_timestamp_seconds" PROM_CERT_LABELS_LEAF " 1793491200\n"
+	       "mailcert_cert_not_before_timestamp_seconds" PROM_CERT_LABELS_INTER " 1767225600\n"
+	       PROM_HEAD_FINDING
+	       "mailcert_finding{target=\"smtp://mail.test:25\",code=\"cert.expiring\","
+	       "severity=\"warning\"} 1\n"
+	       "mailcert_finding{target=\"smtp://mail.test:25\",code=\"crypto.weak-signature\","
+	       "severity=\"warning\"} 2\n");
+	mailcert_report_free(r);
+}
+END_TEST
+
+/* Two targets, one failed: each family once, with a sample per target. */
+START_TEST(test_prometheus_many)
+{
+	const mailcert_report *rs[2] = {ok_report(), failure_report()};
+	char *out = NULL;
+
+	ck_assert_int_eq(mailcert_render_many(&out, rs, 2, MAILCERT_FORMAT_PROMETHEUS, 0), 0);
+	ck_assert_str_eq(
+	    out, PROM_HEAD_SUCCESS "mailcert_probe_success{target=\"smtp://mail.test:25\"} 1\n"
+				   "mailcert_probe_success{target=\"smtp://mail.test:25\"} 0\n"
+	    PROM_HEAD_DURATION
+	    "mailcert_probe_duration_seconds{target=\"smtp://mail.test:25\"} 0.012\n"
+	    "mailcert_probe_duration_seconds{target=\"smtp://mail.test:25\"} 0.001\n"
+	    PROM_HEAD_STATE "mailcert_state{target=\"smtp://mail.test:25\"} 0\n"
+			    "mailcert_state{target=\"smtp://mail.test:25\"} 2\n"
+	    PROM_HEAD_VERSION
+	    "mailcert_tls_version_info{target=\"smtp://mail.test:25\",version=\"TLS1.3\"} 1\n"
+	    PROM_HEAD_NOT_AFTER
+	    "mailcert_cert_not_after_timestamp_seconds" PROM_CERT_LABELS_LEAF " 1801440000\n"
+	    "mailcert_cert_not_after_timestamp_seconds" PROM_CERT_LABELS_INTER " 1924992000\n"
+	    PROM_HEAD_NOT_BEFORE
+	    "mailcert_cert_not_before_timestamp_seconds" PROM_CERT_LABELS_LEAF " 1793491200\n"
+	    "mailcert_cert_not_before_timestamp_seconds" PROM_CERT_LABELS_INTER " 1767225600\n"
+	    PROM_HEAD_FINDING
+	    "mailcert_finding{target=\"smtp://mail.test:25\",code=\"connect.refused\","
+	    "severity=\"critical\"} 1\n");
+	free(out);
+	/* Nagios speaks for one check: several reports are refused. */
+	ck_assert_int_eq(mailcert_render_many(&out, rs, 2, MAILCERT_FORMAT_NAGIOS, 0),
+			 MAILCERT_E_INVALID);
+	ck_assert_ptr_null(out);
+	ck_assert_int_eq(mailcert_render_many(&out, rs, 0, MAILCERT_FORMAT_JSON, 0),
+			 MAILCERT_E_INVALID);
+	mailcert_report_free((mailcert_report *)rs[0]);
+	mailcert_report_free((mailcert_report *)rs[1]);
+}
+END_TEST
+
+/* Certificate text in labels: quotes, backslash and newline escaped, bad UTF-8
+ * as \xNN, and the value cut to 256 bytes without splitting a character. */
+START_TEST(test_prometheus_hostile_labels)
+{
+	mailcert_report *r = report_on(served("smtp://mail.test:25"), "2026-11-28");
+	struct cert_spec s = leaf;
+	char subject[400], *out, *line, *end;
+
+	memset(subject, 'a', sizeof(subject));
+	memcpy(subject, "CN=\"x\\y\nz\xff", 10);
+	/* é at 249: cleaning writes \x0a and \xff, 6 bytes more, so it sits
+	 * across the cut at 256 of the cleaned value. */
+	memcpy(subject + 249, "\xc3\xa9", 2);
+	subject[sizeof(subject) - 1] = '\0';
+	s.subject = subject;
+	add_cert(r, &s);
+	out = render(r, MAILCERT_FORMAT_PROMETHEUS, 0);
+	line = strstr(out, "mailcert_cert_not_after_timestamp_seconds{");
+	ck_assert_ptr_nonnull(line);
+	end = strchr(line, '\n');
+	ck_assert_ptr_nonnull(end);
+	*end = '\0';
+	ck_assert_ptr_nonnull(strstr(line, ",subject=\"CN=\\\"x\\\\y\\\\x0az\\\\xffaaa"));
+	ck_assert_ptr_null(strstr(line, "\xc3"));
+	ck_assert_ptr_nonnull(strstr(line, "aaa\",sha256=\""));
+	free(out);
+	mailcert_report_free(r);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("render");
@@ -909,6 +1041,9 @@ int main(void)
 	tcase_add_test(formats, test_show);
 	tcase_add_test(formats, test_show_pem);
 	tcase_add_test(formats, test_transcript_bounded);
+	tcase_add_test(formats, test_prometheus_warning);
+	tcase_add_test(formats, test_prometheus_many);
+	tcase_add_test(formats, test_prometheus_hostile_labels);
 	tcase_add_loop_test(helpers, test_clean, 0, sizeof(clean_cases) / sizeof(clean_cases[0]));
 	tcase_add_test(helpers, test_duration);
 	tcase_add_test(helpers, test_time_and_seconds);

@@ -36,6 +36,8 @@ static const struct mc_proto_ops *const protocols[] = {
 	[MAILCERT_PROTO_POP3] = &mc_pop3_ops,
 	[MAILCERT_PROTO_FTP] = &mc_ftp_ops,
 	[MAILCERT_PROTO_NNTP] = &mc_nntp_ops,
+	[MAILCERT_PROTO_XMPP] = &mc_xmpp_ops,
+	[MAILCERT_PROTO_XMPP_SERVER] = &mc_xmpp_ops,
 };
 
 static const struct mc_proto_ops *ops_for(mailcert_protocol proto)

@@ -76,6 +76,7 @@ extern const struct mc_proto_ops mc_imap_ops; /* imap.c */
 extern const struct mc_proto_ops mc_pop3_ops; /* pop3.c */
 extern const struct mc_proto_ops mc_ftp_ops; /* ftp.c */
 extern const struct mc_proto_ops mc_nntp_ops; /* nntp.c */
+extern const struct mc_proto_ops mc_xmpp_ops; /* client and server streams, xmpp.c */
 
 /*
  * Sets the command to send and returns WRITE. A command too long for

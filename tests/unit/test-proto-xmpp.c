@@ -59,8 +59,7 @@
 #define STAGE "stream header and features"
 #define STAGE_REPLY "reply to <starttls/>"
 
-static const struct mc_dialogue_params params = {.helo = "client.example",
-						 .domain = "mail.test"};
+static const struct mc_dialogue_params params = {.helo = "client.example", .domain = "mail.test"};
 
 static void expect_tls(mailcert_protocol proto, const struct mc_script_turn *t, const char *sent)
 {
@@ -88,8 +87,8 @@ START_TEST(test_good_path)
 	const struct mc_script_turn split[] = {T(HDR), T(FEATURES), T(PROCEED), END};
 	const struct mc_script_turn joined[] = {T(HDR FEATURES), T(PROCEED), END};
 	/* Whitespace keepalives between elements, and a proceed with an end tag. */
-	const struct mc_script_turn spaces[] = {
-	    T(HDR "\n " FEATURES "\n"), T(" <proceed xmlns='" NS_TLS "'></proceed>"), END};
+	const struct mc_script_turn spaces[] = {T(HDR "\n " FEATURES "\n"),
+						T(" <proceed xmlns='" NS_TLS "'></proceed>"), END};
 
 	expect_tls(C2S, split, SENT);
 	expect_tls(C2S, joined, SENT);
@@ -247,11 +246,13 @@ END_TEST
 START_TEST(test_injection_later_call)
 {
 	const struct mc_script_turn t[] = {T(HDR FEATURES), T(PROCEED), T("X"), END};
-	const struct mc_script_turn end_tag[] = {
-	    T(HDR FEATURES), T("<proceed xmlns='" NS_TLS "'></proceed>"), T("</stream:stream>"), END};
+	const struct mc_script_turn end_tag[] = {T(HDR FEATURES),
+						 T("<proceed xmlns='" NS_TLS "'></proceed>"),
+						 T("</stream:stream>"), END};
 
-	expect_fail(t, SENT, "starttls.injection",
-		    "1 byte followed the server's <proceed/> before TLS (response injection): \"X\"");
+	expect_fail(
+	    t, SENT, "starttls.injection",
+	    "1 byte followed the server's <proceed/> before TLS (response injection): \"X\"");
 	expect_fail(end_tag, SENT, "starttls.injection",
 		    "16 bytes followed the server's <proceed/> before TLS (response injection): "
 		    "\"</stream:stream>\"");
@@ -264,7 +265,7 @@ START_TEST(test_running_ahead)
 	const struct mc_script_turn t[] = {T(HDR FEATURES PROCEED), END};
 	const struct mc_script_turn early[] = {T(HDR PROCEED), END};
 
-	expect_fail_whole(t, SENT, "protocol.unexpected",
+	expect_fail_whole(t, OPEN_C2S, "protocol.unexpected",
 			  "the server sent 50 bytes after its " STAGE
 			  " without waiting for the next command: \"" PROCEED "\"");
 	expect_fail(early, OPEN_C2S, "protocol.unexpected",
@@ -285,8 +286,8 @@ START_TEST(test_unexpected)
 		    "the server sent an unexpected element during its " STAGE
 		    ": \"jabber:client message\"");
 	expect_fail(twice, SENT, "protocol.unexpected",
-		    "the server sent an unexpected element during its " STAGE_REPLY ": \"" NS_STREAMS
-		    " features\"");
+		    "the server sent an unexpected element during its " STAGE_REPLY
+		    ": \"" NS_STREAMS " features\"");
 	expect_fail(closed, OPEN_C2S, "protocol.unexpected",
 		    "the server closed its stream during its " STAGE);
 	expect_fail(html, OPEN_C2S, "protocol.unexpected",
@@ -329,7 +330,7 @@ START_TEST(test_restricted_xml)
 		    "; XMPP forbids it (RFC 6120 section 11.1)");
 	expect_fail(entity, OPEN_C2S, "protocol.unexpected",
 		    "the server sent XML that is not well-formed during its " STAGE
-		    ": undefined entity (line 1, column 220)");
+		    ": undefined entity (line 1, column 210)");
 	expect_fail(comment, OPEN_C2S, "protocol.unexpected",
 		    "the server sent a comment during its " STAGE
 		    "; XMPP forbids it (RFC 6120 section 11.1)");
@@ -348,10 +349,10 @@ START_TEST(test_malformed)
 
 	expect_fail(mismatch, OPEN_C2S, "protocol.unexpected",
 		    "the server sent XML that is not well-formed during its " STAGE
-		    ": mismatched tag (line 1, column 272)");
+		    ": mismatched tag (line 1, column 262)");
 	expect_fail(unbound, OPEN_C2S, "protocol.unexpected",
 		    "the server sent XML that is not well-formed during its " STAGE
-		    ": unbound prefix (line 1, column 203)");
+		    ": unbound prefix (line 1, column 193)");
 	expect_fail(binary, OPEN_C2S, "protocol.unexpected",
 		    "the server sent XML that is not well-formed during its " STAGE
 		    ": not well-formed (invalid token) (line 1, column 0)");
@@ -383,7 +384,8 @@ START_TEST(test_too_many_attributes)
 	n += snprintf(buf + n, sizeof(buf) - (size_t)n, "/>");
 	t[0].len = (size_t)n;
 	expect_fail(t, OPEN_C2S, "protocol.unexpected",
-		    "an element of the server's " STAGE " has more than 32 attributes: \"x\"");
+		    "an element of the server's " STAGE
+		    " has more than 32 attributes: \"jabber:client x\"");
 }
 END_TEST
 
@@ -401,7 +403,7 @@ START_TEST(test_too_big)
 	t[0] = (struct mc_script_turn)T(HDR "<stream:features>");
 	for (int i = 0; i < TURNS; i++) {
 		for (int j = 0; j < TURN; j += 8)
-			memcpy(buf[i] + j, "<x a=''>", 8);
+			memcpy(buf[i] + j, "<x/>    ", 8);
 		t[i + 1] = (struct mc_script_turn){buf[i], TURN};
 	}
 	t[TURNS + 1] = (struct mc_script_turn)END;
@@ -441,7 +443,10 @@ END_TEST
 /* The domain goes into an attribute: the library does not trust its caller with it. */
 START_TEST(test_bad_domain)
 {
-	const char *bad[] = {"a'b", "a\"b", "a<b", "a&b", "a b", ""};
+	static const struct {
+		const char *domain, *quoted;
+	} bad[] = {{"a'b", "a'b"}, {"a\"b", "a\\\"b"}, {"a<b", "a<b"},
+		   {"a&b", "a&b"}, {"a b", "a b"},     {"", ""}};
 	const struct mc_script_turn t[] = {T(HDR FEATURES), END};
 	struct mc_dialogue_params p = params;
 	struct mc_script_outcome o;
@@ -450,13 +455,12 @@ START_TEST(test_bad_domain)
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		char want[MC_MSG_MAX];
 
-		p.domain = bad[i];
+		p.domain = bad[i].domain;
 		snprintf(want, sizeof(want),
-			 "no XMPP domain that can be sent as the stream's 'to'%s%s%s",
-			 *bad[i] ? ": \"" : "", *bad[i] == '"' || strchr(bad[i], '"') ? "a\\\"b" : bad[i],
-			 *bad[i] ? "\"" : "");
+			 "no XMPP domain that can be sent as the stream's 'to': \"%s\"",
+			 bad[i].quoted);
 		mc_script_drive(&o, C2S, &p, t, 0);
-		mc_script_check(&o, bad[i], "", MC_STEP_FAIL, "internal.error", want);
+		mc_script_check(&o, bad[i].domain, "", MC_STEP_FAIL, "internal.error", want);
 	}
 	memset(long_name, 'a', 256);
 	long_name[256] = '\0';

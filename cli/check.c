@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
 #include "cli.h"
@@ -42,8 +43,8 @@ static const char check_help[] =
 	"  -t, --timeout SEC      deadline for the whole check (default 10)\n"
 	"\n"
 	"Policy:\n"
-	"  -n, --name NAME        a name the certificate must be valid for; repeatable\n"
-	"                         (default: the target host)\n"
+	"  -n, --name NAME        a name the certificate must be valid for; repeatable:\n"
+	"                         every name must match (default: the target host)\n"
 	"  -w, --warning T        WARNING when a certificate has less left than T\n"
 	"  -c, --critical T       CRITICAL when less than T (defaults: 30d and 15d)\n"
 	"                         T is 30 or 30d (days), 12h, 900s, 33%% (of the\n"
@@ -54,6 +55,39 @@ static const char check_help[] =
 	"      --allow-self-signed  a self-signed certificate is not a finding\n"
 	"      --at TIME          judge as of TIME: 2027-01-31, 2027-01-31T12:00:00Z,\n"
 	"                         or +30d (\"will this still pass in 30 days?\")\n"
+	"      --compare-file FILE  the served leaf must be the first certificate of\n"
+	"                         FILE (PEM or DER): else deploy.mismatch, saying which\n"
+	"                         is newer (renewed on disk, daemon not reloaded?)\n"
+	"      --min-key-bits N   smallest RSA/DSA key of the chain (default 2048);\n"
+	"                         ec:N sets the elliptic-curve minimum instead\n"
+	"                         (default 256); repeatable (crypto.weak-key)\n"
+	"      --min-tls VER      oldest TLS version to accept: 1.0, 1.1, 1.2 or 1.3\n"
+	"                         (default 1.2; older is tls.version)\n"
+	"      --all-keys         for a server with both an RSA and an ECDSA certificate:\n"
+	"                         one handshake per key type (offering only its\n"
+	"                         signature algorithms, TLS 1.3 too), one report each,\n"
+	"                         \"(RSA)\"/\"(ECDSA)\" after the target; a type the\n"
+	"                         server lacks is the OK note tls.key-type-absent\n"
+	"      --key-type TYPE    one handshake offering only rsa or ecdsa (for a\n"
+	"                         Nagios service per certificate)\n"
+	"      --issuer RE        the leaf's issuer DN (CN=...,O=...,C=...) must match\n"
+	"                         RE, a POSIX extended regex (issuer.mismatch)\n"
+	"      --subject RE       the same for the leaf's subject DN (subject.mismatch)\n"
+	"      --serial HEX       the leaf's serial number, compared as a number: colons,\n"
+	"                         case and leading zeros do not matter (serial.mismatch)\n"
+	"      --pin sha256:PIN   SHA-256 of the leaf's public key (SPKI) or of the whole\n"
+	"                         certificate, in base64 (as HPKP and check_ssl_cert\n"
+	"                         write it) or hex; repeatable: one must match\n"
+	"                         (pin.mismatch)\n"
+	"      --severity CODE=LEVEL  report finding CODE as ok, warning or critical;\n"
+	"                         repeatable; an ok finding is still listed but does\n"
+	"                         not raise the state (e.g. chain.root-included=ok)\n"
+	"      --crl FILE         look the chain up in the CRL(s) of FILE (PEM or DER);\n"
+	"                         repeatable: crl.revoked; a CRL its issuer's key did not\n"
+	"                         sign is crl.invalid, one past its nextUpdate crl.stale\n"
+	"      --crl-fetch        also fetch the CRLs the certificates point to (HTTP),\n"
+	"                         cached in ~/.cache/mailcert/crl until their nextUpdate;\n"
+	"                         a failed fetch is crl.unavailable\n"
 	"\n"
 	"Output:\n"
 	"  -f, --format FMT       text (default on a terminal, or for several targets),\n"
@@ -97,6 +131,18 @@ enum {
 	OPT_PEM,
 	OPT_DIRECT_TLS,
 	OPT_FORCE_STARTTLS,
+	OPT_MIN_TLS,
+	OPT_MIN_KEY_BITS,
+	OPT_ALL_KEYS,
+	OPT_KEY_TYPE,
+	OPT_COMPARE_FILE,
+	OPT_ISSUER,
+	OPT_SUBJECT,
+	OPT_SERIAL,
+	OPT_PIN,
+	OPT_SEVERITY,
+	OPT_CRL,
+	OPT_CRL_FETCH,
 	OPT_LATER, /* documented in CLI.md, not implemented yet */
 };
 
@@ -121,14 +167,18 @@ static const struct option options[] = {
 	{"xmpp-domain", required_argument, NULL, OPT_XMPP_DOMAIN},
 	{"direct-tls", no_argument, NULL, OPT_DIRECT_TLS},
 	{"force-starttls", no_argument, NULL, OPT_FORCE_STARTTLS},
-	{"issuer", required_argument, NULL, OPT_LATER},
-	{"subject", required_argument, NULL, OPT_LATER},
-	{"serial", required_argument, NULL, OPT_LATER},
-	{"pin", required_argument, NULL, OPT_LATER},
-	{"min-tls", required_argument, NULL, OPT_LATER},
-	{"min-key-bits", required_argument, NULL, OPT_LATER},
-	{"compare-file", required_argument, NULL, OPT_LATER},
-	{"severity", required_argument, NULL, OPT_LATER},
+	{"issuer", required_argument, NULL, OPT_ISSUER},
+	{"subject", required_argument, NULL, OPT_SUBJECT},
+	{"serial", required_argument, NULL, OPT_SERIAL},
+	{"pin", required_argument, NULL, OPT_PIN},
+	{"min-tls", required_argument, NULL, OPT_MIN_TLS},
+	{"min-key-bits", required_argument, NULL, OPT_MIN_KEY_BITS},
+	{"all-keys", no_argument, NULL, OPT_ALL_KEYS},
+	{"key-type", required_argument, NULL, OPT_KEY_TYPE},
+	{"compare-file", required_argument, NULL, OPT_COMPARE_FILE},
+	{"severity", required_argument, NULL, OPT_SEVERITY},
+	{"crl", required_argument, NULL, OPT_CRL},
+	{"crl-fetch", no_argument, NULL, OPT_CRL_FETCH},
 	{"dane", no_argument, NULL, OPT_LATER},
 	{"tlsa", required_argument, NULL, OPT_LATER},
 	{NULL, 0, NULL, 0},
@@ -171,6 +221,32 @@ static int parse_timeout(const char *s, unsigned *ms)
 		return usage_error("check ", "--timeout takes seconds from 0.001 to 3600, not \"%s\"", s);
 	*ms = (unsigned)(v * 1000 + 0.5);
 	return 0;
+}
+
+/* --severity CODE=LEVEL: any code of the form of one (see mailcert_policy_set_severity). */
+static int parse_severity(mailcert_policy *policy, const char *arg)
+{
+	static const struct {
+		const char *name;
+		mailcert_state state;
+	} levels[] = {{"ok", MAILCERT_OK}, {"warning", MAILCERT_WARNING}, {"critical", MAILCERT_CRITICAL}};
+	const char *eq = strrchr(arg, '=');
+	char code[128];
+
+	if (!eq || eq == arg || (size_t)(eq - arg) >= sizeof(code))
+		return usage_error("check ", "--severity \"%s\": use CODE=LEVEL, e.g. "
+				   "chain.root-included=ok", arg);
+	snprintf(code, sizeof(code), "%.*s", (int)(eq - arg), arg);
+	for (size_t i = 0; i < sizeof(levels) / sizeof(levels[0]); i++) {
+		if (strcasecmp(eq + 1, levels[i].name) != 0)
+			continue;
+		if (mailcert_policy_set_severity(policy, code, levels[i].state) < 0)
+			return usage_error("check ", "--severity \"%s\": \"%s\" is not a finding code "
+					   "(lowercase words joined by dots, e.g. cert.expiring)",
+					   arg, code);
+		return 0;
+	}
+	return usage_error("check ", "--severity \"%s\": the level is ok, warning or critical", arg);
 }
 
 /* Loads trust in the order CLI.md gives: explicit CAs replace the system store. */
@@ -267,8 +343,83 @@ static int check_or_show(int argc, char **argv, int show)
 		case OPT_SELF_SIGNED:
 			mailcert_policy_set_allow_self_signed(run.policy, 1);
 			break;
+		case OPT_COMPARE_FILE: {
+			char why[1024];
+
+			if (mailcert_policy_set_compare_file(run.policy, optarg, why, sizeof(why)) < 0) {
+				usage_error(cmd, "--compare-file: %s", why);
+				goto out;
+			}
+			break;
+		}
+		case OPT_CRL: {
+			char why[1024];
+
+			if (mailcert_policy_add_crl_file(run.policy, optarg, why, sizeof(why)) < 0) {
+				usage_error(cmd, "--crl: %s", why);
+				goto out;
+			}
+			break;
+		}
+		case OPT_CRL_FETCH:
+			mailcert_policy_set_crl_fetch(run.policy, 1);
+			break;
 		case OPT_AT:
 			at = optarg;
+			break;
+		case OPT_MIN_TLS:
+			if (mailcert_policy_set_min_tls(run.policy, optarg, err, sizeof(err)) < 0) {
+				usage_error(cmd, "--min-tls: %s", err);
+				goto out;
+			}
+			break;
+		case OPT_MIN_KEY_BITS:
+			if (mailcert_policy_set_min_key_bits(run.policy, optarg, err, sizeof(err)) < 0) {
+				usage_error(cmd, "--min-key-bits: %s", err);
+				goto out;
+			}
+			break;
+		case OPT_ALL_KEYS:
+			run.all_keys = 1;
+			break;
+		case OPT_KEY_TYPE:
+			if (strcasecmp(optarg, "rsa") == 0) {
+				run.key_type = MAILCERT_KEY_RSA;
+			} else if (strcasecmp(optarg, "ecdsa") == 0) {
+				run.key_type = MAILCERT_KEY_ECDSA;
+			} else {
+				usage_error(cmd, "--key-type \"%s\": use rsa or ecdsa", optarg);
+				goto out;
+			}
+			break;
+		case OPT_ISSUER:
+		case OPT_SUBJECT:
+			if ((c == OPT_ISSUER ? mailcert_policy_set_issuer
+					     : mailcert_policy_set_subject)(run.policy, optarg, err,
+									    sizeof(err)) < 0) {
+				usage_error(cmd, "%s: %s", c == OPT_ISSUER ? "--issuer" : "--subject",
+					    err);
+				goto out;
+			}
+			break;
+		case OPT_SERIAL:
+			if (mailcert_policy_set_serial(run.policy, optarg) < 0) {
+				usage_error(cmd, "--serial \"%s\": not a hexadecimal serial number "
+					    "(e.g. 04:A3:1F or 4a31f)", optarg);
+				goto out;
+			}
+			break;
+		case OPT_PIN:
+			if (mailcert_policy_add_pin(run.policy, optarg) < 0) {
+				usage_error(cmd, "--pin \"%s\": use sha256: and the SHA-256 of the "
+					    "public key (SPKI) or of the certificate, in base64 (44 "
+					    "characters) or hex (64 digits)", optarg);
+				goto out;
+			}
+			break;
+		case OPT_SEVERITY:
+			if (parse_severity(run.policy, optarg))
+				goto out;
 			break;
 		case 't':
 			if (parse_timeout(optarg, &run.timeout_ms))
@@ -324,6 +475,22 @@ static int check_or_show(int argc, char **argv, int show)
 		usage_error(cmd, "show takes one target (%d given)", argc - optind);
 		goto out;
 	}
+	if (run.all_keys && run.key_type) {
+		usage_error(cmd, "--all-keys checks every key type; --key-type only one: give one of them");
+		goto out;
+	}
+	if (run.all_keys && show) {
+		usage_error(cmd, "show prints one handshake: use --key-type rsa or --key-type ecdsa");
+		goto out;
+	}
+	if (run.all_keys && (run.format == MAILCERT_FORMAT_NAGIOS && format_given)) {
+		usage_error(cmd, "--all-keys gives one report per key type and a Nagios check gives "
+			    "one: check each with --key-type rsa and --key-type ecdsa");
+		goto out;
+	}
+	/* Off a terminal, several reports are text, as for several targets. */
+	if (run.all_keys && run.format == MAILCERT_FORMAT_NAGIOS)
+		run.format = MAILCERT_FORMAT_TEXT;
 	if (show)
 		run.format = pem ? MAILCERT_FORMAT_SHOW_PEM : MAILCERT_FORMAT_SHOW;
 	/* Plugin output describes one service; several targets off a terminal
@@ -358,6 +525,47 @@ static int worse(int a, int b)
 	static const int rank[] = {0, 1, 3, 2};
 
 	return rank[b] > rank[a] ? b : a;
+}
+
+/*
+ * --all-keys: one handshake per key type, each its own report (the target
+ * says "(RSA)" or "(ECDSA)"), the worst state; --key-type: just that one.
+ * Returns the state, or -1 when out of memory.
+ */
+static int check_key_types(const struct check_run *run, mailcert_probe *probe)
+{
+	static const mailcert_key_type all[] = {MAILCERT_KEY_RSA, MAILCERT_KEY_ECDSA};
+	const mailcert_key_type *types = run->all_keys ? all : &run->key_type;
+	size_t n = run->all_keys ? 2 : 1;
+	int state = MAILCERT_OK;
+
+	for (size_t i = 0; i < n; i++) {
+		mailcert_observation *obs = NULL;
+		mailcert_report *report = NULL;
+		char *out = NULL;
+		int rc = mailcert_probe_set_key_type(probe, types[i]);
+
+		if (rc >= 0)
+			rc = mailcert_probe_run(probe, &obs);
+		if (rc >= 0) /* --crl-fetch: I/O, before the pure evaluation */
+			rc = mailcert_policy_fetch_crls(run->policy, obs, run->timeout_ms);
+		if (rc >= 0)
+			rc = mailcert_evaluate(&report, obs, run->policy, run->now);
+		if (rc >= 0)
+			rc = mailcert_render(&out, report, run->format, run->verbosity);
+		if (rc >= 0) {
+			if (i > 0 && run->format == MAILCERT_FORMAT_TEXT)
+				putchar('\n');
+			fputs(out, stdout);
+			state = worse(state, (int)mailcert_report_state(report));
+		}
+		free(out);
+		mailcert_report_free(report);
+		mailcert_observation_free(obs);
+		if (rc < 0)
+			return -1;
+	}
+	return state;
 }
 
 static int check_one(const struct check_run *run, const char *text)
@@ -401,7 +609,14 @@ static int check_one(const struct check_run *run, const char *text)
 				: "--force-starttls applies to pop3:// targets only");
 		goto out;
 	}
+	if (run->all_keys || run->key_type) {
+		rc = check_key_types(run, probe);
+		if (rc < 0)
+			goto nomem;
+		goto out;
+	}
 	if (mailcert_probe_run(probe, &obs) < 0 ||
+	    mailcert_policy_fetch_crls(run->policy, obs, run->timeout_ms) < 0 ||
 	    mailcert_evaluate(&report, obs, run->policy, run->now) < 0 ||
 	    mailcert_render(&out, report, run->format, run->verbosity) < 0)
 		goto nomem;

@@ -15,6 +15,8 @@ struct check_run {
 	const char *protocol; /* -P, or NULL */
 	const char *sni, *helo, *xmpp_domain, *connect_to;
 	unsigned probe_flags; /* MAILCERT_PROBE_* */
+	int all_keys;                /* --all-keys: one report per key type */
+	mailcert_key_type key_type;  /* --key-type */
 	mailcert_family family;
 	unsigned timeout_ms;
 	mailcert_format format;
@@ -27,6 +29,7 @@ int check_targets(const struct check_run *run, char *const *targets, int count);
 
 int cmd_check(int argc, char **argv);
 int cmd_show(int argc, char **argv);
+int cmd_file(int argc, char **argv);
 int cmd_demo(int argc, char **argv);
 
 /* "2027-01-01", "2027-01-01T12:00:00Z", "+30d", "+12h", "+900s" → time_t; -1 on error. */

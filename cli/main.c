@@ -13,15 +13,16 @@ static const char main_help[] =
 	"Commands:\n"
 	"  check TARGET...   check served certificates, e.g.\n"
 	"                    mailcert check submission://mail.example.com\n"
+	"  file FILE...      check certificate files on disk (and --key KEY.pem)\n"
 	"  show TARGET       print what the server presented: dialogue, TLS, chain, PEM\n"
 	"  demo              a complete check against a built-in local SMTP server\n"
 	"\n"
-	"Planned: file, scan, domain, exporter.\n"
+	"Planned: scan, domain, exporter.\n"
 	"\n"
 	"Run 'mailcert COMMAND --help' for a command's options.\n"
 	"Exit status: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN.\n";
 
-static const char *const planned[] = {"file", "scan", "domain", "exporter"};
+static const char *const planned[] = {"scan", "domain", "exporter"};
 
 int main(int argc, char **argv)
 {
@@ -37,6 +38,8 @@ int main(int argc, char **argv)
 	}
 	if (strcmp(cmd, "check") == 0)
 		return cmd_check(argc - 1, argv + 1);
+	if (strcmp(cmd, "file") == 0)
+		return cmd_file(argc - 1, argv + 1);
 	if (strcmp(cmd, "show") == 0)
 		return cmd_show(argc - 1, argv + 1);
 	if (strcmp(cmd, "demo") == 0)

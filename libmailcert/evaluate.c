@@ -5,6 +5,8 @@
  * the check families in order. Pure: no I/O, no clock; every time
  * judgement uses @now, so tests and --at are deterministic.
  */
+#include <string.h>
+
 #include "internal.h"
 
 static void free_chain(gnutls_x509_crt_t *crts, size_t n)
@@ -46,7 +48,12 @@ static int parse_chain(struct mc_eval *ev, int *malformed)
 static int (*const checks[])(struct mc_eval *) = {
     mc_check_validity,
     mc_check_trust,
+    mc_check_chain,
     mc_check_names,
+    mc_check_deploy,
+    mc_check_expect,
+    mc_check_crypto,
+    mc_check_revocation,
 };
 
 static int evaluate_chain(struct mc_eval *ev)
@@ -83,8 +90,12 @@ MAILCERT_EXPORT int mailcert_evaluate(mailcert_report **out, const mailcert_obse
 	ev.report = mc_report_new(obs, now);
 	if (!ev.report)
 		return MAILCERT_E_NOMEM;
+	/* A key type the server does not have (probe.c) is a fact, not a fault. */
+	if (obs->failure_code && strcmp(obs->failure_code, "tls.key-type-absent") == 0)
+		rc = mc_report_add(ev.report, obs->failure_code, MAILCERT_OK, -1, "%s",
+				   obs->failure_msg);
 	/* Failures before a certificate arrived are findings like any other. */
-	if (obs->failure_code)
+	else if (obs->failure_code)
 		rc = mc_report_add(ev.report, obs->failure_code, MAILCERT_CRITICAL, -1, "%s",
 				   obs->failure_msg);
 	else
@@ -93,6 +104,8 @@ MAILCERT_EXPORT int mailcert_evaluate(mailcert_report **out, const mailcert_obse
 		mailcert_report_free(ev.report);
 		return rc;
 	}
+	/* Last, so an override reaches every finding, network ones included. */
+	mc_severity_apply(ev.report, policy);
 	*out = ev.report;
 	return 0;
 }

@@ -9,6 +9,7 @@
 #include <pthread.h>
 #include <stdarg.h>
 #include <stddef.h>
+#include <regex.h>
 #include <stdint.h>
 #include <time.h>
 
@@ -23,6 +24,8 @@
 #define MC_MAX_CHAIN 32         /* certificates kept from one handshake */
 #define MC_MAX_OCSP 8           /* stapled responses kept */
 #define MC_TRANSCRIPT_MAX 8192  /* the plaintext dialogue as shown by `mailcert show` */
+#define MC_MAX_FILE_KEYS 2      /* private keys with one certificate file: in it, and --key */
+#define MC_MAX_CRL_FETCH 8      /* CRL distribution points fetched for one check (--crl-fetch) */
 
 /* ---- targets ------------------------------------------------------ */
 
@@ -34,6 +37,7 @@ const char *mc_scheme_implicit(const char *scheme);
 struct mailcert_observation {
 	int refs; /* reports hold a reference; see mc_observation_ref() */
 	char *target;     /* "scheme://host:port" */
+	const char *key_type; /* "RSA", "ECDSA": the handshake offered only these (static), or NULL */
 	char *host;       /* the default name to check */
 	char peer[64];
 	const char *failure_code; /* static string, NULL when a chain was received */
@@ -42,6 +46,14 @@ struct mailcert_observation {
 	size_t chain_len;
 	gnutls_datum_t ocsp[MC_MAX_OCSP];
 	size_t ocsp_len;
+	/* CRLs fetched from distribution points (crlfetch.c), or why not. */
+	struct mc_crl_fetch {
+		char *url;
+		int cert;           /* chain element whose distribution point it is */
+		gnutls_datum_t der; /* the CRL (DER), data NULL when it could not be had */
+		char *error;        /* why it could not be fetched, or NULL */
+	} crl_fetch[MC_MAX_CRL_FETCH];
+	size_t crl_fetch_len;
 	char *tls_version;
 	char *tls_cipher;
 	char *tls_alpn;
@@ -49,6 +61,17 @@ struct mailcert_observation {
 	char transcript[MC_TRANSCRIPT_MAX]; /* "C: …" / "S: …" lines, escaped */
 	size_t transcript_len;
 	int transcript_cut;
+	/* File mode (file.c): the certificate file read, NULL for a probe, and
+	 * the private keys found with it, each by its public half's SHA-256
+	 * key ID, compared with the leaf by checks/deploy.c. */
+	char *file;
+	struct mc_file_key {
+		char *path;
+		unsigned char id[32];
+		size_t id_len; /* 0: GnuTLS could not compute it */
+		char desc[32]; /* "RSA-2048", "EC-P256" */
+	} keys[MC_MAX_FILE_KEYS];
+	size_t keys_len;
 };
 
 /* A new empty observation of @target (copied), expecting @host by default. */
@@ -96,6 +119,31 @@ struct mailcert_policy {
 	int trust_explicit;
 	int trust_loaded;
 	pthread_mutex_t lock;
+	/* --compare-file (checks/deploy.c): the leaf of that file, DER
+	 * (malloc'ed), and its path; data NULL when unset. */
+	gnutls_datum_t compare_leaf;
+	char *compare_file;
+	/* Crypto minimums (checks/crypto.c); 0 means the default. */
+	unsigned min_rsa_bits; /* RSA and DSA modulus; default 2048 */
+	unsigned min_ec_bits;  /* ECDSA curve size, EdDSA; default 256 */
+	int min_tls;           /* 10, 11, 12, 13 for TLS 1.0 … 1.3; default 12 */
+	/* Expectations on the leaf (checks/expect.c); unset when NULL / 0. */
+	regex_t *issuer_re, *subject_re; /* compiled when set */
+	char *issuer_text, *subject_text; /* as given, for messages */
+	char *serial;                     /* lowercase hex without leading zeros */
+	unsigned char (*pins)[32];        /* SHA-256 of the certificate or of its SPKI */
+	size_t pins_len;
+	/* Severity overrides by finding code (severity.c); the last one given wins. */
+	struct mc_severity {
+		char *code;
+		mailcert_state state;
+	} *severities;
+	size_t severities_len;
+	/* Revocation: CRLs of --crl, parsed when added, with their paths; --crl-fetch. */
+	gnutls_x509_crl_t *crls;
+	char **crl_paths;
+	size_t crls_len;
+	int crl_fetch;
 };
 
 /* The trust list to verify against (loading the system store if needed); NULL on failure. */
@@ -158,5 +206,27 @@ void mc_cert_label(char *dst, size_t len, const struct mc_eval *ev, size_t i); /
 int mc_check_validity(struct mc_eval *ev); /* checks/validity.c */
 int mc_check_trust(struct mc_eval *ev);    /* checks/trust.c */
 int mc_check_names(struct mc_eval *ev);    /* checks/names.c */
+int mc_check_deploy(struct mc_eval *ev);   /* checks/deploy.c */
+
+/* The first certificate of the PEM or DER file @path, DER, malloc'ed into
+ * @der (file.c); MAILCERT_E_IO / _INVALID with a reason naming the file. */
+int mc_file_leaf(const char *path, gnutls_datum_t *der, char *err, size_t errlen);
+int mc_check_revocation(struct mc_eval *ev); /* checks/revocation.c */
+
+/* Frees what mailcert_policy_fetch_crls() recorded in @obs (crlfetch.c). */
+void mc_observation_free_crls(mailcert_observation *obs);
+/* Self-issued, or itself in @trust (may be NULL): never asked about revocation (checks/revocation.c). */
+int mc_is_trust_anchor(gnutls_x509_trust_list_t trust, gnutls_x509_crt_t crt);
+int mc_check_crypto(struct mc_eval *ev);   /* checks/crypto.c */
+int mc_check_chain(struct mc_eval *ev);    /* checks/chain.c */
+int mc_check_expect(struct mc_eval *ev);   /* checks/expect.c */
+
+/* checks/expect.c: the syntax of --serial and --pin; 0 or MAILCERT_E_INVALID. */
+int mc_serial_normalize(char **out, const char *hex);
+int mc_pin_parse(unsigned char out[32], const char *pin);
+
+/* severity.c: whether @code is syntactically a finding code; the overrides applied. */
+int mc_code_ok(const char *code);
+void mc_severity_apply(mailcert_report *report, const mailcert_policy *policy);
 
 #endif

@@ -39,11 +39,15 @@ MAILCERT_EXPORT void mailcert_observation_free(mailcert_observation *obs)
 		free(obs->chain[i].data);
 	for (size_t i = 0; i < obs->ocsp_len; i++)
 		free(obs->ocsp[i].data);
+	mc_observation_free_crls(obs);
 	free(obs->target);
 	free(obs->host);
 	free(obs->tls_version);
 	free(obs->tls_cipher);
 	free(obs->tls_alpn);
+	free(obs->file);
+	for (size_t i = 0; i < obs->keys_len; i++)
+		free(obs->keys[i].path);
 	free(obs);
 }
 
@@ -131,6 +135,16 @@ int mc_observation_set_tls(mailcert_observation *obs, const char *version, const
 MAILCERT_EXPORT const char *mailcert_observation_target(const mailcert_observation *obs)
 {
 	return obs->target;
+}
+
+MAILCERT_EXPORT const char *mailcert_observation_key_type(const mailcert_observation *obs)
+{
+	return obs->key_type;
+}
+
+MAILCERT_EXPORT const char *mailcert_observation_file(const mailcert_observation *obs)
+{
+	return obs->file;
 }
 
 MAILCERT_EXPORT const char *mailcert_observation_peer(const mailcert_observation *obs)

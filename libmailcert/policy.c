@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -38,6 +39,45 @@ MAILCERT_EXPORT int mailcert_policy_new(mailcert_policy **out)
 	return 0;
 }
 
+/*
+ * Replaces *@re (and its text) by @regex compiled as POSIX ERE, or unsets
+ * it when @regex is NULL. On a bad expression nothing changes.
+ */
+static int set_regex(regex_t **re, char **text, const char *regex, char *err, size_t errlen)
+{
+	regex_t *compiled = NULL;
+	char *copy = NULL;
+	int rc;
+
+	if (regex) {
+		compiled = malloc(sizeof(*compiled));
+		copy = strdup(regex);
+		if (!compiled || !copy) {
+			free(compiled);
+			free(copy);
+			return MAILCERT_E_NOMEM;
+		}
+		rc = regcomp(compiled, regex, REG_EXTENDED | REG_NOSUB);
+		if (rc != 0) {
+			char why[256];
+
+			regerror(rc, compiled, why, sizeof(why));
+			mc_set_error(err, errlen, "\"%.64s\" is not a valid extended regular expression: %s",
+				     regex, why);
+			free(compiled);
+			free(copy);
+			return MAILCERT_E_INVALID;
+		}
+	}
+	if (*re)
+		regfree(*re);
+	free(*re);
+	free(*text);
+	*re = compiled;
+	*text = copy;
+	return 0;
+}
+
 MAILCERT_EXPORT void mailcert_policy_free(mailcert_policy *p)
 {
 	if (!p)
@@ -45,6 +85,21 @@ MAILCERT_EXPORT void mailcert_policy_free(mailcert_policy *p)
 	for (size_t i = 0; i < p->names_len; i++)
 		free(p->names[i]);
 	free(p->names);
+	set_regex(&p->issuer_re, &p->issuer_text, NULL, NULL, 0);
+	set_regex(&p->subject_re, &p->subject_text, NULL, NULL, 0);
+	free(p->serial);
+	free(p->pins);
+	for (size_t i = 0; i < p->severities_len; i++)
+		free(p->severities[i].code);
+	free(p->severities);
+	free(p->compare_leaf.data);
+	free(p->compare_file);
+	for (size_t i = 0; i < p->crls_len; i++) {
+		gnutls_x509_crl_deinit(p->crls[i]);
+		free(p->crl_paths[i]);
+	}
+	free(p->crls);
+	free(p->crl_paths);
 	gnutls_x509_trust_list_deinit(p->trust, 1);
 	pthread_mutex_destroy(&p->lock);
 	free(p);
@@ -91,6 +146,152 @@ MAILCERT_EXPORT int mailcert_policy_set_allow_self_signed(mailcert_policy *p, in
 	if (!p)
 		return MAILCERT_E_INVALID;
 	p->allow_self_signed = allow != 0;
+	return 0;
+}
+
+MAILCERT_EXPORT int mailcert_policy_set_compare_file(mailcert_policy *p, const char *path,
+						     char *err, unsigned errlen)
+{
+	gnutls_datum_t leaf = {NULL, 0};
+	char *copy = NULL;
+	int rc;
+
+	if (!p)
+		return MAILCERT_E_INVALID;
+	if (path) {
+		rc = mc_file_leaf(path, &leaf, err, errlen);
+		if (rc < 0)
+			return rc;
+		copy = strdup(path);
+		if (!copy) {
+			free(leaf.data);
+			return MAILCERT_E_NOMEM;
+		}
+	}
+	free(p->compare_leaf.data);
+	free(p->compare_file);
+	p->compare_leaf = leaf;
+	p->compare_file = copy;
+	return 0;
+}
+
+/* "N", "rsa:N" or "ec:N" (--min-key-bits); 0 or MAILCERT_E_INVALID with a reason. */
+MAILCERT_EXPORT int mailcert_policy_set_min_key_bits(mailcert_policy *p, const char *spec,
+						     char *err, unsigned errlen)
+{
+	const char *num = spec;
+	unsigned *slot;
+	unsigned long v;
+	char *end;
+
+	if (!p || !spec)
+		return MAILCERT_E_INVALID;
+	slot = &p->min_rsa_bits;
+	if (strncasecmp(spec, "rsa:", 4) == 0) {
+		num = spec + 4;
+	} else if (strncasecmp(spec, "ec:", 3) == 0) {
+		num = spec + 3;
+		slot = &p->min_ec_bits;
+	}
+	errno = 0;
+	v = *num >= '0' && *num <= '9' ? strtoul(num, &end, 10) : 0;
+	if (v == 0 || errno || *end || v > 16384) {
+		mc_set_error(err, errlen,
+			     "\"%.64s\" is not a key size: use N or rsa:N (RSA and DSA bits) or "
+			     "ec:N (curve bits), N from 1 to 16384",
+			     spec);
+		return MAILCERT_E_INVALID;
+	}
+	*slot = (unsigned)v;
+	return 0;
+}
+
+MAILCERT_EXPORT int mailcert_policy_set_min_tls(mailcert_policy *p, const char *version, char *err,
+						unsigned errlen)
+{
+	static const char *const names[] = {"1.0", "1.1", "1.2", "1.3"};
+	const char *v = version;
+
+	if (!p || !version)
+		return MAILCERT_E_INVALID;
+	if (strncasecmp(v, "tls", 3) == 0)
+		v += v[3] == 'v' || v[3] == 'V' ? 4 : 3;
+	for (int i = 0; i < 4; i++)
+		if (strcmp(v, names[i]) == 0) {
+			p->min_tls = 10 + i;
+			return 0;
+		}
+	mc_set_error(err, errlen, "\"%.64s\" is not a TLS version: use 1.0, 1.1, 1.2 or 1.3",
+		     version);
+	return MAILCERT_E_INVALID;
+}
+
+MAILCERT_EXPORT int mailcert_policy_set_issuer(mailcert_policy *p, const char *regex, char *err,
+					       unsigned errlen)
+{
+	if (!p)
+		return MAILCERT_E_INVALID;
+	return set_regex(&p->issuer_re, &p->issuer_text, regex, err, errlen);
+}
+
+MAILCERT_EXPORT int mailcert_policy_set_subject(mailcert_policy *p, const char *regex, char *err,
+						unsigned errlen)
+{
+	if (!p)
+		return MAILCERT_E_INVALID;
+	return set_regex(&p->subject_re, &p->subject_text, regex, err, errlen);
+}
+
+MAILCERT_EXPORT int mailcert_policy_set_serial(mailcert_policy *p, const char *hex)
+{
+	char *serial = NULL;
+	int rc;
+
+	if (!p)
+		return MAILCERT_E_INVALID;
+	if (hex && (rc = mc_serial_normalize(&serial, hex)) < 0)
+		return rc;
+	free(p->serial);
+	p->serial = serial;
+	return 0;
+}
+
+MAILCERT_EXPORT int mailcert_policy_add_pin(mailcert_policy *p, const char *pin)
+{
+	unsigned char digest[32], (*pins)[32];
+
+	if (!p || !pin || mc_pin_parse(digest, pin) < 0)
+		return MAILCERT_E_INVALID;
+	pins = realloc(p->pins, (p->pins_len + 1) * sizeof(*pins));
+	if (!pins)
+		return MAILCERT_E_NOMEM;
+	memcpy(pins[p->pins_len++], digest, sizeof(digest));
+	p->pins = pins;
+	return 0;
+}
+
+MAILCERT_EXPORT int mailcert_policy_set_severity(mailcert_policy *p, const char *code,
+						 mailcert_state state)
+{
+	struct mc_severity *list;
+	char *copy;
+
+	if (!p || !mc_code_ok(code) ||
+	    (state != MAILCERT_OK && state != MAILCERT_WARNING && state != MAILCERT_CRITICAL))
+		return MAILCERT_E_INVALID;
+	for (size_t i = 0; i < p->severities_len; i++)
+		if (strcmp(p->severities[i].code, code) == 0) {
+			p->severities[i].state = state;
+			return 0;
+		}
+	list = realloc(p->severities, (p->severities_len + 1) * sizeof(*list));
+	if (!list)
+		return MAILCERT_E_NOMEM;
+	p->severities = list;
+	copy = strdup(code);
+	if (!copy)
+		return MAILCERT_E_NOMEM;
+	list[p->severities_len++] = (struct mc_severity){.code = copy, .state = state};
 	return 0;
 }
 
@@ -165,6 +366,102 @@ MAILCERT_EXPORT int mailcert_policy_add_ca_dir(mailcert_policy *p, const char *p
 					       unsigned errlen)
 {
 	return add_trust(p, path, 1, err, errlen);
+}
+
+/* "cannot load the CRL file "PATH": WHY", with the path quoted; returns MAILCERT_E_IO. */
+static int crl_error(char *err, size_t errlen, const char *path, const char *why)
+{
+	char q[4 * 200 + 4];
+
+	mc_quote(q, sizeof(q), path, strlen(path), 200);
+	mc_set_error(err, errlen, "cannot load the CRL file \"%s\": %s", q, why);
+	return MAILCERT_E_IO;
+}
+
+/* Keeps @n parsed CRLs of @path (taking them over), or frees them on failure. */
+static int keep_crls(mailcert_policy *p, const char *path, gnutls_x509_crl_t *crls, unsigned n)
+{
+	gnutls_x509_crl_t *c = realloc(p->crls, (p->crls_len + n) * sizeof(*c));
+	char **paths = c ? realloc(p->crl_paths, (p->crls_len + n) * sizeof(*paths)) : NULL;
+
+	if (c)
+		p->crls = c;
+	if (paths)
+		p->crl_paths = paths;
+	for (unsigned i = 0; i < n; i++) {
+		char *copy = paths ? strdup(path) : NULL;
+
+		if (!copy) {
+			for (unsigned j = i; j < n; j++)
+				gnutls_x509_crl_deinit(crls[j]);
+			return MAILCERT_E_NOMEM;
+		}
+		p->crls[p->crls_len] = crls[i];
+		p->crl_paths[p->crls_len++] = copy;
+	}
+	return 0;
+}
+
+/* Whether @data holds a PEM CRL header (it may hold text before it). */
+static int has_pem_crl(const unsigned char *data, size_t len)
+{
+	static const char header[] = "-----BEGIN X509 CRL-----";
+
+	for (size_t i = 0; i + sizeof(header) - 1 <= len; i++)
+		if (memcmp(data + i, header, sizeof(header) - 1) == 0)
+			return 1;
+	return 0;
+}
+
+/* A CRL file of --crl: PEM (one or more "X509 CRL" blocks) or DER. */
+MAILCERT_EXPORT int mailcert_policy_add_crl_file(mailcert_policy *p, const char *path, char *err,
+						 unsigned errlen)
+{
+	gnutls_datum_t data = {NULL, 0};
+	gnutls_x509_crl_t *list = NULL, one = NULL;
+	unsigned n = 0;
+	struct stat st;
+	int rc;
+
+	if (!p || !path)
+		return MAILCERT_E_INVALID;
+	if (stat(path, &st) < 0 || access(path, R_OK) < 0)
+		return crl_error(err, errlen, path, strerror(errno));
+	if (S_ISDIR(st.st_mode))
+		return crl_error(err, errlen, path, "a directory, not a file");
+	rc = gnutls_load_file(path, &data);
+	if (rc < 0)
+		return crl_error(err, errlen, path, gnutls_strerror(rc));
+	if (has_pem_crl(data.data, data.size)) {
+		rc = gnutls_x509_crl_list_import2(&list, &n, &data, GNUTLS_X509_FMT_PEM, 0);
+	} else {
+		rc = gnutls_x509_crl_init(&one);
+		if (rc >= 0)
+			rc = gnutls_x509_crl_import(one, &data, GNUTLS_X509_FMT_DER);
+		if (rc < 0 && one)
+			gnutls_x509_crl_deinit(one);
+		if (rc >= 0) {
+			list = &one;
+			n = 1;
+		}
+	}
+	gnutls_free(data.data);
+	if (rc < 0 || n == 0)
+		return crl_error(err, errlen, path,
+				 rc < 0 ? gnutls_strerror(rc)
+					: "it holds no CRL (PEM \"-----BEGIN X509 CRL-----\" or DER)");
+	rc = keep_crls(p, path, list, n);
+	if (list != &one)
+		gnutls_free(list);
+	return rc;
+}
+
+MAILCERT_EXPORT int mailcert_policy_set_crl_fetch(mailcert_policy *p, int fetch)
+{
+	if (!p)
+		return MAILCERT_E_INVALID;
+	p->crl_fetch = fetch != 0;
+	return 0;
 }
 
 /* Called with the lock held. */

@@ -31,6 +31,7 @@ struct mailcert_probe {
 	mailcert_family family;
 	unsigned timeout_ms;
 	unsigned flags; /* MAILCERT_PROBE_* */
+	mailcert_key_type key_type;
 };
 
 /* PostgreSQL 17 direct TLS (protocol.sgml, "Direct SSL"): the ALPN it requires. */
@@ -143,6 +144,20 @@ MAILCERT_EXPORT int mailcert_probe_set_flags(mailcert_probe *p, unsigned flags)
 		return MAILCERT_E_INVALID;
 	p->flags = flags;
 	return 0;
+}
+
+MAILCERT_EXPORT int mailcert_probe_set_key_type(mailcert_probe *p, mailcert_key_type type)
+{
+	if (!p || (type != MAILCERT_KEY_ANY && type != MAILCERT_KEY_RSA &&
+		   type != MAILCERT_KEY_ECDSA))
+		return MAILCERT_E_INVALID;
+	p->key_type = type;
+	return 0;
+}
+
+static const char *key_type_name(mailcert_key_type type)
+{
+	return type == MAILCERT_KEY_RSA ? "RSA" : type == MAILCERT_KEY_ECDSA ? "ECDSA" : "any";
 }
 
 /* RFC 6066 section 3: literal addresses are not sent as server names. */
@@ -369,10 +384,12 @@ static void diagnose_silence(const mailcert_probe *p, mailcert_observation *obs,
 			    p->scheme, p->timeout_ms / 1000.0);
 }
 
-MAILCERT_EXPORT int mailcert_probe_run(mailcert_probe *p, mailcert_observation **out)
+/* One connection offering @key_type's algorithms, ending at @deadline (ms, monotonic). */
+static int probe_once(mailcert_probe *p, mailcert_key_type key_type, int64_t deadline,
+		      mailcert_observation **out)
 {
 	mailcert_observation *obs;
-	int64_t start, stage, deadline;
+	int64_t start, stage;
 	struct mc_tls_first first = {.len = 0};
 	const char *code = NULL;
 	char msg[MC_MSG_MAX];
@@ -383,6 +400,9 @@ MAILCERT_EXPORT int mailcert_probe_run(mailcert_probe *p, mailcert_observation *
 	obs = mc_observation_new(p->target, p->host);
 	if (!obs)
 		return MAILCERT_E_NOMEM;
+	/* A restricted handshake sees one of the server's certificates: say which. */
+	if (key_type)
+		obs->key_type = key_type_name(key_type);
 	if (!p->supported) {
 		mc_observation_fail(obs, "protocol.unsupported",
 				    "the %s dialogue is not implemented in this version of mailcert",
@@ -390,7 +410,6 @@ MAILCERT_EXPORT int mailcert_probe_run(mailcert_probe *p, mailcert_observation *
 		goto done;
 	}
 	start = mc_now_us();
-	deadline = start / 1000 + p->timeout_ms;
 
 	if (mc_net_connect(p->connect_to ? p->connect_to : p->host, p->port, p->family, deadline,
 			   &fd, obs->peer, sizeof(obs->peer), &code, msg, sizeof(msg)) != MC_NET_OK) {
@@ -408,8 +427,8 @@ MAILCERT_EXPORT int mailcert_probe_run(mailcert_probe *p, mailcert_observation *
 		goto timed;
 
 	stage = mc_now_us();
-	rc = mc_tls_handshake(fd, effective_sni(p), direct_tls(p) ? POSTGRES_ALPN : NULL, deadline,
-			      obs, &first);
+	rc = mc_tls_handshake(fd, effective_sni(p), direct_tls(p) ? POSTGRES_ALPN : NULL, key_type,
+			      deadline, obs, &first);
 	obs->timings.handshake_s = seconds_since(stage);
 	if (rc == MAILCERT_E_NOMEM)
 		goto nomem;
@@ -432,4 +451,78 @@ nomem:
 	close(fd);
 	mailcert_observation_free(obs);
 	return MAILCERT_E_NOMEM;
+}
+
+/* The leaf's key algorithm as GnuTLS names it ("RSA", "EC/ECDSA", …), and its key type in *@type. */
+static const char *leaf_key(const mailcert_observation *obs, mailcert_key_type *type)
+{
+	gnutls_x509_crt_t crt;
+	const char *name = NULL;
+	int pk;
+
+	*type = MAILCERT_KEY_ANY;
+	if (obs->chain_len == 0 || gnutls_x509_crt_init(&crt) < 0)
+		return NULL;
+	if (gnutls_x509_crt_import(crt, &obs->chain[0], GNUTLS_X509_FMT_DER) >= 0) {
+		pk = gnutls_x509_crt_get_pk_algorithm(crt, NULL);
+		name = gnutls_pk_get_name((gnutls_pk_algorithm_t)pk);
+		if (pk == GNUTLS_PK_RSA || pk == GNUTLS_PK_RSA_PSS)
+			*type = MAILCERT_KEY_RSA;
+		else if (pk == GNUTLS_PK_ECDSA)
+			*type = MAILCERT_KEY_ECDSA;
+	}
+	gnutls_x509_crt_deinit(crt);
+	return name;
+}
+
+/*
+ * A restricted handshake failed: is it because the server has no
+ * certificate of that type? Ask it without the restriction, within what
+ * is left of the timeout; a certificate of another type settles it.
+ */
+static int explain_key_type(mailcert_probe *p, mailcert_observation *obs, int64_t deadline)
+{
+	mailcert_observation *plain = NULL;
+	mailcert_key_type other;
+	const char *other_name;
+	char why[MC_MSG_MAX];
+	int rc;
+
+	if (!obs->failure_code || strcmp(obs->failure_code, "tls.handshake") != 0 ||
+	    mc_now_ms() >= deadline)
+		return 0;
+	rc = probe_once(p, MAILCERT_KEY_ANY, deadline, &plain);
+	if (rc < 0)
+		return rc;
+	other_name = leaf_key(plain, &other);
+	if (!plain->failure_code && other_name && other != p->key_type) {
+		snprintf(why, sizeof(why), "%s", obs->failure_msg);
+		mc_observation_fail(obs, "tls.key-type-absent",
+				    "the server has no %s certificate: offered only %s signature "
+				    "algorithms, it failed the handshake (%s); without that "
+				    "restriction it serves a certificate with key type %s",
+				    key_type_name(p->key_type), key_type_name(p->key_type), why,
+				    other_name);
+	}
+	mailcert_observation_free(plain);
+	return 0;
+}
+
+MAILCERT_EXPORT int mailcert_probe_run(mailcert_probe *p, mailcert_observation **out)
+{
+	int64_t deadline;
+	int rc;
+
+	if (!p || !out)
+		return MAILCERT_E_INVALID;
+	deadline = mc_now_ms() + p->timeout_ms;
+	rc = probe_once(p, p->key_type, deadline, out);
+	if (rc < 0 || p->key_type == MAILCERT_KEY_ANY || !*out || (*out)->chain_len > 0)
+		return rc;
+	rc = explain_key_type(p, *out, deadline);
+	if (rc < 0) {
+		mailcert_observation_free(*out);
+		*out = NULL;
+	}
+	return rc;
 }

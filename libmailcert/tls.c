@@ -10,6 +10,39 @@
  * judged by policy, not refused by the handshake. */
 #define PRIORITY "NORMAL:+VERS-TLS1.1:+VERS-TLS1.0:%COMPAT"
 
+/*
+ * One key type only (mailcert_probe_set_key_type): a server picks its
+ * certificate by the client's signature algorithms, which TLS 1.3 has as
+ * its only signal, and in TLS 1.2 and older by the key exchange too, so
+ * both are restricted. SHA-1 stays offered as NORMAL offers it, so that
+ * old servers answer as they would without the restriction.
+ */
+#define PRIORITY_RSA                                                                               \
+	PRIORITY ":-SIGN-ALL:+SIGN-RSA-SHA256:+SIGN-RSA-SHA384:+SIGN-RSA-SHA512"                   \
+		 ":+SIGN-RSA-PSS-RSAE-SHA256:+SIGN-RSA-PSS-RSAE-SHA384:+SIGN-RSA-PSS-RSAE-SHA512"  \
+		 ":+SIGN-RSA-PSS-SHA256:+SIGN-RSA-PSS-SHA384:+SIGN-RSA-PSS-SHA512:+SIGN-RSA-SHA1" \
+		 ":-KX-ALL:+ECDHE-RSA:+DHE-RSA:+RSA"
+#define PRIORITY_ECDSA                                                                             \
+	PRIORITY ":-SIGN-ALL:+SIGN-ECDSA-SECP256R1-SHA256:+SIGN-ECDSA-SECP384R1-SHA384"            \
+		 ":+SIGN-ECDSA-SECP521R1-SHA512:+SIGN-ECDSA-SHA256:+SIGN-ECDSA-SHA384"             \
+		 ":+SIGN-ECDSA-SHA512:+SIGN-ECDSA-SHA1:-KX-ALL:+ECDHE-ECDSA"
+
+/* The priority string for @key_type; a restriction that cannot be set is an error, never dropped. */
+static int set_priority(gnutls_session_t s, mailcert_key_type key_type)
+{
+	switch (key_type) {
+	case MAILCERT_KEY_RSA:
+		return gnutls_priority_set_direct(s, PRIORITY_RSA, NULL) < 0 ? -1 : 0;
+	case MAILCERT_KEY_ECDSA:
+		return gnutls_priority_set_direct(s, PRIORITY_ECDSA, NULL) < 0 ? -1 : 0;
+	default:
+		if (gnutls_priority_set_direct(s, PRIORITY, NULL) < 0 &&
+		    gnutls_set_default_priority(s) < 0)
+			return -1;
+		return 0;
+	}
+}
+
 struct transport {
 	int fd;
 	struct mc_tls_first *first;
@@ -102,8 +135,8 @@ static int handshake(gnutls_session_t s, int fd, int64_t deadline_ms, mailcert_o
 	return 0;
 }
 
-int mc_tls_handshake(int fd, const char *sni, const char *alpn, int64_t deadline_ms,
-		     mailcert_observation *obs, struct mc_tls_first *first)
+int mc_tls_handshake(int fd, const char *sni, const char *alpn, mailcert_key_type key_type,
+		     int64_t deadline_ms, mailcert_observation *obs, struct mc_tls_first *first)
 {
 	gnutls_datum_t alpn_datum = {(unsigned char *)alpn, alpn ? (unsigned)strlen(alpn) : 0};
 	struct transport transport = {.fd = fd, .first = first};
@@ -115,7 +148,7 @@ int mc_tls_handshake(int fd, const char *sni, const char *alpn, int64_t deadline
 		goto out;
 	if (gnutls_init(&s, GNUTLS_CLIENT | GNUTLS_NONBLOCK) < 0)
 		goto out;
-	if (gnutls_priority_set_direct(s, PRIORITY, NULL) < 0 && gnutls_set_default_priority(s) < 0)
+	if (set_priority(s, key_type) < 0)
 		goto out;
 	if (gnutls_credentials_set(s, GNUTLS_CRD_CERTIFICATE, cred) < 0)
 		goto out;

@@ -21,12 +21,13 @@ struct mc_tls_first {
 
 /*
  * Handshakes on non-blocking @fd, sending @sni unless NULL or empty and
- * offering the ALPN protocol @alpn unless NULL, before @deadline_ms
+ * offering the ALPN protocol @alpn unless NULL, offering only the
+ * signature algorithms of @key_type unless MAILCERT_KEY_ANY, before @deadline_ms
  * (monotonic). Returns 0 with the evidence in @obs, 1 with
  * the failure recorded in @obs (tls.handshake, timeout), or
  * MAILCERT_E_NOMEM. @first, if not NULL, receives the server's first bytes.
  */
-int mc_tls_handshake(int fd, const char *sni, const char *alpn, int64_t deadline_ms,
-		     mailcert_observation *obs, struct mc_tls_first *first);
+int mc_tls_handshake(int fd, const char *sni, const char *alpn, mailcert_key_type key_type,
+		     int64_t deadline_ms, mailcert_observation *obs, struct mc_tls_first *first);
 
 #endif

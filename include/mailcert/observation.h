@@ -22,6 +22,37 @@ MAILCERT_EXPORT void mailcert_observation_free(mailcert_observation *obs);
 /* The target as "scheme://host:port"; lives as long as @obs. */
 MAILCERT_EXPORT const char *mailcert_observation_target(const mailcert_observation *obs);
 
+/*
+ * Reads a certificate chain from a file on disk instead of a server, for
+ * mailcert_evaluate() like a probe's observation (`mailcert file`).
+ * @path is PEM (every CERTIFICATE block in order, leaf first; other
+ * blocks are skipped, and one private key may sit among the certificates,
+ * as in Postfix's smtpd_tls_chain_files) or one DER certificate. A private
+ * key in that file, and the one in @key_path (PEM or DER; NULL for none),
+ * are recorded so that the evaluation reports deploy.key-mismatch when one
+ * does not belong to the leaf. The observation's target is @path, it has
+ * no host (so no name is checked unless the policy names one), no peer,
+ * no TLS parameters, zero timings. On success *@out is the caller's, to
+ * free with mailcert_observation_free(). A file that cannot be read is
+ * MAILCERT_E_IO; an empty or malformed one, a certificate file without a
+ * certificate, a key file without a key, or an encrypted key is
+ * MAILCERT_E_INVALID; each with a reason naming the file in @err.
+ */
+MAILCERT_EXPORT int mailcert_observation_from_file(mailcert_observation **out, const char *path,
+						   const char *key_path, char *err,
+						   unsigned errlen);
+
+/* The certificate file of an observation made by mailcert_observation_from_file(),
+ * NULL for a probe's; lives as long as @obs. */
+MAILCERT_EXPORT const char *mailcert_observation_file(const mailcert_observation *obs);
+
+/*
+ * "RSA" or "ECDSA" when the handshake offered only that key type's
+ * signature algorithms (mailcert_probe_set_key_type()), so the chain is
+ * the server's certificate of that type; NULL otherwise. Static.
+ */
+MAILCERT_EXPORT const char *mailcert_observation_key_type(const mailcert_observation *obs);
+
 /* The address connected to ("127.0.0.1:25", "[::1]:25"), or "" before a connection. */
 MAILCERT_EXPORT const char *mailcert_observation_peer(const mailcert_observation *obs);
 

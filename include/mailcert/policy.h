@@ -7,6 +7,7 @@
 #define MAILCERT_POLICY_H
 
 #include <mailcert/common.h>
+#include <mailcert/observation.h>
 
 #ifdef __cplusplus
 extern "C" {
@@ -26,8 +27,9 @@ MAILCERT_EXPORT void mailcert_policy_free(mailcert_policy *policy);
 
 /*
  * Adds a name the leaf must be valid for (DNS name or IP address), matched
- * per RFC 6125. Any one matching is enough. Copied. Without any, the
- * target host is expected.
+ * per RFC 6125. Every name added must match; each one that does not is a
+ * name.mismatch of its own. Copied. Without any, the target host is
+ * expected.
  */
 MAILCERT_EXPORT int mailcert_policy_add_name(mailcert_policy *policy, const char *name);
 
@@ -57,6 +59,113 @@ MAILCERT_EXPORT int mailcert_policy_add_system_trust(mailcert_policy *policy);
 
 /* A self-signed leaf is then not a finding. */
 MAILCERT_EXPORT int mailcert_policy_set_allow_self_signed(mailcert_policy *policy, int allow);
+
+/*
+ * The served leaf must be the first certificate of the PEM or DER file
+ * @path (--compare-file): when it is not, deploy.mismatch (WARNING) says
+ * which of the two is newer by notBefore, e.g. a renewed certificate on
+ * disk that the daemon has not reloaded. The file is read now and its leaf
+ * copied, so evaluations stay free of I/O. Default: no comparison; setting
+ * again replaces, NULL unsets. A file that cannot be read is MAILCERT_E_IO,
+ * one without a valid certificate MAILCERT_E_INVALID, with a reason naming
+ * it in @err.
+ */
+MAILCERT_EXPORT int mailcert_policy_set_compare_file(mailcert_policy *policy, const char *path,
+						     char *err, unsigned errlen);
+
+/*
+ * Sets a minimum key size, from the syntax of --min-key-bits: "N" or
+ * "rsa:N" for RSA and DSA keys (modulus bits), "ec:N" for elliptic-curve
+ * keys (ECDSA curve size: P-256 is 256, P-384 384; Ed25519 counts as 256).
+ * Defaults: RSA/DSA 2048, EC 256; setting one leaves the other as it was.
+ * A certificate of the chain (not a self-signed trust anchor) below its
+ * minimum is crypto.weak-key. Returns MAILCERT_E_INVALID with a reason in
+ * @err for bad syntax or a size out of range (1 to 16384).
+ */
+MAILCERT_EXPORT int mailcert_policy_set_min_key_bits(mailcert_policy *policy, const char *spec,
+						     char *err, unsigned errlen);
+
+/*
+ * Sets the lowest acceptable negotiated TLS version: "1.0", "1.1", "1.2"
+ * (the default) or "1.3" ("TLS1.2" is accepted too). A handshake that
+ * ends at an older version is tls.version. Returns MAILCERT_E_INVALID
+ * with a reason in @err for anything else.
+ */
+MAILCERT_EXPORT int mailcert_policy_set_min_tls(mailcert_policy *policy, const char *version,
+						char *err, unsigned errlen);
+
+/*
+ * Expectations on the leaf. The issuer's or the subject's DN as RFC 4514
+ * writes it ("CN=R3,O=Let's Encrypt,C=US") must match @regex, a POSIX
+ * extended regular expression, unanchored (issuer.mismatch,
+ * subject.mismatch). Compiled now: a bad expression is MAILCERT_E_INVALID
+ * with regerror()'s reason in @err. Setting again replaces; NULL unsets.
+ */
+MAILCERT_EXPORT int mailcert_policy_set_issuer(mailcert_policy *policy, const char *regex,
+					       char *err, unsigned errlen);
+MAILCERT_EXPORT int mailcert_policy_set_subject(mailcert_policy *policy, const char *regex,
+						char *err, unsigned errlen);
+
+/*
+ * The leaf's serial number must be @hex (serial.mismatch), compared as an
+ * integer: case, colons and leading zeros do not matter ("0x" is allowed).
+ * MAILCERT_E_INVALID when @hex is not hexadecimal. NULL unsets.
+ */
+MAILCERT_EXPORT int mailcert_policy_set_serial(mailcert_policy *policy, const char *hex);
+
+/*
+ * Adds a pin, "sha256:" and the SHA-256 digest in base64 (as HPKP and
+ * check_ssl_cert write SPKI pins) or hex (colons allowed). The leaf's
+ * certificate or its SubjectPublicKeyInfo must have one of the digests
+ * added (pin.mismatch); several allow a backup key. MAILCERT_E_INVALID
+ * for any other syntax.
+ */
+MAILCERT_EXPORT int mailcert_policy_add_pin(mailcert_policy *policy, const char *pin);
+
+/*
+ * Overrides the severity of every finding with @code: MAILCERT_OK,
+ * MAILCERT_WARNING or MAILCERT_CRITICAL. A finding set to OK stays in the
+ * report, with severity OK, but does not raise its state. Any code is
+ * accepted, including codes this version does not emit, as long as it has
+ * the form of one (lowercase letters, digits and '-', dot-separated);
+ * else MAILCERT_E_INVALID. The last override of a code wins. Copied.
+ */
+MAILCERT_EXPORT int mailcert_policy_set_severity(mailcert_policy *policy, const char *code,
+						 mailcert_state state);
+
+/*
+ * Adds the CRLs of a file (--crl): PEM, one or more "X509 CRL" blocks, or
+ * one DER CRL. Read and parsed now: a missing, unreadable or malformed file
+ * is MAILCERT_E_IO with a reason naming it in @err. A CRL is used for a
+ * chain certificate when it names that certificate's issuer and its
+ * signature verifies with the issuer's key (else crl.invalid); a listed
+ * serial number is crl.revoked, a nextUpdate past is crl.stale. Trust
+ * anchors are never looked up. None by default; repeatable.
+ */
+MAILCERT_EXPORT int mailcert_policy_add_crl_file(mailcert_policy *policy, const char *path,
+						 char *err, unsigned errlen);
+
+/*
+ * Whether mailcert_policy_fetch_crls() fetches CRLs (--crl-fetch); off
+ * by default.
+ */
+MAILCERT_EXPORT int mailcert_policy_set_crl_fetch(mailcert_policy *policy, int fetch);
+
+/*
+ * When the policy says so (mailcert_policy_set_crl_fetch), fetches the
+ * CRLs of the HTTP(S) distribution points of every certificate in @obs's
+ * chain but trust anchors, and records them in @obs for the evaluation
+ * (which stays free of I/O): call it between mailcert_probe_run() and
+ * mailcert_evaluate(). CRLs are cached by URL in
+ * $XDG_CACHE_HOME/mailcert/crl/ (else ~/.cache/mailcert/crl/) until their
+ * nextUpdate, so a large CRL is not downloaded at every run; at most 8
+ * URLs and 32 MiB per CRL, all within @timeout_ms. A failure is recorded
+ * (crl.unavailable), not returned: 0, or MAILCERT_E_NOMEM /
+ * MAILCERT_E_INVALID. Without the setting, or when the probe failed, it
+ * does nothing.
+ */
+MAILCERT_EXPORT int mailcert_policy_fetch_crls(const mailcert_policy *policy,
+					       mailcert_observation *obs, unsigned timeout_ms);
 
 #ifdef __cplusplus
 }

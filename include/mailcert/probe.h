@@ -68,6 +68,28 @@ enum {
  */
 MAILCERT_EXPORT int mailcert_probe_set_flags(mailcert_probe *probe, unsigned flags);
 
+/* The key types a handshake can be restricted to. */
+typedef enum mailcert_key_type {
+	MAILCERT_KEY_ANY = 0,
+	MAILCERT_KEY_RSA = 1,
+	MAILCERT_KEY_ECDSA = 2,
+} mailcert_key_type;
+
+/*
+ * Restricts the handshake to a certificate of @type (default
+ * MAILCERT_KEY_ANY: whatever the server prefers) by offering only that
+ * type's signature algorithms, and in TLS 1.2 and older its key
+ * exchanges: a server holding both an RSA and an ECDSA certificate then
+ * shows the one asked for, in TLS 1.3 too. The observation's target reads
+ * "smtp://host:25 (RSA)" / "(ECDSA)". When the restricted handshake fails,
+ * the probe connects once more without the restriction, within the same
+ * timeout: if the server then completes a handshake with a certificate of
+ * another type, the failure becomes tls.key-type-absent (the server has
+ * no certificate of @type; evaluated as OK), else it stays tls.handshake.
+ * MAILCERT_E_INVALID for an unknown @type.
+ */
+MAILCERT_EXPORT int mailcert_probe_set_key_type(mailcert_probe *probe, mailcert_key_type type);
+
 /*
  * Runs the probe to completion, blocking for at most the timeout.
  * On success (0) *@out is a new observation, the caller's to free with

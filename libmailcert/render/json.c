@@ -108,15 +108,25 @@ static void set_time(struct jctx *j, json_object *obj, const char *key, const ch
 
 /*
  * target, protocol, host, port. The observation keeps only the canonical
- * "scheme://host:port", which the target parser reads back exactly; a
- * target that is not a URL (certificates from files) gives nulls.
+ * "scheme://host:port", which the target parser reads back exactly.
+ * Certificates from a file (`mailcert file`) give the path as the target
+ * and "file" as the protocol, with no host or port.
  */
 static void json_target(struct jctx *j, json_object *root, const mailcert_observation *obs)
 {
 	const char *text = mailcert_observation_target(obs);
 	mailcert_target *t = NULL;
-	int rc = mailcert_target_parse(&t, text, NULL, NULL, 0);
+	int rc;
 
+	/* Certificates read from a file: the path, protocol "file", no host or port. */
+	if (mailcert_observation_file(obs)) {
+		set_string(j, root, "target", mailcert_observation_file(obs));
+		set_string(j, root, "protocol", "file");
+		set_null(j, root, "host");
+		set_null(j, root, "port");
+		return;
+	}
+	rc = mailcert_target_parse(&t, text, NULL, NULL, 0);
 	if (rc == MAILCERT_E_NOMEM)
 		j->failed = 1;
 	set_string(j, root, "target", text);
@@ -127,6 +137,8 @@ static void json_target(struct jctx *j, json_object *root, const mailcert_observ
 	else
 		set_null(j, root, "port");
 	mailcert_target_free(t);
+	if (mailcert_observation_key_type(obs))
+		set_string(j, root, "key_type", mailcert_observation_key_type(obs));
 }
 
 static json_object *json_findings(struct jctx *j, const mailcert_report *r)

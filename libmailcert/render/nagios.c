@@ -141,8 +141,11 @@ static void nagios_summary(struct mc_buf *b, const mailcert_report *r)
 {
 	long worst = worst_finding(r);
 	size_t n = mailcert_report_finding_count(r);
+	const char *key_type = mailcert_observation_key_type(mailcert_report_observation(r));
 
 	mc_buf_clean(b, mailcert_observation_target(mailcert_report_observation(r)), CLEAN);
+	if (key_type)
+		mc_buf_printf(b, " (%s)", key_type);
 	mc_buf_puts(b, ": ");
 	if (mailcert_report_state(r) == MAILCERT_OK || worst < 0) {
 		nagios_validity(b, r);

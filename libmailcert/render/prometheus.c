@@ -53,17 +53,25 @@ static void family(struct mc_buf *b, const char *name, const char *help)
 	mc_buf_printf(b, "# HELP %s %s\n# TYPE %s gauge\n", name, help, name);
 }
 
-/* Starts a sample: NAME{target="…" — the caller adds labels, then closes it with value(). */
-static void sample(struct mc_buf *b, const char *name, const mailcert_report *r)
-{
-	mc_buf_printf(b, "%s{target=", name);
-	label_value(b, mailcert_observation_target(mailcert_report_observation(r)));
-}
-
 static void label(struct mc_buf *b, const char *name, const char *value)
 {
 	mc_buf_printf(b, ",%s=", name);
 	label_value(b, value);
+}
+
+/*
+ * Starts a sample: NAME{target="…" (and key_type="…" for a handshake
+ * restricted to one key type, so --all-keys gives distinct series); the
+ * caller adds labels, then closes it with value().
+ */
+static void sample(struct mc_buf *b, const char *name, const mailcert_report *r)
+{
+	const mailcert_observation *obs = mailcert_report_observation(r);
+
+	mc_buf_printf(b, "%s{target=", name);
+	label_value(b, mailcert_observation_target(obs));
+	if (mailcert_observation_key_type(obs))
+		label(b, "key_type", mailcert_observation_key_type(obs));
 }
 
 static void value_int(struct mc_buf *b, long long v)

@@ -150,11 +150,13 @@ void mc_render_text(struct mc_buf *b, const mailcert_report *r, int verbosity)
 	size_t certs = mailcert_report_cert_count(r);
 
 	put(b, mailcert_observation_target(obs));
+	if (mailcert_observation_key_type(obs))
+		mc_buf_printf(b, " (%s)", mailcert_observation_key_type(obs));
 	mc_buf_printf(b, "  %s\n", mailcert_state_name(mailcert_report_state(r)));
 	/* Without a chain the peer may be the address that refused us: not "connected". */
 	if (certs > 0)
 		text_connection(b, obs);
-	if (verbosity > 0)
+	if (verbosity > 0 && !mailcert_observation_file(obs)) /* a file took no stages */
 		text_timings(b, obs);
 	if (mailcert_report_matched_name(r)) {
 		mc_buf_puts(b, "  name ");
@@ -162,7 +164,8 @@ void mc_render_text(struct mc_buf *b, const mailcert_report *r, int verbosity)
 		mc_buf_puts(b, " matched\n");
 	}
 	if (certs > 0)
-		mc_buf_puts(b, "  chain as served:\n");
+		mc_buf_puts(b, mailcert_observation_file(obs) ? "  chain in the file:\n"
+							      : "  chain as served:\n");
 	for (size_t i = 0; i < certs; i++)
 		text_cert(b, r, i, verbosity);
 	text_findings(b, r);

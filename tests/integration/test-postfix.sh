@@ -379,10 +379,14 @@ name_option() {
 	expect 2 CRITICAL "$desc"
 	expect_finding "$desc" name.mismatch
 	expect_json "$desc" matched_name null
+	# Every name given must be covered (as check_ssl_cert's repeated -n).
 	desc="-n other.test -n $HOST, $target"
 	mc "$target" "${CA[@]}" -n other.test -n "$HOST"
-	expect 0 OK "$desc"
-	expect_no_findings "$desc"
+	expect 2 CRITICAL "$desc"
+	expect_finding "$desc" name.mismatch
+	it_contains "$desc: the message names other.test" 'is not valid for "other.test"' \
+		"$(json_field "$IT_LAST_OUT" findings.0.message || true)"
+	it_eq "$desc: one finding" 1 "$(json_field "$IT_LAST_OUT" 'findings.#' || true)"
 	expect_json "$desc" matched_name "$HOST"
 	target="smtps://$HOST:$PORT_SMTPS"
 	desc="--name other.test, $target"

@@ -1,0 +1,246 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* `mailcert file`: check certificate files on disk as check checks a server's chain. */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli.h"
+
+static const char file_help[] =
+    "Usage: mailcert file [OPTIONS] FILE...\n"
+    "\n"
+    "Check certificate files on disk, as a mail container mounts them, with the\n"
+    "same policy as 'mailcert check' (no network): validity, trust, chain, and\n"
+    "the name when -n is given.\n"
+    "\n"
+    "Each FILE is PEM (every CERTIFICATE block, leaf first; other blocks are\n"
+    "skipped) or one DER certificate. A private key among the certificates, as\n"
+    "in a Postfix smtpd_tls_chain_files file, is checked against the leaf.\n"
+    "\n"
+    "      --key FILE         the private key (PEM or DER) must belong to the leaf\n"
+    "                         (deploy.key-mismatch, CRITICAL); one FILE only\n"
+    "  -n, --name NAME        a name the certificate must be valid for; repeatable\n"
+    "                         (a file has no host: without -n no name is checked)\n"
+    "  -w, --warning T        WARNING when a certificate has less left than T\n"
+    "  -c, --critical T       CRITICAL when less than T (defaults: 30d and 15d)\n"
+    "                         T is 30 or 30d (days), 12h, 900s, 33%% (of the\n"
+    "                         certificate's lifetime), or a Nagios range (30:)\n"
+    "      --ca-file FILE     trust the CAs in FILE (PEM) instead of the system store\n"
+    "      --ca-dir DIR       trust the CAs in DIR instead of the system store\n"
+    "      --system-ca        trust the system store as well as --ca-file/--ca-dir\n"
+    "      --allow-self-signed  a self-signed certificate is not a finding\n"
+    "      --at TIME          judge as of TIME: 2027-01-31, 2027-01-31T12:00:00Z,\n"
+    "                         or +30d\n"
+    "  -f, --format FMT       text (default on a terminal, or for several files),\n"
+    "                         nagios (default otherwise), json (one line per file)\n"
+    "  -v, --verbose          more detail; repeatable\n"
+    "\n"
+    "Exit status: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN: bad arguments, or a\n"
+    "file that cannot be read, is empty or malformed, holds no certificate, or\n"
+    "whose key is encrypted (the message names the file and the problem).\n"
+    "With several files, the worst.\n"
+    "\n"
+    "Examples:\n"
+    "  mailcert file -n mail.example.com /etc/letsencrypt/live/mail/fullchain.pem \\\n"
+    "      --key /etc/letsencrypt/live/mail/privkey.pem\n"
+    "  mailcert file -w 21 /etc/postfix/chain.pem\n";
+
+enum {
+	OPT_CA_FILE = 256,
+	OPT_CA_DIR,
+	OPT_SYSTEM_CA,
+	OPT_SELF_SIGNED,
+	OPT_AT,
+	OPT_KEY,
+};
+
+static const struct option options[] = {
+    {"key", required_argument, NULL, OPT_KEY},
+    {"name", required_argument, NULL, 'n'},
+    {"warning", required_argument, NULL, 'w'},
+    {"critical", required_argument, NULL, 'c'},
+    {"ca-file", required_argument, NULL, OPT_CA_FILE},
+    {"ca-dir", required_argument, NULL, OPT_CA_DIR},
+    {"system-ca", no_argument, NULL, OPT_SYSTEM_CA},
+    {"allow-self-signed", no_argument, NULL, OPT_SELF_SIGNED},
+    {"at", required_argument, NULL, OPT_AT},
+    {"format", required_argument, NULL, 'f'},
+    {"verbose", no_argument, NULL, 'v'},
+    {"help", no_argument, NULL, 'h'},
+    {NULL, 0, NULL, 0},
+};
+
+#define CMD "file "
+
+static int parse_format(const char *s, mailcert_format *out)
+{
+	if (strcmp(s, "text") == 0)
+		*out = MAILCERT_FORMAT_TEXT;
+	else if (strcmp(s, "nagios") == 0)
+		*out = MAILCERT_FORMAT_NAGIOS;
+	else if (strcmp(s, "json") == 0)
+		*out = MAILCERT_FORMAT_JSON;
+	else
+		return usage_error(CMD, "unknown format \"%s\" (text, nagios or json)", s);
+	return 0;
+}
+
+/* The monitoring-plugin order of badness: OK < WARNING < UNKNOWN < CRITICAL. */
+static int worse(int a, int b)
+{
+	static const int rank[] = {0, 1, 3, 2};
+
+	return rank[b] > rank[a] ? b : a;
+}
+
+/*
+ * A file that cannot be checked is UNKNOWN: a monitoring system reads the
+ * plugin's first line on stdout, people and scripts read stderr.
+ */
+static int unknown(mailcert_format format, const char *err)
+{
+	if (format == MAILCERT_FORMAT_NAGIOS)
+		printf("MAILCERT UNKNOWN - %s\n", err);
+	else
+		fprintf(stderr, "mailcert: %s\n", err);
+	return MAILCERT_UNKNOWN;
+}
+
+static int check_file(const struct check_run *run, const char *path, const char *key)
+{
+	mailcert_observation *obs = NULL;
+	mailcert_report *report = NULL;
+	char *out = NULL, err[1024];
+	int rc;
+
+	rc = mailcert_observation_from_file(&obs, path, key, err, sizeof(err));
+	if (rc == MAILCERT_E_IO || rc == MAILCERT_E_INVALID)
+		return unknown(run->format, err);
+	if (rc < 0 || mailcert_evaluate(&report, obs, run->policy, run->now) < 0 ||
+	    mailcert_render(&out, report, run->format, run->verbosity) < 0) {
+		fprintf(stderr, "mailcert: %s: internal failure (out of memory?)\n", path);
+		rc = MAILCERT_UNKNOWN;
+	} else {
+		fputs(out, stdout);
+		rc = (int)mailcert_report_state(report);
+	}
+	free(out);
+	mailcert_report_free(report);
+	mailcert_observation_free(obs);
+	return rc;
+}
+
+/* Explicit CAs replace the system store, as for check. */
+static int add_trust(mailcert_policy *policy, int c, const char *path)
+{
+	char err[512];
+
+	if (c == OPT_CA_FILE && mailcert_policy_add_ca_file(policy, path, err, sizeof(err)) < 0)
+		return usage_error(CMD, "--ca-file: %s", err);
+	if (c == OPT_CA_DIR && mailcert_policy_add_ca_dir(policy, path, err, sizeof(err)) < 0)
+		return usage_error(CMD, "--ca-dir: %s", err);
+	if (c == OPT_SYSTEM_CA && mailcert_policy_add_system_trust(policy) < 0)
+		return usage_error(CMD, "--system-ca: the system trust store could not be loaded");
+	return 0;
+}
+
+int cmd_file(int argc, char **argv)
+{
+	struct check_run run = {.now = time(NULL)};
+	const char *at = NULL, *key = NULL;
+	int rc = EXIT_USAGE, c, format_given = 0, state = MAILCERT_OK;
+	char err[256];
+
+	run.format = isatty(STDOUT_FILENO) ? MAILCERT_FORMAT_TEXT : MAILCERT_FORMAT_NAGIOS;
+	if (mailcert_policy_new(&run.policy) < 0) {
+		fputs("mailcert: out of memory\n", stderr);
+		return EXIT_USAGE;
+	}
+	optind = 1;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":n:w:c:f:vh", options, NULL)) != -1) {
+		switch (c) {
+		case OPT_KEY:
+			key = optarg;
+			break;
+		case 'n':
+			if (mailcert_policy_add_name(run.policy, optarg) < 0) {
+				usage_error(CMD, "--name \"%s\" is not a valid name", optarg);
+				goto out;
+			}
+			break;
+		case 'w':
+		case 'c':
+			if (mailcert_policy_set_threshold(run.policy, c == 'c', optarg, err,
+							  sizeof(err)) < 0) {
+				usage_error(CMD, "%s: %s", c == 'c' ? "--critical" : "--warning",
+					    err);
+				goto out;
+			}
+			break;
+		case OPT_CA_FILE:
+		case OPT_CA_DIR:
+		case OPT_SYSTEM_CA:
+			if (add_trust(run.policy, c, optarg))
+				goto out;
+			break;
+		case OPT_SELF_SIGNED:
+			mailcert_policy_set_allow_self_signed(run.policy, 1);
+			break;
+		case OPT_AT:
+			at = optarg;
+			break;
+		case 'f':
+			if (parse_format(optarg, &run.format))
+				goto out;
+			format_given = 1;
+			break;
+		case 'v':
+			run.verbosity++;
+			break;
+		case 'h':
+			fputs(file_help, stdout);
+			rc = 0;
+			goto out;
+		case ':':
+			usage_error(CMD, "%s needs a value", argv[optind - 1]);
+			goto out;
+		default:
+			if (optopt)
+				usage_error(CMD, "unknown option -%c", optopt);
+			else
+				usage_error(CMD, "unknown option %s", argv[optind - 1]);
+			goto out;
+		}
+	}
+	if (optind == argc) {
+		usage_error(CMD, "no file given, e.g. mailcert file /etc/ssl/mail/fullchain.pem");
+		goto out;
+	}
+	if (at && parse_at(at, run.now, &run.now) < 0) {
+		usage_error(CMD, "--at \"%s\": use 2027-01-31, 2027-01-31T12:00:00Z or +30d", at);
+		goto out;
+	}
+	if (key && argc - optind > 1) {
+		usage_error(CMD, "--key goes with one certificate file (%d given)", argc - optind);
+		goto out;
+	}
+	if (!format_given && run.format == MAILCERT_FORMAT_NAGIOS && argc - optind > 1)
+		run.format = MAILCERT_FORMAT_TEXT;
+	if (run.format == MAILCERT_FORMAT_NAGIOS && argc - optind > 1) {
+		usage_error(CMD, "a Nagios check takes one file (%d given)", argc - optind);
+		goto out;
+	}
+	for (int i = optind; i < argc; i++) {
+		if (i > optind && run.format == MAILCERT_FORMAT_TEXT)
+			putchar('\n');
+		state = worse(state, check_file(&run, argv[i], key));
+		fflush(stdout);
+	}
+	rc = state;
+out:
+	mailcert_policy_free(run.policy);
+	return rc;
+}

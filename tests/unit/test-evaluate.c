@@ -832,6 +832,72 @@ START_TEST(test_percent_threshold)
 }
 END_TEST
 
+/*
+ * Boundaries: a finding starts one second under a threshold, never at it;
+ * short-lived certificates (1 hour, and the 6-day kind) judged in percent.
+ */
+START_TEST(test_threshold_boundaries)
+{
+	struct mc_fixture_cert leaf;
+	const struct mc_fixture_cert *chain[] = {&leaf, &inter};
+	mailcert_policy *p = test_policy(NULL, NULL);
+	mailcert_report *r;
+
+	/* The defaults, 30 and 15 days: exactly 30 days left is still OK. */
+	make_leaf(&leaf, &inter, -60, 30);
+	r = check("mail.test", chain, 2, p, NOW);
+	expect(r, MAILCERT_OK, NULL);
+	mailcert_report_free(r);
+	r = check("mail.test", chain, 2, p, NOW + 1);
+	expect(r, MAILCERT_WARNING, "cert.expiring", NULL);
+	mailcert_report_free(r);
+	r = check("mail.test", chain, 2, p, NOW + 15 * DAY);
+	expect(r, MAILCERT_WARNING, "cert.expiring", NULL);
+	mailcert_report_free(r);
+	r = check("mail.test", chain, 2, p, NOW + 15 * DAY + 1);
+	expect(r, MAILCERT_CRITICAL, "cert.expiring", NULL);
+	mailcert_report_free(r);
+	mc_fixture_cert_clear(&leaf);
+
+	/* Valid for one hour: under any day threshold from the start... */
+	make_leaf(&leaf, &inter, 0, 1.0 / 24);
+	r = check("mail.test", chain, 2, p, NOW + 600);
+	expect(r, MAILCERT_CRITICAL, "cert.expiring", NULL);
+	ck_assert_contains(message(r, 0), "expires in 50 minutes");
+	mailcert_report_free(r);
+	mailcert_policy_free(p);
+	/* ...so short-lived certificates are judged in percent: 33% of an hour is
+	 * 1188 s, 10% is 360 s. */
+	p = test_policy("33%", "10%");
+	r = check("mail.test", chain, 2, p, NOW + 600);
+	expect(r, MAILCERT_OK, NULL);
+	mailcert_report_free(r);
+	r = check("mail.test", chain, 2, p, NOW + 3600 - 1188);
+	expect(r, MAILCERT_OK, NULL);
+	mailcert_report_free(r);
+	r = check("mail.test", chain, 2, p, NOW + 3600 - 1187);
+	expect(r, MAILCERT_WARNING, "cert.expiring", NULL);
+	mailcert_report_free(r);
+	r = check("mail.test", chain, 2, p, NOW + 3600 - 359);
+	expect(r, MAILCERT_CRITICAL, "cert.expiring", NULL);
+	mailcert_report_free(r);
+	mc_fixture_cert_clear(&leaf);
+
+	/* A 6-day certificate: 33% is 171072 s (1.98 days). */
+	make_leaf(&leaf, &inter, 0, 6);
+	r = check("mail.test", chain, 2, p, NOW + 4 * DAY);
+	expect(r, MAILCERT_OK, NULL);
+	mailcert_report_free(r);
+	r = check("mail.test", chain, 2, p, NOW + 6 * DAY - 171072);
+	expect(r, MAILCERT_OK, NULL);
+	mailcert_report_free(r);
+	r = check("mail.test", chain, 2, p, NOW + 6 * DAY - 171071);
+	expect(r, MAILCERT_WARNING, "cert.expiring", NULL);
+	ck_assert_contains(message(r, 0), "under the warning threshold of 33% of its lifetime");
+	free_all(r, p, &leaf);
+}
+END_TEST
+
 START_TEST(test_nagios_range)
 {
 	static const struct {
@@ -1206,6 +1272,7 @@ int main(void)
 	tcase_add_test(tc, test_forged_self_signed);
 	tcase_add_test(tc, test_issuer_not_ca);
 	tcase_add_test(tc, test_percent_threshold);
+	tcase_add_test(tc, test_threshold_boundaries);
 	tcase_add_test(tc, test_nagios_range);
 	tcase_add_test(tc, test_evaluate_at_later_time);
 	tcase_add_test(tc, test_several_findings);

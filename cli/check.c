@@ -91,7 +91,10 @@ static const char check_help[] =
 	"\n"
 	"Output:\n"
 	"  -f, --format FMT       text (default on a terminal, or for several targets),\n"
-	"                         nagios (default otherwise), json (one line per target)\n"
+	"                         nagios (default otherwise), json (one line per target),\n"
+	"                         prometheus (metrics in the text exposition format)\n"
+	"      --output FILE      write to FILE instead of stdout, replacing it at once\n"
+	"                         when done (node_exporter's textfile collector)\n"
 	"  -v, --verbose          more detail; repeatable\n"
 	"\n"
 	"Exit status: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN (bad arguments).\n"
@@ -129,6 +132,7 @@ enum {
 	OPT_SELF_SIGNED,
 	OPT_AT,
 	OPT_PEM,
+	OPT_OUTPUT,
 	OPT_DIRECT_TLS,
 	OPT_FORCE_STARTTLS,
 	OPT_MIN_TLS,
@@ -164,6 +168,7 @@ static const struct option options[] = {
 	{"verbose", no_argument, NULL, 'v'},
 	{"help", no_argument, NULL, 'h'},
 	{"pem", no_argument, NULL, OPT_PEM},
+	{"output", required_argument, NULL, OPT_OUTPUT},
 	{"xmpp-domain", required_argument, NULL, OPT_XMPP_DOMAIN},
 	{"direct-tls", no_argument, NULL, OPT_DIRECT_TLS},
 	{"force-starttls", no_argument, NULL, OPT_FORCE_STARTTLS},
@@ -194,22 +199,6 @@ int usage_error(const char *command, const char *fmt, ...)
 	va_end(ap);
 	fprintf(stderr, "\nTry 'mailcert %s--help'.\n", command ? command : "");
 	return EXIT_USAGE;
-}
-
-static int parse_format(const char *s, mailcert_format *out)
-{
-	if (strcmp(s, "text") == 0)
-		*out = MAILCERT_FORMAT_TEXT;
-	else if (strcmp(s, "nagios") == 0)
-		*out = MAILCERT_FORMAT_NAGIOS;
-	else if (strcmp(s, "json") == 0)
-		*out = MAILCERT_FORMAT_JSON;
-	else if (strcmp(s, "prometheus") == 0)
-		return usage_error("check ", "--format prometheus is not implemented in mailcert %s yet",
-				   mailcert_version());
-	else
-		return usage_error("check ", "unknown format \"%s\" (text, nagios or json)", s);
-	return 0;
 }
 
 static int parse_timeout(const char *s, unsigned *ms)
@@ -430,12 +419,15 @@ static int check_or_show(int argc, char **argv, int show)
 				usage_error(cmd, "show has one output; for JSON or Nagios use check -f");
 				goto out;
 			}
-			if (parse_format(optarg, &run.format))
+			if (parse_format(cmd, optarg, &run.format))
 				goto out;
 			format_given = 1;
 			break;
 		case 'v':
 			run.verbosity++;
+			break;
+		case OPT_OUTPUT:
+			run.output = optarg;
 			break;
 		case OPT_PEM:
 			if (!show) {
@@ -519,20 +511,12 @@ int cmd_show(int argc, char **argv)
 	return check_or_show(argc, argv, 1);
 }
 
-/* The monitoring-plugin order of badness: OK < WARNING < UNKNOWN < CRITICAL. */
-static int worse(int a, int b)
-{
-	static const int rank[] = {0, 1, 3, 2};
-
-	return rank[b] > rank[a] ? b : a;
-}
-
 /*
  * --all-keys: one handshake per key type, each its own report (the target
  * says "(RSA)" or "(ECDSA)"), the worst state; --key-type: just that one.
  * Returns the state, or -1 when out of memory.
  */
-static int check_key_types(const struct check_run *run, mailcert_probe *probe)
+static int check_key_types(const struct check_run *run, struct output *o, mailcert_probe *probe)
 {
 	static const mailcert_key_type all[] = {MAILCERT_KEY_RSA, MAILCERT_KEY_ECDSA};
 	const mailcert_key_type *types = run->all_keys ? all : &run->key_type;
@@ -542,7 +526,6 @@ static int check_key_types(const struct check_run *run, mailcert_probe *probe)
 	for (size_t i = 0; i < n; i++) {
 		mailcert_observation *obs = NULL;
 		mailcert_report *report = NULL;
-		char *out = NULL;
 		int rc = mailcert_probe_set_key_type(probe, types[i]);
 
 		if (rc >= 0)
@@ -551,16 +534,10 @@ static int check_key_types(const struct check_run *run, mailcert_probe *probe)
 			rc = mailcert_policy_fetch_crls(run->policy, obs, run->timeout_ms);
 		if (rc >= 0)
 			rc = mailcert_evaluate(&report, obs, run->policy, run->now);
-		if (rc >= 0)
-			rc = mailcert_render(&out, report, run->format, run->verbosity);
 		if (rc >= 0) {
-			if (i > 0 && run->format == MAILCERT_FORMAT_TEXT)
-				putchar('\n');
-			fputs(out, stdout);
 			state = worse(state, (int)mailcert_report_state(report));
+			rc = output_report(o, report);
 		}
-		free(out);
-		mailcert_report_free(report);
 		mailcert_observation_free(obs);
 		if (rc < 0)
 			return -1;
@@ -568,13 +545,13 @@ static int check_key_types(const struct check_run *run, mailcert_probe *probe)
 	return state;
 }
 
-static int check_one(const struct check_run *run, const char *text)
+static int check_one(const struct check_run *run, struct output *o, const char *text)
 {
 	mailcert_target *target = NULL;
 	mailcert_probe *probe = NULL;
 	mailcert_observation *obs = NULL;
 	mailcert_report *report = NULL;
-	char *out = NULL, err[256];
+	char err[256];
 	int rc = EXIT_USAGE;
 
 	if (mailcert_target_parse(&target, text, run->protocol, err, sizeof(err)) < 0)
@@ -610,24 +587,23 @@ static int check_one(const struct check_run *run, const char *text)
 		goto out;
 	}
 	if (run->all_keys || run->key_type) {
-		rc = check_key_types(run, probe);
+		rc = check_key_types(run, o, probe);
 		if (rc < 0)
 			goto nomem;
 		goto out;
 	}
 	if (mailcert_probe_run(probe, &obs) < 0 ||
 	    mailcert_policy_fetch_crls(run->policy, obs, run->timeout_ms) < 0 ||
-	    mailcert_evaluate(&report, obs, run->policy, run->now) < 0 ||
-	    mailcert_render(&out, report, run->format, run->verbosity) < 0)
+	    mailcert_evaluate(&report, obs, run->policy, run->now) < 0)
 		goto nomem;
-	fputs(out, stdout);
 	rc = (int)mailcert_report_state(report);
+	if (output_report(o, report) < 0)
+		goto nomem;
 	goto out;
 nomem:
+	rc = EXIT_USAGE;
 	fprintf(stderr, "mailcert: %s: internal failure (out of memory?)\n", text);
 out:
-	free(out);
-	mailcert_report_free(report);
 	mailcert_observation_free(obs);
 	mailcert_probe_free(probe);
 	mailcert_target_free(target);
@@ -636,13 +612,13 @@ out:
 
 int check_targets(const struct check_run *run, char *const *targets, int count)
 {
+	struct output o;
 	int state = MAILCERT_OK;
 
-	for (int i = 0; i < count; i++) {
-		if (i > 0 && run->format == MAILCERT_FORMAT_TEXT)
-			putchar('\n');
-		state = worse(state, check_one(run, targets[i]));
-		fflush(stdout);
-	}
-	return state;
+	if (output_open(&o, run->format, run->verbosity, run->output))
+		return EXIT_USAGE;
+	for (int i = 0; i < count; i++)
+		state = worse(state, check_one(run, &o, targets[i]));
+	/* Output that could not be written is a failed run, whatever it said. */
+	return output_close(&o) ? EXIT_USAGE : state;
 }

@@ -2,6 +2,7 @@
 #ifndef MAILCERT_CLI_H
 #define MAILCERT_CLI_H
 
+#include <stdio.h>
 #include <time.h>
 
 #include <mailcert/mailcert.h>
@@ -21,6 +22,7 @@ struct check_run {
 	unsigned timeout_ms;
 	mailcert_format format;
 	int verbosity;
+	const char *output; /* --output FILE, or NULL */
 	time_t now;
 };
 
@@ -37,5 +39,37 @@ int parse_at(const char *text, time_t base, time_t *out);
 
 /* Prints "mailcert: MESSAGE" and a hint to stderr; returns EXIT_USAGE. */
 int usage_error(const char *command, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* -f NAME → *@out; a usage error naming @command ("check ") otherwise. */
+int parse_format(const char *command, const char *s, mailcert_format *out);
+
+/* The worse of two states in the monitoring-plugin order OK < WARNING < UNKNOWN < CRITICAL. */
+int worse(int a, int b);
+
+/*
+ * Where reports go (output.c): printed one by one as they come, or, for
+ * Prometheus, kept and rendered together at the end (an exposition names
+ * each metric family once); to stdout, or with --output to a file
+ * replaced atomically at the end (node_exporter's textfile collector must
+ * never read half a file).
+ */
+struct output {
+	mailcert_format format;
+	int verbosity;
+	const char *path; /* --output, or NULL for stdout */
+	FILE *stream;     /* stdout, or a memory stream for @path */
+	char *buf;        /* the memory stream's */
+	size_t len;
+	size_t printed;          /* reports written so far */
+	mailcert_report **held;  /* Prometheus: rendered by output_close() */
+	size_t held_len;
+};
+
+/* 0, or EXIT_USAGE after a message. */
+int output_open(struct output *o, mailcert_format format, int verbosity, const char *path);
+/* Takes @report and prints or keeps it; -1 when out of memory. */
+int output_report(struct output *o, mailcert_report *report);
+/* Renders what was kept and writes --output; 0, or EXIT_USAGE after a message. */
+int output_close(struct output *o);
 
 #endif

@@ -34,7 +34,10 @@ static const char file_help[] =
     "      --at TIME          judge as of TIME: 2027-01-31, 2027-01-31T12:00:00Z,\n"
     "                         or +30d\n"
     "  -f, --format FMT       text (default on a terminal, or for several files),\n"
-    "                         nagios (default otherwise), json (one line per file)\n"
+    "                         nagios (default otherwise), json (one line per file),\n"
+    "                         prometheus (metrics in the text exposition format)\n"
+    "      --output FILE      write to FILE instead of stdout, replacing it at once\n"
+    "                         when done (node_exporter's textfile collector)\n"
     "  -v, --verbose          more detail; repeatable\n"
     "\n"
     "Exit status: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN: bad arguments, or a\n"
@@ -54,6 +57,7 @@ enum {
 	OPT_SELF_SIGNED,
 	OPT_AT,
 	OPT_KEY,
+	OPT_OUTPUT,
 };
 
 static const struct option options[] = {
@@ -67,33 +71,13 @@ static const struct option options[] = {
     {"allow-self-signed", no_argument, NULL, OPT_SELF_SIGNED},
     {"at", required_argument, NULL, OPT_AT},
     {"format", required_argument, NULL, 'f'},
+    {"output", required_argument, NULL, OPT_OUTPUT},
     {"verbose", no_argument, NULL, 'v'},
     {"help", no_argument, NULL, 'h'},
     {NULL, 0, NULL, 0},
 };
 
 #define CMD "file "
-
-static int parse_format(const char *s, mailcert_format *out)
-{
-	if (strcmp(s, "text") == 0)
-		*out = MAILCERT_FORMAT_TEXT;
-	else if (strcmp(s, "nagios") == 0)
-		*out = MAILCERT_FORMAT_NAGIOS;
-	else if (strcmp(s, "json") == 0)
-		*out = MAILCERT_FORMAT_JSON;
-	else
-		return usage_error(CMD, "unknown format \"%s\" (text, nagios or json)", s);
-	return 0;
-}
-
-/* The monitoring-plugin order of badness: OK < WARNING < UNKNOWN < CRITICAL. */
-static int worse(int a, int b)
-{
-	static const int rank[] = {0, 1, 3, 2};
-
-	return rank[b] > rank[a] ? b : a;
-}
 
 /*
  * A file that cannot be checked is UNKNOWN: a monitoring system reads the
@@ -108,26 +92,28 @@ static int unknown(mailcert_format format, const char *err)
 	return MAILCERT_UNKNOWN;
 }
 
-static int check_file(const struct check_run *run, const char *path, const char *key)
+static int check_file(const struct check_run *run, struct output *o, const char *path,
+		      const char *key)
 {
 	mailcert_observation *obs = NULL;
 	mailcert_report *report = NULL;
-	char *out = NULL, err[1024];
+	char err[1024];
 	int rc;
 
 	rc = mailcert_observation_from_file(&obs, path, key, err, sizeof(err));
 	if (rc == MAILCERT_E_IO || rc == MAILCERT_E_INVALID)
 		return unknown(run->format, err);
-	if (rc < 0 || mailcert_evaluate(&report, obs, run->policy, run->now) < 0 ||
-	    mailcert_render(&out, report, run->format, run->verbosity) < 0) {
+	if (rc >= 0)
+		rc = mailcert_evaluate(&report, obs, run->policy, run->now);
+	if (rc >= 0) {
+		int state = (int)mailcert_report_state(report);
+
+		rc = output_report(o, report) < 0 ? -1 : state;
+	}
+	if (rc < 0) {
 		fprintf(stderr, "mailcert: %s: internal failure (out of memory?)\n", path);
 		rc = MAILCERT_UNKNOWN;
-	} else {
-		fputs(out, stdout);
-		rc = (int)mailcert_report_state(report);
 	}
-	free(out);
-	mailcert_report_free(report);
 	mailcert_observation_free(obs);
 	return rc;
 }
@@ -149,6 +135,7 @@ static int add_trust(mailcert_policy *policy, int c, const char *path)
 int cmd_file(int argc, char **argv)
 {
 	struct check_run run = {.now = time(NULL)};
+	struct output o;
 	const char *at = NULL, *key = NULL;
 	int rc = EXIT_USAGE, c, format_given = 0, state = MAILCERT_OK;
 	char err[256];
@@ -193,12 +180,15 @@ int cmd_file(int argc, char **argv)
 			at = optarg;
 			break;
 		case 'f':
-			if (parse_format(optarg, &run.format))
+			if (parse_format(CMD, optarg, &run.format))
 				goto out;
 			format_given = 1;
 			break;
 		case 'v':
 			run.verbosity++;
+			break;
+		case OPT_OUTPUT:
+			run.output = optarg;
 			break;
 		case 'h':
 			fputs(file_help, stdout);
@@ -233,13 +223,11 @@ int cmd_file(int argc, char **argv)
 		usage_error(CMD, "a Nagios check takes one file (%d given)", argc - optind);
 		goto out;
 	}
-	for (int i = optind; i < argc; i++) {
-		if (i > optind && run.format == MAILCERT_FORMAT_TEXT)
-			putchar('\n');
-		state = worse(state, check_file(&run, argv[i], key));
-		fflush(stdout);
-	}
-	rc = state;
+	if (output_open(&o, run.format, run.verbosity, run.output))
+		goto out;
+	for (int i = optind; i < argc; i++)
+		state = worse(state, check_file(&run, &o, argv[i], key));
+	rc = output_close(&o) ? EXIT_USAGE : state;
 out:
 	mailcert_policy_free(run.policy);
 	return rc;

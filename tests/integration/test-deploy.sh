@@ -191,13 +191,12 @@ not_before() {
 		'+%Y-%m-%d %H:%M:%S UTC'
 }
 
-# The serial of PKI/NAME.pem in lowercase hex, without leading zeros.
+# The serial of PKI/NAME.pem in lowercase hex, whole bytes as openssl
+# prints them (a serial starting 05 keeps its 0, as mailcert writes it).
 serial() {
 	local s
 	s=$(openssl x509 -in "$PKI/$1.pem" -noout -serial | cut -d= -f2)
-	s=${s,,}
-	while [ "${s:0:1}" = 0 ] && [ "${#s}" -gt 1 ]; do s=${s:1}; done
-	printf '%s\n' "$s"
+	printf '%s\n' "${s,,}"
 }
 
 renewed_not_reloaded() {

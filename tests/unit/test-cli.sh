@@ -209,9 +209,6 @@ options() {
 		check --direct-tls --force-starttls postgres://mail.invalid
 	usage "--dane (later issue)" "--dane is not implemented in mailcert $VERSION yet" \
 		check --dane "$NOWHERE"
-	usage "-f prometheus (later issue)" \
-		"--format prometheus is not implemented in mailcert $VERSION yet" \
-		check -f prometheus "$NOWHERE"
 
 	local t
 	for t in abc -5 5x @10 ""; do
@@ -511,6 +508,61 @@ files() {
 	it_contains "check --help: --compare-file" "--compare-file FILE" "$(cat "$IT_LAST_OUT")"
 }
 
+# promtool_ok DESC FILE: promtool (Debian's prometheus) accepts FILE.
+promtool_ok() {
+	local out
+	if out=$(promtool check metrics <"$2" 2>&1); then
+		it_ok "$1: promtool check metrics accepts it"
+	else
+		it_not_ok "$1: promtool check metrics accepts it" "$out"
+	fi
+}
+
+# -f prometheus and --output. Exact text is test-render.c's business; here:
+# the CLI's wiring, one exposition for several targets, the atomic file.
+prometheus() {
+	local desc out=$IT_WORK/metrics/mailcert.prom
+	it_run "$MAILCERT" check -f prometheus "$NOWHERE"
+	desc="-f prometheus, unresolvable"
+	expect_rc "$desc" 2
+	it_contains "$desc: probe failed" 'mailcert_probe_success{target="smtp://mail.invalid:25"} 0' \
+		"$(cat "$IT_LAST_OUT")"
+	it_contains "$desc: the finding" \
+		'mailcert_finding{target="smtp://mail.invalid:25",code="dns.failed",severity="critical"} 1' \
+		"$(cat "$IT_LAST_OUT")"
+	it_contains "$desc: the state" 'mailcert_state{target="smtp://mail.invalid:25"} 2' \
+		"$(cat "$IT_LAST_OUT")"
+	promtool_ok "$desc" "$IT_LAST_OUT"
+
+	it_run "$MAILCERT" check -f prometheus "$NOWHERE" pop3://other.invalid
+	desc="-f prometheus, two targets"
+	expect_rc "$desc" 2
+	it_eq "$desc: each family once" 1 "$(grep -c '^# TYPE mailcert_probe_success ' "$IT_LAST_OUT")"
+	it_eq "$desc: a sample per target" 2 "$(grep -c '^mailcert_probe_success{' "$IT_LAST_OUT")"
+	promtool_ok "$desc" "$IT_LAST_OUT"
+
+	mkdir -p "$IT_WORK/metrics"
+	echo "old" >"$out"
+	it_run "$MAILCERT" check -f prometheus --output "$out" "$NOWHERE"
+	desc="--output FILE"
+	expect_rc "$desc" 2
+	expect_stdout_empty "$desc"
+	it_contains "$desc: the file holds the metrics" "mailcert_probe_success{" "$(cat "$out")"
+	it_eq "$desc: readable by the collector (0644)" 644 "$(stat -c %a "$out")"
+	it_eq "$desc: no temporary file left" "mailcert.prom" "$(ls "$IT_WORK/metrics")"
+	promtool_ok "$desc" "$out"
+
+	it_run "$MAILCERT" check -f json --output "$out" "$NOWHERE"
+	desc="--output with -f json"
+	expect_rc "$desc" 2
+	it_eq "$desc: the file is the JSON report" CRITICAL "$(json_field "$out" state || true)"
+
+	it_run "$MAILCERT" check -f prometheus --output "$IT_WORK/no-such-dir/x.prom" "$NOWHERE"
+	desc="--output into a missing directory"
+	expect_rc "$desc" 3
+	expect_stderr "$desc" "mailcert: --output $IT_WORK/no-such-dir/x.prom: No such file or directory"
+}
+
 main() {
 	local started=$SECONDS
 	commands
@@ -519,6 +571,7 @@ main() {
 	targets
 	unreachable
 	files
+	prometheus
 	it_note "CLI tests took $((SECONDS - started)) s"
 	it_finish
 }

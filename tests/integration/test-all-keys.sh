@@ -39,11 +39,9 @@ done
 HOST=mail.test
 
 it_workdir
+# shellcheck source-path=SCRIPTDIR source=postfix.sh disable=SC1091
+. "$here/postfix.sh"
 PKI=$IT_WORK/pki
-PF=$IT_WORK/postfix
-PF_CONF=$PF/conf
-PF_LOG=$PF/maillog
-PF_OUT=$PF/postfix-command.log
 
 # ---------------------------------------------------------------------------
 # Certificates: the test CA (RSA), an RSA leaf and an ECDSA leaf for
@@ -90,100 +88,6 @@ make_pki() {
 # ---------------------------------------------------------------------------
 # Postfix (the minimal setup of test-postfix.sh)
 
-write_postfix_config() {
-	mkdir -p "$PF_CONF" "$PF/queue"
-	# Security level 0, so that the RSA-1024 leaf and TLS 1.1 can be
-	# served at all (Debian's OpenSSL default is level 2).
-	cat >"$PF_CONF/openssl.cnf" <<-EOF
-		openssl_conf = default_conf
-		[default_conf]
-		ssl_conf = ssl_sect
-		[ssl_sect]
-		system_default = system_default_sect
-		[system_default_sect]
-		CipherString = DEFAULT@SECLEVEL=0
-		MinProtocol = TLSv1
-	EOF
-	cat >"$PF_CONF/main.cf" <<-EOF
-		compatibility_level = 3.6
-		queue_directory = $PF/queue
-		data_directory = $PF/data
-		meta_directory = /etc/postfix
-		maillog_file = $PF_LOG
-		maillog_file_prefixes = $PF
-		import_environment = MAIL_CONFIG MAIL_DEBUG MAIL_LOGTAG TZ LANG=C OPENSSL_CONF=$PF_CONF/openssl.cnf
-		myhostname = $HOST
-		mydomain = test
-		mydestination =
-		mynetworks = 127.0.0.0/8
-		inet_interfaces = 127.0.0.1
-		inet_protocols = ipv4
-		alias_maps =
-		alias_database =
-		biff = no
-		smtpd_tls_security_level = may
-		smtpd_tls_loglevel = 1
-		smtpd_tls_chain_files = $PF_CONF/rsa.pem, $PF_CONF/ecdsa.pem
-	EOF
-	cat >"$PF_CONF/master.cf" <<-EOF
-		127.0.0.1:$PORT_SMTP inet n - n - - smtpd
-		127.0.0.1:$PORT_SMTPS inet n - n - - smtpd
-		  -o syslog_name=postfix/smtps
-		  -o smtpd_tls_wrappermode=yes
-		127.0.0.1:$PORT_TLS12 inet n - n - - smtpd
-		  -o syslog_name=postfix/tls12
-		  -o smtpd_tls_protocols=<=TLSv1.2
-		127.0.0.1:$PORT_TLS11 inet n - n - - smtpd
-		  -o syslog_name=postfix/tls11
-		  -o smtpd_tls_protocols=<=TLSv1.1
-		pickup    unix  n       -       n       60      1       pickup
-		cleanup   unix  n       -       n       -       0       cleanup
-		qmgr      unix  n       -       n       300     1       qmgr
-		tlsmgr    unix  -       -       n       1000?   1       tlsmgr
-		rewrite   unix  -       -       n       -       -       trivial-rewrite
-		bounce    unix  -       -       n       -       0       bounce
-		defer     unix  -       -       n       -       0       bounce
-		trace     unix  -       -       n       -       0       bounce
-		verify    unix  -       -       n       -       1       verify
-		flush     unix  n       -       n       1000?   0       flush
-		proxymap  unix  -       -       n       -       -       proxymap
-		proxywrite unix -       -       n       -       1       proxymap
-		smtp      unix  -       -       n       -       -       smtp
-		relay     unix  -       -       n       -       -       smtp
-		showq     unix  n       -       n       -       -       showq
-		error     unix  -       -       n       -       -       error
-		retry     unix  -       -       n       -       -       error
-		discard   unix  -       -       n       -       -       discard
-		anvil     unix  -       -       n       -       1       anvil
-		scache    unix  -       -       n       -       1       scache
-		postlog   unix-dgram n  -       n       -       1       postlogd
-	EOF
-}
-
-postfix_cmd() {
-	postfix -c "$PF_CONF" "$@" </dev/null >>"$PF_OUT" 2>&1
-}
-
-postfix_stop() {
-	local pidfile=$PF/queue/pid/master.pid pid
-	pid=$(it_read_pidfile "$pidfile") || return 0
-	it_pid_alive "$pid" || return 0
-	postfix_cmd stop || true
-	it_wait_pid_exit "$pid" 10 && return 0
-	it_note "postfix master $pid did not stop in 10 s"
-	it_stop_pidfile "$pidfile" 5
-}
-
-postfix_dump_log_on_failure() {
-	[ "$IT_FAILED" -gt 0 ] || return 0
-	local f
-	for f in "$PF_OUT" "$PF_LOG"; do
-		[ -s "$f" ] || continue
-		it_note "--- last lines of $f"
-		tail -n 40 "$f" | sed 's/^/#   | /'
-	done
-}
-
 # ossl_leaf PORT SIGALGS [S_CLIENT-OPTIONS...]: SHA-256 of the leaf openssl
 # s_client receives on PORT offering only SIGALGS, or nothing.
 ossl_leaf() {
@@ -216,7 +120,7 @@ serve() {
 		files+=("$PF_CONF/$f.pem")
 	done
 	postconf -c "$PF_CONF" -e "smtpd_tls_chain_files = $(IFS=,; echo "${files[*]}")"
-	postfix_cmd reload || it_bail "postfix reload for '$1'"
+	pf_cmd reload || it_bail "postfix reload for '$1'"
 	it_check "postfix serves '$1'" wait_serving "$PORT_SMTP" smtp "$2" "$3"
 }
 
@@ -228,19 +132,40 @@ wait_serving() {
 	done
 }
 
+write_postfix_config() {
+	mkdir -p "$PF_CONF"
+	# Security level 0, so that the RSA-1024 leaf and TLS 1.1 can be
+	# served at all (Debian's OpenSSL default is level 2).
+	cat >"$PF_CONF/openssl.cnf" <<-EOF
+		openssl_conf = default_conf
+		[default_conf]
+		ssl_conf = ssl_sect
+		[ssl_sect]
+		system_default = system_default_sect
+		[system_default_sect]
+		CipherString = DEFAULT@SECLEVEL=0
+		MinProtocol = TLSv1
+	EOF
+	pf_write_config "import_environment = MAIL_CONFIG MAIL_DEBUG MAIL_LOGTAG TZ LANG=C OPENSSL_CONF=$PF_CONF/openssl.cnf" \
+		"smtpd_tls_chain_files = $PF_CONF/rsa.pem, $PF_CONF/ecdsa.pem" <<-EOF
+		127.0.0.1:$PORT_SMTP inet n - n - - smtpd
+		127.0.0.1:$PORT_SMTPS inet n - n - - smtpd
+		  -o syslog_name=postfix/smtps
+		  -o smtpd_tls_wrappermode=yes
+		127.0.0.1:$PORT_TLS12 inet n - n - - smtpd
+		  -o syslog_name=postfix/tls12
+		  -o smtpd_tls_protocols=<=TLSv1.2
+		127.0.0.1:$PORT_TLS11 inet n - n - - smtpd
+		  -o syslog_name=postfix/tls11
+		  -o smtpd_tls_protocols=<=TLSv1.1
+	EOF
+}
+
 start_postfix() {
 	write_postfix_config
 	install -m 0600 "$PKI/rsa.bundle" "$PF_CONF/rsa.pem"
 	install -m 0600 "$PKI/ecdsa.bundle" "$PF_CONF/ecdsa.pem"
-	: >"$PF_LOG"
-	it_on_exit postfix_stop
-	it_on_exit postfix_dump_log_on_failure
-	postfix_cmd start || it_bail "postfix start"
-	local port
-	for port in "$PORT_SMTP" "$PORT_SMTPS" "$PORT_TLS12" "$PORT_TLS11"; do
-		it_wait_port 127.0.0.1 "$port" 15 || it_bail "postfix listens on port $port"
-	done
-	it_ok "postfix started, listening on $PORT_SMTP $PORT_SMTPS $PORT_TLS12 $PORT_TLS11"
+	pf_start "$PORT_SMTP" "$PORT_SMTPS" "$PORT_TLS12" "$PORT_TLS11"
 	it_check "postfix serves both certificates" \
 		wait_serving "$PORT_SMTP" smtp "$RSA_SHA" "$ECDSA_SHA"
 }

@@ -39,11 +39,9 @@ done
 HOST=mail.test
 
 it_workdir
+# shellcheck source-path=SCRIPTDIR source=postfix.sh disable=SC1091
+. "$here/postfix.sh"
 PKI=$IT_WORK/pki
-PF=$IT_WORK/postfix
-PF_CONF=$PF/conf
-PF_LOG=$PF/maillog
-PF_OUT=$PF/postfix-command.log
 
 # ---------------------------------------------------------------------------
 # Certificates
@@ -86,86 +84,15 @@ make_pki() {
 # Postfix: one smtpd, and the internal services it talks to, none chrooted
 
 write_postfix_config() {
-	mkdir -p "$PF_CONF" "$PF/queue"
-	cat >"$PF_CONF/main.cf" <<-EOF
-		compatibility_level = 3.6
-		queue_directory = $PF/queue
-		data_directory = $PF/data
-		meta_directory = /etc/postfix
-		maillog_file = $PF_LOG
-		maillog_file_prefixes = $PF
-		myhostname = $HOST
-		mydomain = test
-		mydestination =
-		mynetworks = 127.0.0.0/8
-		inet_interfaces = 127.0.0.1
-		inet_protocols = ipv4
-		alias_maps =
-		alias_database =
-		biff = no
-		smtpd_tls_security_level = may
-		smtpd_tls_loglevel = 1
-		smtpd_tls_chain_files = $PF_CONF/current.pem
-	EOF
-	cat >"$PF_CONF/master.cf" <<-EOF
+	pf_write_config "smtpd_tls_chain_files = $PF_CONF/current.pem" <<-EOF
 		127.0.0.1:$PORT inet n - n - - smtpd
-		pickup    unix  n       -       n       60      1       pickup
-		cleanup   unix  n       -       n       -       0       cleanup
-		qmgr      unix  n       -       n       300     1       qmgr
-		tlsmgr    unix  -       -       n       1000?   1       tlsmgr
-		rewrite   unix  -       -       n       -       -       trivial-rewrite
-		bounce    unix  -       -       n       -       0       bounce
-		defer     unix  -       -       n       -       0       bounce
-		trace     unix  -       -       n       -       0       bounce
-		verify    unix  -       -       n       -       1       verify
-		flush     unix  n       -       n       1000?   0       flush
-		proxymap  unix  -       -       n       -       -       proxymap
-		proxywrite unix -       -       n       -       1       proxymap
-		smtp      unix  -       -       n       -       -       smtp
-		relay     unix  -       -       n       -       -       smtp
-		showq     unix  n       -       n       -       -       showq
-		error     unix  -       -       n       -       -       error
-		retry     unix  -       -       n       -       -       error
-		discard   unix  -       -       n       -       -       discard
-		anvil     unix  -       -       n       -       1       anvil
-		scache    unix  -       -       n       -       1       scache
-		postlog   unix-dgram n  -       n       -       1       postlogd
 	EOF
-}
-
-postfix_cmd() {
-	postfix -c "$PF_CONF" "$@" </dev/null >>"$PF_OUT" 2>&1
-}
-
-postfix_stop() {
-	local pidfile=$PF/queue/pid/master.pid pid
-	pid=$(it_read_pidfile "$pidfile") || return 0
-	it_pid_alive "$pid" || return 0
-	postfix_cmd stop || true
-	it_wait_pid_exit "$pid" 10 && return 0
-	it_note "postfix master $pid did not stop in 10 s"
-	it_stop_pidfile "$pidfile" 5
-}
-
-postfix_dump_log_on_failure() {
-	[ "$IT_FAILED" -gt 0 ] || return 0
-	local f
-	for f in "$PF_OUT" "$PF_LOG"; do
-		[ -s "$f" ] || continue
-		it_note "--- last lines of $f"
-		tail -n 40 "$f" | sed 's/^/#   | /'
-	done
 }
 
 start_postfix() {
 	write_postfix_config
 	install -m 0600 "$PKI/good.bundle" "$PF_CONF/current.pem"
-	: >"$PF_LOG"
-	it_on_exit postfix_stop
-	it_on_exit postfix_dump_log_on_failure
-	postfix_cmd start || it_bail "postfix start"
-	it_wait_port 127.0.0.1 "$PORT" 15 || it_bail "postfix listens on port $PORT"
-	it_ok "postfix started, listening on $PORT"
+	pf_start "$PORT"
 	it_check "postfix serves the 'good' chain" \
 		it_wait_served 127.0.0.1 "$PORT" smtp "$(it_cert_sha256 "$PKI/good.pem")" 15
 }
@@ -195,7 +122,7 @@ serve() {
 	local bundle=$1
 	shift
 	install -m 0600 "$PKI/$bundle.bundle" "$PF_CONF/current.pem"
-	postfix_cmd reload || it_bail "postfix reload for '$bundle'"
+	pf_cmd reload || it_bail "postfix reload for '$bundle'"
 	it_check "postfix serves the '$bundle' chain" wait_chain "$@"
 }
 

@@ -38,11 +38,9 @@ done
 HOST=mail.test
 
 it_workdir
+# shellcheck source-path=SCRIPTDIR source=postfix.sh disable=SC1091
+. "$here/postfix.sh"
 PKI=$IT_WORK/pki
-PF=$IT_WORK/postfix
-PF_CONF=$PF/conf
-PF_LOG=$PF/maillog
-PF_OUT=$PF/postfix-command.log
 
 # ---------------------------------------------------------------------------
 # Certificates
@@ -86,100 +84,6 @@ make_pki() {
 # ---------------------------------------------------------------------------
 # Postfix
 
-# write_postfix_config: main.cf and master.cf for a private instance. Only
-# smtpd is exercised; no mail is delivered, but smtpd talks to the internal
-# services (cleanup, trivial-rewrite, proxymap, anvil, …), so they are all
-# declared, none chrooted (nothing is set up inside the queue directory).
-write_postfix_config() {
-	mkdir -p "$PF_CONF" "$PF/queue"
-	cat >"$PF_CONF/main.cf" <<-EOF
-		compatibility_level = 3.6
-		queue_directory = $PF/queue
-		data_directory = $PF/data
-		# postfix-files and dynamicmaps.cf of the installed package
-		meta_directory = /etc/postfix
-		# No syslog here: postlogd writes the log; Postfix refuses a
-		# log path outside maillog_file_prefixes.
-		maillog_file = $PF_LOG
-		maillog_file_prefixes = $PF
-		myhostname = $HOST
-		mydomain = test
-		mydestination =
-		mynetworks = 127.0.0.0/8
-		inet_interfaces = 127.0.0.1
-		inet_protocols = ipv4
-		alias_maps =
-		alias_database =
-		biff = no
-		smtpd_tls_security_level = may
-		smtpd_tls_loglevel = 1
-		# key, leaf, intermediate: swapped by serve()
-		smtpd_tls_chain_files = $PF_CONF/current.pem
-	EOF
-	cat >"$PF_CONF/master.cf" <<-EOF
-		127.0.0.1:$PORT_SMTP inet n - n - - smtpd
-		  -o smtpd_delay_reject=no
-		  -o smtpd_helo_restrictions=check_helo_access,static:WARN
-		127.0.0.1:$PORT_SUB inet n - n - - smtpd
-		  -o syslog_name=postfix/submission
-		  -o smtpd_tls_security_level=encrypt
-		127.0.0.1:$PORT_SMTPS inet n - n - - smtpd
-		  -o syslog_name=postfix/smtps
-		  -o smtpd_tls_wrappermode=yes
-		127.0.0.1:$PORT_PLAIN inet n - n - - smtpd
-		  -o syslog_name=postfix/plain
-		  -o smtpd_tls_security_level=none
-		pickup    unix  n       -       n       60      1       pickup
-		cleanup   unix  n       -       n       -       0       cleanup
-		qmgr      unix  n       -       n       300     1       qmgr
-		tlsmgr    unix  -       -       n       1000?   1       tlsmgr
-		rewrite   unix  -       -       n       -       -       trivial-rewrite
-		bounce    unix  -       -       n       -       0       bounce
-		defer     unix  -       -       n       -       0       bounce
-		trace     unix  -       -       n       -       0       bounce
-		verify    unix  -       -       n       -       1       verify
-		flush     unix  n       -       n       1000?   0       flush
-		proxymap  unix  -       -       n       -       -       proxymap
-		proxywrite unix -       -       n       -       1       proxymap
-		smtp      unix  -       -       n       -       -       smtp
-		relay     unix  -       -       n       -       -       smtp
-		showq     unix  n       -       n       -       -       showq
-		error     unix  -       -       n       -       -       error
-		retry     unix  -       -       n       -       -       error
-		discard   unix  -       -       n       -       -       discard
-		anvil     unix  -       -       n       -       1       anvil
-		scache    unix  -       -       n       -       1       scache
-		postlog   unix-dgram n  -       n       -       1       postlogd
-	EOF
-}
-
-postfix_cmd() {
-	postfix -c "$PF_CONF" "$@" </dev/null >>"$PF_OUT" 2>&1
-}
-
-# postfix_stop: ask master to stop (it takes its children with it), wait
-# for its pid to go, SIGKILL it by that pid if it will not.
-postfix_stop() {
-	local pidfile=$PF/queue/pid/master.pid pid
-	pid=$(it_read_pidfile "$pidfile") || return 0
-	it_pid_alive "$pid" || return 0
-	postfix_cmd stop || true
-	it_wait_pid_exit "$pid" 10 && return 0
-	it_note "postfix master $pid did not stop in 10 s"
-	it_stop_pidfile "$pidfile" 5
-}
-
-# Postfix's own log and command output, when something went wrong.
-postfix_dump_log_on_failure() {
-	[ "$IT_FAILED" -gt 0 ] || return 0
-	local f
-	for f in "$PF_OUT" "$PF_LOG"; do
-		[ -s "$f" ] || continue
-		it_note "--- last lines of $f"
-		tail -n 40 "$f" | sed 's/^/#   | /'
-	done
-}
-
 # The served leaf on each TLS port: gnutls-cli STARTTLS name, or "" for
 # implicit TLS.
 TLS_PORTS=()
@@ -199,23 +103,33 @@ wait_served() {
 serve() {
 	local name=$1 leaf=$2
 	install -m 0600 "$PKI/$name.bundle" "$PF_CONF/current.pem"
-	postfix_cmd reload || it_bail "postfix reload for '$name'"
+	pf_cmd reload || it_bail "postfix reload for '$name'"
 	it_check "postfix serves the '$name' certificates on every TLS port" \
 		wait_served "$(it_cert_sha256 "$PKI/$leaf.pem")"
+}
+
+write_postfix_config() {
+	# key, leaf, intermediate: swapped by serve()
+	pf_write_config "smtpd_tls_chain_files = $PF_CONF/current.pem" <<-EOF
+		127.0.0.1:$PORT_SMTP inet n - n - - smtpd
+		  -o smtpd_delay_reject=no
+		  -o smtpd_helo_restrictions=check_helo_access,static:WARN
+		127.0.0.1:$PORT_SUB inet n - n - - smtpd
+		  -o syslog_name=postfix/submission
+		  -o smtpd_tls_security_level=encrypt
+		127.0.0.1:$PORT_SMTPS inet n - n - - smtpd
+		  -o syslog_name=postfix/smtps
+		  -o smtpd_tls_wrappermode=yes
+		127.0.0.1:$PORT_PLAIN inet n - n - - smtpd
+		  -o syslog_name=postfix/plain
+		  -o smtpd_tls_security_level=none
+	EOF
 }
 
 start_postfix() {
 	write_postfix_config
 	install -m 0600 "$PKI/good.bundle" "$PF_CONF/current.pem"
-	: >"$PF_LOG"
-	it_on_exit postfix_stop
-	it_on_exit postfix_dump_log_on_failure
-	postfix_cmd start || it_bail "postfix start"
-	local port
-	for port in "$PORT_SMTP" "$PORT_SUB" "$PORT_SMTPS" "$PORT_PLAIN"; do
-		it_wait_port 127.0.0.1 "$port" 15 || it_bail "postfix listens on port $port"
-	done
-	it_ok "postfix started, listening on $PORT_SMTP $PORT_SUB $PORT_SMTPS $PORT_PLAIN"
+	pf_start "$PORT_SMTP" "$PORT_SUB" "$PORT_SMTPS" "$PORT_PLAIN"
 	it_check "postfix serves the 'good' certificates on every TLS port" \
 		wait_served "$(it_cert_sha256 "$PKI/good.pem")"
 }

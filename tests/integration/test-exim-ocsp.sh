@@ -36,31 +36,11 @@ for tool in apt-get dpkg certtool openssl python3; do
 	}
 done
 
-EXIM_CACHE=${EXIM_CACHE:-/var/cache/mailcert-test/exim}
-EXIM=$EXIM_CACHE/root/usr/sbin/exim4
-
-# fetch_exim: unpack the Exim packages into EXIM_CACHE/root unless done (as test-exim.sh).
-fetch_exim() {
-	[ -x "$EXIM" ] && return 0
-	mkdir -p "$EXIM_CACHE"
-	(cd "$EXIM_CACHE" && apt-get download exim4-daemon-light exim4-base exim4-config) \
-		>/dev/null 2>&1 || return 1
-	local tmp=$EXIM_CACHE/root.new f
-	rm -rf "$tmp"
-	for f in "$EXIM_CACHE"/exim4-daemon-light_*.deb "$EXIM_CACHE"/exim4-base_*.deb \
-		"$EXIM_CACHE"/exim4-config_*.deb; do
-		dpkg -x "$f" "$tmp" || return 1
-	done
-	rm -rf "$EXIM_CACHE/root"
-	mv "$tmp" "$EXIM_CACHE/root"
-	[ -x "$EXIM" ]
-}
-
 HOST=mail.test
 it_workdir
+# shellcheck source-path=SCRIPTDIR source=exim.sh disable=SC1091
+. "$here/exim.sh"
 PKI=$IT_WORK/pki
-EX=$IT_WORK/exim
-INSTANCES=(good staple stapleok)
 declare -A PORT_OF
 
 # index_line CERT [REVOCATION]: openssl's index.txt line for CERT, valid,
@@ -90,71 +70,23 @@ make_response() {
 # write_config NAME CERT OCSP: EX/NAME.conf serving CERT (+ intermediate)
 # and stapling the response file OCSP (none when empty).
 write_config() {
+	local lines=()
 	cat "$PKI/$2.pem" "$PKI/inter.pem" >"$EX/$1-cert.pem"
 	install -m 0640 "$PKI/$2.key" "$EX/$1-key.pem"
-	cat >"$EX/$1.conf" <<-EOF
-		primary_hostname = $HOST
-		spool_directory = $EX/spool
-		log_file_path = $EX/log/%s.log
-		pid_file_path = $EX/$1.pid
-		exim_user = Debian-exim
-		exim_group = Debian-exim
-		local_interfaces = 127.0.0.1
-		tls_certificate = $EX/$1-cert.pem
-		tls_privatekey = $EX/$1-key.pem
-		tls_advertise_hosts = *
-		acl_smtp_rcpt = acl_check_rcpt
-	EOF
 	if [ -n "$3" ]; then
 		install -m 0644 "$3" "$EX/$1.ocsp"
-		printf 'tls_ocsp_file = %s\n' "$EX/$1.ocsp" >>"$EX/$1.conf"
+		lines+=("tls_ocsp_file = $EX/$1.ocsp")
 	fi
-	printf 'begin acl\nacl_check_rcpt:\n  deny\n' >>"$EX/$1.conf"
-}
-
-exim_stop() {
-	local name
-	for name in "${INSTANCES[@]}"; do
-		it_stop_pidfile "$EX/$name.pid" 10 || true
-	done
-}
-
-exim_dump_log_on_failure() {
-	[ "$IT_FAILED" -gt 0 ] || return 0
-	local f
-	for f in "$EX"/out.log "$EX"/log/*.log; do
-		[ -s "$f" ] || continue
-		it_note "--- last lines of $f"
-		tail -n 40 "$f" | sed 's/^/#   | /'
-	done
+	ex_config "$1" "tls_certificate = $EX/$1-cert.pem" "tls_privatekey = $EX/$1-key.pem" \
+		"tls_advertise_hosts = *" "${lines[@]}"
 }
 
 start_exim() {
-	local name port
-	fetch_exim || it_bail "exim packages fetched and unpacked into $EXIM_CACHE"
-	getent passwd Debian-exim >/dev/null ||
-		useradd --system --user-group --no-create-home --home-dir /var/spool/exim4 \
-			--shell /usr/sbin/nologin Debian-exim || it_bail "user Debian-exim"
-	mkdir -p "$EX/spool" "$EX/log"
+	ex_prepare
 	write_config good good "$PKI/good.ocsp"
 	write_config staple staple ""
 	write_config stapleok staple "$PKI/staple.ocsp"
-	chown -R Debian-exim "$EX"
-	# Exim reads a -C file only if root owns it and only root may write it.
-	for name in "${INSTANCES[@]}"; do
-		chown root:root "$EX/$name.conf"
-		chmod 0644 "$EX/$name.conf"
-	done
-	chmod 0755 "$IT_WORK"
-	it_on_exit exim_stop
-	it_on_exit exim_dump_log_on_failure
-	for name in "${INSTANCES[@]}"; do
-		port=${PORT_OF[$name]}
-		"$EXIM" -C "$EX/$name.conf" -bd -oX "$port" -oP "$EX/$name.pid" </dev/null \
-			>>"$EX/out.log" 2>&1 || it_bail "exim start ($name)"
-		it_wait_port 127.0.0.1 "$port" 10 || it_bail "exim ($name) listens on port $port"
-	done
-	it_ok "exim started: good ${PORTS[0]}, must-staple ${PORTS[1]} and ${PORTS[3]}"
+	ex_start "good=${PORT_OF[good]}" "staple=${PORT_OF[staple]}" "stapleok=${PORT_OF[stapleok]}"
 }
 
 stop_pid() {

@@ -34,90 +34,21 @@ for tool in apt-get dpkg certtool gnutls-cli openssl python3; do
 	}
 done
 
-EXIM_CACHE=${EXIM_CACHE:-/var/cache/mailcert-test/exim}
-EXIM=$EXIM_CACHE/root/usr/sbin/exim4
-
-# fetch_exim: unpack the Exim packages into EXIM_CACHE/root unless done.
-fetch_exim() {
-	[ -x "$EXIM" ] && return 0
-	mkdir -p "$EXIM_CACHE"
-	(cd "$EXIM_CACHE" && apt-get download exim4-daemon-light exim4-base exim4-config) \
-		>/dev/null 2>&1 || return 1
-	local tmp=$EXIM_CACHE/root.new f
-	rm -rf "$tmp"
-	for f in "$EXIM_CACHE"/exim4-daemon-light_*.deb "$EXIM_CACHE"/exim4-base_*.deb \
-		"$EXIM_CACHE"/exim4-config_*.deb; do
-		dpkg -x "$f" "$tmp" || return 1
-	done
-	rm -rf "$EXIM_CACHE/root"
-	mv "$tmp" "$EXIM_CACHE/root"
-	[ -x "$EXIM" ]
-}
-
 HOST=mail.test
 it_workdir
+# shellcheck source-path=SCRIPTDIR source=exim.sh disable=SC1091
+. "$here/exim.sh"
 PKI=$IT_WORK/pki
-EX=$IT_WORK/exim
-
-# write_config NAME ADVERTISE: EX/NAME.conf, TLS offered to ADVERTISE hosts.
-write_config() {
-	cat >"$EX/$1.conf" <<-EOF
-		primary_hostname = $HOST
-		spool_directory = $EX/spool
-		log_file_path = $EX/log/%s.log
-		pid_file_path = $EX/$1.pid
-		exim_user = Debian-exim
-		exim_group = Debian-exim
-		local_interfaces = 127.0.0.1
-		tls_certificate = $EX/cert.pem
-		tls_privatekey = $EX/key.pem
-		tls_advertise_hosts = $2
-		acl_smtp_rcpt = acl_check_rcpt
-		begin acl
-		acl_check_rcpt:
-		  deny
-	EOF
-}
-
-exim_stop() {
-	it_stop_pidfile "$EX/good.pid" 10 || true
-	it_stop_pidfile "$EX/notls.pid" 10 || true
-}
-
-exim_dump_log_on_failure() {
-	[ "$IT_FAILED" -gt 0 ] || return 0
-	local f
-	for f in "$EX"/out.log "$EX"/log/*.log; do
-		[ -s "$f" ] || continue
-		it_note "--- last lines of $f"
-		tail -n 40 "$f" | sed 's/^/#   | /'
-	done
-}
 
 start_exim() {
-	fetch_exim || it_bail "exim packages fetched and unpacked into $EXIM_CACHE"
-	getent passwd Debian-exim >/dev/null ||
-		useradd --system --user-group --no-create-home --home-dir /var/spool/exim4 \
-			--shell /usr/sbin/nologin Debian-exim || it_bail "user Debian-exim"
-	mkdir -p "$EX/spool" "$EX/log"
+	ex_prepare
 	cat "$PKI/good.pem" "$PKI/inter.pem" >"$EX/cert.pem"
 	install -m 0640 "$PKI/good.key" "$EX/key.pem"
-	write_config good '*'
-	write_config notls ''
-	chown -R Debian-exim "$EX"
-	# Exim reads a -C file only if root owns it and only root may write it.
-	chown root:root "$EX/good.conf" "$EX/notls.conf"
-	chmod 0644 "$EX/good.conf" "$EX/notls.conf"
-	chmod 0755 "$IT_WORK"
-	it_on_exit exim_stop
-	it_on_exit exim_dump_log_on_failure
-	"$EXIM" -C "$EX/good.conf" -bd -oX "$PORT_SMTP" -oP "$EX/good.pid" </dev/null >>"$EX/out.log" 2>&1 ||
-		it_bail "exim start"
-	"$EXIM" -C "$EX/notls.conf" -bd -oX "$PORT_NOTLS" -oP "$EX/notls.pid" </dev/null >>"$EX/out.log" 2>&1 ||
-		it_bail "exim start (no TLS)"
-	it_wait_port 127.0.0.1 "$PORT_SMTP" 10 || it_bail "exim listens on port $PORT_SMTP"
-	it_wait_port 127.0.0.1 "$PORT_NOTLS" 10 || it_bail "exim listens on port $PORT_NOTLS"
-	it_ok "exim started, smtp $PORT_SMTP, without TLS $PORT_NOTLS"
+	ex_config good "tls_certificate = $EX/cert.pem" "tls_privatekey = $EX/key.pem" \
+		"tls_advertise_hosts = *"
+	ex_config notls "tls_certificate = $EX/cert.pem" "tls_privatekey = $EX/key.pem" \
+		"tls_advertise_hosts ="
+	ex_start "good=$PORT_SMTP" "notls=$PORT_NOTLS"
 }
 
 CA=()

@@ -126,43 +126,24 @@ enum {
 	OPT_HELO,
 	OPT_XMPP_DOMAIN,
 	OPT_CONNECT_TO,
-	OPT_CA_FILE,
-	OPT_CA_DIR,
-	OPT_SYSTEM_CA,
-	OPT_SELF_SIGNED,
-	OPT_AT,
 	OPT_PEM,
 	OPT_OUTPUT,
 	OPT_DIRECT_TLS,
 	OPT_FORCE_STARTTLS,
 	OPT_MIN_TLS,
-	OPT_MIN_KEY_BITS,
 	OPT_ALL_KEYS,
 	OPT_KEY_TYPE,
 	OPT_COMPARE_FILE,
-	OPT_ISSUER,
-	OPT_SUBJECT,
-	OPT_SERIAL,
-	OPT_PIN,
-	OPT_SEVERITY,
-	OPT_CRL,
 	OPT_CRL_FETCH,
 	OPT_LATER, /* documented in CLI.md, not implemented yet */
 };
 
 static const struct option options[] = {
+	POLICY_OPTIONS,
 	{"protocol", required_argument, NULL, 'P'},
-	{"name", required_argument, NULL, 'n'},
 	{"sni", required_argument, NULL, OPT_SNI},
 	{"helo", required_argument, NULL, OPT_HELO},
 	{"connect-to", required_argument, NULL, OPT_CONNECT_TO},
-	{"warning", required_argument, NULL, 'w'},
-	{"critical", required_argument, NULL, 'c'},
-	{"ca-file", required_argument, NULL, OPT_CA_FILE},
-	{"ca-dir", required_argument, NULL, OPT_CA_DIR},
-	{"system-ca", no_argument, NULL, OPT_SYSTEM_CA},
-	{"allow-self-signed", no_argument, NULL, OPT_SELF_SIGNED},
-	{"at", required_argument, NULL, OPT_AT},
 	{"timeout", required_argument, NULL, 't'},
 	{"format", required_argument, NULL, 'f'},
 	{"verbose", no_argument, NULL, 'v'},
@@ -172,17 +153,10 @@ static const struct option options[] = {
 	{"xmpp-domain", required_argument, NULL, OPT_XMPP_DOMAIN},
 	{"direct-tls", no_argument, NULL, OPT_DIRECT_TLS},
 	{"force-starttls", no_argument, NULL, OPT_FORCE_STARTTLS},
-	{"issuer", required_argument, NULL, OPT_ISSUER},
-	{"subject", required_argument, NULL, OPT_SUBJECT},
-	{"serial", required_argument, NULL, OPT_SERIAL},
-	{"pin", required_argument, NULL, OPT_PIN},
 	{"min-tls", required_argument, NULL, OPT_MIN_TLS},
-	{"min-key-bits", required_argument, NULL, OPT_MIN_KEY_BITS},
 	{"all-keys", no_argument, NULL, OPT_ALL_KEYS},
 	{"key-type", required_argument, NULL, OPT_KEY_TYPE},
 	{"compare-file", required_argument, NULL, OPT_COMPARE_FILE},
-	{"severity", required_argument, NULL, OPT_SEVERITY},
-	{"crl", required_argument, NULL, OPT_CRL},
 	{"crl-fetch", no_argument, NULL, OPT_CRL_FETCH},
 	{"dane", no_argument, NULL, OPT_LATER},
 	{"tlsa", required_argument, NULL, OPT_LATER},
@@ -212,61 +186,14 @@ static int parse_timeout(const char *s, unsigned *ms)
 	return 0;
 }
 
-/* --severity CODE=LEVEL: any code of the form of one (see mailcert_policy_set_severity). */
-static int parse_severity(mailcert_policy *policy, const char *arg)
-{
-	static const struct {
-		const char *name;
-		mailcert_state state;
-	} levels[] = {{"ok", MAILCERT_OK}, {"warning", MAILCERT_WARNING}, {"critical", MAILCERT_CRITICAL}};
-	const char *eq = strrchr(arg, '=');
-	char code[128];
-
-	if (!eq || eq == arg || (size_t)(eq - arg) >= sizeof(code))
-		return usage_error("check ", "--severity \"%s\": use CODE=LEVEL, e.g. "
-				   "chain.root-included=ok", arg);
-	snprintf(code, sizeof(code), "%.*s", (int)(eq - arg), arg);
-	for (size_t i = 0; i < sizeof(levels) / sizeof(levels[0]); i++) {
-		if (strcasecmp(eq + 1, levels[i].name) != 0)
-			continue;
-		if (mailcert_policy_set_severity(policy, code, levels[i].state) < 0)
-			return usage_error("check ", "--severity \"%s\": \"%s\" is not a finding code "
-					   "(lowercase words joined by dots, e.g. cert.expiring)",
-					   arg, code);
-		return 0;
-	}
-	return usage_error("check ", "--severity \"%s\": the level is ok, warning or critical", arg);
-}
-
-/* Loads trust in the order CLI.md gives: explicit CAs replace the system store. */
-static int apply_trust(mailcert_policy *policy, char **files, int nfiles, char **dirs, int ndirs,
-		       int system_ca)
-{
-	char err[512];
-
-	for (int i = 0; i < nfiles; i++)
-		if (mailcert_policy_add_ca_file(policy, files[i], err, sizeof(err)) < 0)
-			return usage_error("check ", "--ca-file: %s", err);
-	for (int i = 0; i < ndirs; i++)
-		if (mailcert_policy_add_ca_dir(policy, dirs[i], err, sizeof(err)) < 0)
-			return usage_error("check ", "--ca-dir: %s", err);
-	if (system_ca && mailcert_policy_add_system_trust(policy) < 0)
-		return usage_error("check ", "--system-ca: the system trust store could not be loaded");
-	return 0;
-}
-
 /* check and show share every option; show prints one target its own way. */
 static int check_or_show(int argc, char **argv, int show)
 {
 	const char *cmd = show ? "show " : "check ";
 	int pem = 0;
 	struct check_run run = {.timeout_ms = 10000, .now = time(NULL)};
-	char *ca_files[16], *ca_dirs[16];
-	int nfiles = 0, ndirs = 0, system_ca = 0, rc = EXIT_USAGE, c, idx = 0;
-	const char *at = NULL;
+	int rc = EXIT_USAGE, c, idx = 0, format_given = 0;
 	char err[256];
-
-	int format_given = 0;
 
 	run.format = isatty(STDOUT_FILENO) ? MAILCERT_FORMAT_TEXT : MAILCERT_FORMAT_NAGIOS;
 	if (mailcert_policy_new(&run.policy) < 0) {
@@ -276,15 +203,14 @@ static int check_or_show(int argc, char **argv, int show)
 	optind = 1;
 	opterr = 0; /* our own messages, which name the command */
 	while ((c = getopt_long(argc, argv, ":P:n:w:c:t:f:v46h", options, &idx)) != -1) {
+		if (IS_POLICY_OPTION(c)) {
+			if (policy_option(cmd, &run, c, optarg))
+				goto out;
+			continue;
+		}
 		switch (c) {
 		case 'P':
 			run.protocol = optarg;
-			break;
-		case 'n':
-			if (mailcert_policy_add_name(run.policy, optarg) < 0) {
-				usage_error(cmd, "--name \"%s\" is not a valid name", optarg);
-				goto out;
-			}
 			break;
 		case OPT_SNI:
 			run.sni = optarg;
@@ -308,30 +234,6 @@ static int check_or_show(int argc, char **argv, int show)
 		case '6':
 			run.family = c == '4' ? MAILCERT_FAMILY_INET : MAILCERT_FAMILY_INET6;
 			break;
-		case 'w':
-		case 'c':
-			if (mailcert_policy_set_threshold(run.policy, c == 'c', optarg, err, sizeof(err)) < 0) {
-				usage_error(cmd, "%s: %s", c == 'c' ? "--critical" : "--warning", err);
-				goto out;
-			}
-			break;
-		case OPT_CA_FILE:
-		case OPT_CA_DIR:
-			if ((c == OPT_CA_FILE ? nfiles : ndirs) == 16) {
-				usage_error(cmd, "at most 16 --ca-file and 16 --ca-dir");
-				goto out;
-			}
-			if (c == OPT_CA_FILE)
-				ca_files[nfiles++] = optarg;
-			else
-				ca_dirs[ndirs++] = optarg;
-			break;
-		case OPT_SYSTEM_CA:
-			system_ca = 1;
-			break;
-		case OPT_SELF_SIGNED:
-			mailcert_policy_set_allow_self_signed(run.policy, 1);
-			break;
 		case OPT_COMPARE_FILE: {
 			char why[1024];
 
@@ -341,30 +243,12 @@ static int check_or_show(int argc, char **argv, int show)
 			}
 			break;
 		}
-		case OPT_CRL: {
-			char why[1024];
-
-			if (mailcert_policy_add_crl_file(run.policy, optarg, why, sizeof(why)) < 0) {
-				usage_error(cmd, "--crl: %s", why);
-				goto out;
-			}
-			break;
-		}
 		case OPT_CRL_FETCH:
 			mailcert_policy_set_crl_fetch(run.policy, 1);
-			break;
-		case OPT_AT:
-			at = optarg;
 			break;
 		case OPT_MIN_TLS:
 			if (mailcert_policy_set_min_tls(run.policy, optarg, err, sizeof(err)) < 0) {
 				usage_error(cmd, "--min-tls: %s", err);
-				goto out;
-			}
-			break;
-		case OPT_MIN_KEY_BITS:
-			if (mailcert_policy_set_min_key_bits(run.policy, optarg, err, sizeof(err)) < 0) {
-				usage_error(cmd, "--min-key-bits: %s", err);
 				goto out;
 			}
 			break;
@@ -380,35 +264,6 @@ static int check_or_show(int argc, char **argv, int show)
 				usage_error(cmd, "--key-type \"%s\": use rsa or ecdsa", optarg);
 				goto out;
 			}
-			break;
-		case OPT_ISSUER:
-		case OPT_SUBJECT:
-			if ((c == OPT_ISSUER ? mailcert_policy_set_issuer
-					     : mailcert_policy_set_subject)(run.policy, optarg, err,
-									    sizeof(err)) < 0) {
-				usage_error(cmd, "%s: %s", c == OPT_ISSUER ? "--issuer" : "--subject",
-					    err);
-				goto out;
-			}
-			break;
-		case OPT_SERIAL:
-			if (mailcert_policy_set_serial(run.policy, optarg) < 0) {
-				usage_error(cmd, "--serial \"%s\": not a hexadecimal serial number "
-					    "(e.g. 04:A3:1F or 4a31f)", optarg);
-				goto out;
-			}
-			break;
-		case OPT_PIN:
-			if (mailcert_policy_add_pin(run.policy, optarg) < 0) {
-				usage_error(cmd, "--pin \"%s\": use sha256: and the SHA-256 of the "
-					    "public key (SPKI) or of the certificate, in base64 (44 "
-					    "characters) or hex (64 digits)", optarg);
-				goto out;
-			}
-			break;
-		case OPT_SEVERITY:
-			if (parse_severity(run.policy, optarg))
-				goto out;
 			break;
 		case 't':
 			if (parse_timeout(optarg, &run.timeout_ms))
@@ -459,10 +314,6 @@ static int check_or_show(int argc, char **argv, int show)
 		usage_error(cmd, "no target given, e.g. mailcert check submission://mail.example.com");
 		goto out;
 	}
-	if (at && parse_at(at, run.now, &run.now) < 0) {
-		usage_error(cmd, "--at \"%s\": use 2027-01-31, 2027-01-31T12:00:00Z or +30d", at);
-		goto out;
-	}
 	if (show && argc - optind > 1) {
 		usage_error(cmd, "show takes one target (%d given)", argc - optind);
 		goto out;
@@ -493,8 +344,6 @@ static int check_or_show(int argc, char **argv, int show)
 		usage_error(cmd, "a Nagios check takes one target (%d given)", argc - optind);
 		goto out;
 	}
-	if (apply_trust(run.policy, ca_files, nfiles, ca_dirs, ndirs, system_ca))
-		goto out;
 	rc = check_targets(&run, argv + optind, argc - optind);
 out:
 	mailcert_policy_free(run.policy);

@@ -40,6 +40,51 @@ int parse_at(const char *text, time_t base, time_t *out);
 /* Prints "mailcert: MESSAGE" and a hint to stderr; returns EXIT_USAGE. */
 int usage_error(const char *command, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
+/*
+ * The policy options check, show and file share (policyopt.c): their codes,
+ * above any short option and any command's own, and their getopt entries
+ * for a command's option table. -n, -w and -c are policy options too.
+ */
+enum {
+	OPT_CA_FILE = 1024,
+	OPT_CA_DIR,
+	OPT_SYSTEM_CA,
+	OPT_SELF_SIGNED,
+	OPT_AT,
+	OPT_ISSUER,
+	OPT_SUBJECT,
+	OPT_SERIAL,
+	OPT_PIN,
+	OPT_MIN_KEY_BITS,
+	OPT_SEVERITY,
+	OPT_CRL,
+};
+
+#define POLICY_OPTIONS                                                                             \
+	{"name", required_argument, NULL, 'n'}, {"warning", required_argument, NULL, 'w'},         \
+	    {"critical", required_argument, NULL, 'c'},                                            \
+	    {"ca-file", required_argument, NULL, OPT_CA_FILE},                                     \
+	    {"ca-dir", required_argument, NULL, OPT_CA_DIR},                                       \
+	    {"system-ca", no_argument, NULL, OPT_SYSTEM_CA},                                       \
+	    {"allow-self-signed", no_argument, NULL, OPT_SELF_SIGNED},                             \
+	    {"at", required_argument, NULL, OPT_AT},                                               \
+	    {"issuer", required_argument, NULL, OPT_ISSUER},                                       \
+	    {"subject", required_argument, NULL, OPT_SUBJECT},                                     \
+	    {"serial", required_argument, NULL, OPT_SERIAL},                                       \
+	    {"pin", required_argument, NULL, OPT_PIN},                                             \
+	    {"min-key-bits", required_argument, NULL, OPT_MIN_KEY_BITS},                           \
+	    {"severity", required_argument, NULL, OPT_SEVERITY},                                   \
+	    {"crl", required_argument, NULL, OPT_CRL}
+
+/* Whether getopt's @c is one of POLICY_OPTIONS. */
+#define IS_POLICY_OPTION(c) ((c) == 'n' || (c) == 'w' || (c) == 'c' || ((c) >= OPT_CA_FILE && (c) <= OPT_CRL))
+
+/*
+ * Applies policy option @c with @arg to @run (its policy; --at sets
+ * run->now). 0, or EXIT_USAGE after a message naming @cmd ("check ").
+ */
+int policy_option(const char *cmd, struct check_run *run, int c, const char *arg);
+
 /* -f NAME → *@out; a usage error naming @command ("check ") otherwise. */
 int parse_format(const char *command, const char *s, mailcert_format *out);
 

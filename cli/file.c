@@ -33,6 +33,9 @@ static const char file_help[] =
     "      --allow-self-signed  a self-signed certificate is not a finding\n"
     "      --at TIME          judge as of TIME: 2027-01-31, 2027-01-31T12:00:00Z,\n"
     "                         or +30d\n"
+    "      --issuer RE, --subject RE, --serial HEX, --pin sha256:…, --min-key-bits N,\n"
+    "      --crl FILE, --severity CODE=LEVEL\n"
+    "                         as for 'mailcert check' (see its --help)\n"
     "  -f, --format FMT       text (default on a terminal, or for several files),\n"
     "                         nagios (default otherwise), json (one line per file),\n"
     "                         prometheus (metrics in the text exposition format)\n"
@@ -51,25 +54,13 @@ static const char file_help[] =
     "  mailcert file -w 21 /etc/postfix/chain.pem\n";
 
 enum {
-	OPT_CA_FILE = 256,
-	OPT_CA_DIR,
-	OPT_SYSTEM_CA,
-	OPT_SELF_SIGNED,
-	OPT_AT,
-	OPT_KEY,
+	OPT_KEY = 256,
 	OPT_OUTPUT,
 };
 
 static const struct option options[] = {
+    POLICY_OPTIONS,
     {"key", required_argument, NULL, OPT_KEY},
-    {"name", required_argument, NULL, 'n'},
-    {"warning", required_argument, NULL, 'w'},
-    {"critical", required_argument, NULL, 'c'},
-    {"ca-file", required_argument, NULL, OPT_CA_FILE},
-    {"ca-dir", required_argument, NULL, OPT_CA_DIR},
-    {"system-ca", no_argument, NULL, OPT_SYSTEM_CA},
-    {"allow-self-signed", no_argument, NULL, OPT_SELF_SIGNED},
-    {"at", required_argument, NULL, OPT_AT},
     {"format", required_argument, NULL, 'f'},
     {"output", required_argument, NULL, OPT_OUTPUT},
     {"verbose", no_argument, NULL, 'v'},
@@ -118,27 +109,12 @@ static int check_file(const struct check_run *run, struct output *o, const char 
 	return rc;
 }
 
-/* Explicit CAs replace the system store, as for check. */
-static int add_trust(mailcert_policy *policy, int c, const char *path)
-{
-	char err[512];
-
-	if (c == OPT_CA_FILE && mailcert_policy_add_ca_file(policy, path, err, sizeof(err)) < 0)
-		return usage_error(CMD, "--ca-file: %s", err);
-	if (c == OPT_CA_DIR && mailcert_policy_add_ca_dir(policy, path, err, sizeof(err)) < 0)
-		return usage_error(CMD, "--ca-dir: %s", err);
-	if (c == OPT_SYSTEM_CA && mailcert_policy_add_system_trust(policy) < 0)
-		return usage_error(CMD, "--system-ca: the system trust store could not be loaded");
-	return 0;
-}
-
 int cmd_file(int argc, char **argv)
 {
 	struct check_run run = {.now = time(NULL)};
 	struct output o;
-	const char *at = NULL, *key = NULL;
+	const char *key = NULL;
 	int rc = EXIT_USAGE, c, format_given = 0, state = MAILCERT_OK;
-	char err[256];
 
 	run.format = isatty(STDOUT_FILENO) ? MAILCERT_FORMAT_TEXT : MAILCERT_FORMAT_NAGIOS;
 	if (mailcert_policy_new(&run.policy) < 0) {
@@ -148,36 +124,14 @@ int cmd_file(int argc, char **argv)
 	optind = 1;
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, ":n:w:c:f:vh", options, NULL)) != -1) {
+		if (IS_POLICY_OPTION(c)) {
+			if (policy_option(CMD, &run, c, optarg))
+				goto out;
+			continue;
+		}
 		switch (c) {
 		case OPT_KEY:
 			key = optarg;
-			break;
-		case 'n':
-			if (mailcert_policy_add_name(run.policy, optarg) < 0) {
-				usage_error(CMD, "--name \"%s\" is not a valid name", optarg);
-				goto out;
-			}
-			break;
-		case 'w':
-		case 'c':
-			if (mailcert_policy_set_threshold(run.policy, c == 'c', optarg, err,
-							  sizeof(err)) < 0) {
-				usage_error(CMD, "%s: %s", c == 'c' ? "--critical" : "--warning",
-					    err);
-				goto out;
-			}
-			break;
-		case OPT_CA_FILE:
-		case OPT_CA_DIR:
-		case OPT_SYSTEM_CA:
-			if (add_trust(run.policy, c, optarg))
-				goto out;
-			break;
-		case OPT_SELF_SIGNED:
-			mailcert_policy_set_allow_self_signed(run.policy, 1);
-			break;
-		case OPT_AT:
-			at = optarg;
 			break;
 		case 'f':
 			if (parse_format(CMD, optarg, &run.format))
@@ -207,10 +161,6 @@ int cmd_file(int argc, char **argv)
 	}
 	if (optind == argc) {
 		usage_error(CMD, "no file given, e.g. mailcert file /etc/ssl/mail/fullchain.pem");
-		goto out;
-	}
-	if (at && parse_at(at, run.now, &run.now) < 0) {
-		usage_error(CMD, "--at \"%s\": use 2027-01-31, 2027-01-31T12:00:00Z or +30d", at);
 		goto out;
 	}
 	if (key && argc - optind > 1) {

@@ -393,6 +393,14 @@ files() {
 	expect_state "file, --at +80d" 2 CRITICAL cert.expiring
 	it_run "$MAILCERT" file -f json "${ca[@]}" -w 100d -c 5d "$chain"
 	expect_state "file, -w 100d" 1 WARNING cert.expiring
+	# The policy options of check apply to files as well.
+	it_run "$MAILCERT" file -f json "${ca[@]}" --issuer "^CN=Let's Encrypt" "$chain"
+	expect_state "file, --issuer" 2 CRITICAL issuer.mismatch
+	it_run "$MAILCERT" file -f json "${ca[@]}" --issuer "^CN=Let's Encrypt" \
+		--severity issuer.mismatch=warning "$chain"
+	expect_state "file, --issuer, --severity issuer.mismatch=warning" 1 WARNING issuer.mismatch
+	usage "file --severity without a level" '--severity "issuer.mismatch": use CODE=LEVEL' \
+		file --severity issuer.mismatch "$chain"
 
 	# The key does not belong to the leaf.
 	it_run "$MAILCERT" file -f json "${ca[@]}" "$chain" --key "$other"

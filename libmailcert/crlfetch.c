@@ -30,6 +30,7 @@
 #include <gnutls/crypto.h>
 
 #include "internal.h"
+#include "net.h"
 
 #define CRL_MAX_BYTES (32u << 20) /* a CRL larger than this is refused */
 #define URL_MAX 1024
@@ -44,14 +45,6 @@ void mc_observation_free_crls(mailcert_observation *obs)
 		free(obs->crl_fetch[i].error);
 	}
 	obs->crl_fetch_len = 0;
-}
-
-static long long now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
 /* http(s), printable, no quote or backslash: safe in a message as is. */
@@ -300,7 +293,7 @@ static int fetch_one(mailcert_observation *obs, const char *url, int cert, long 
 			cached.data = NULL;
 		}
 	}
-	f->error = download(url, deadline - now_ms(), &fresh);
+	f->error = download(url, deadline - mc_now_ms(), &fresh);
 	if (!f->error && normalize_crl(&fresh, &next) < 0) {
 		free(fresh.data);
 		fresh.data = NULL;
@@ -355,7 +348,7 @@ MAILCERT_EXPORT int mailcert_policy_fetch_crls(const mailcert_policy *policy,
 					       mailcert_observation *obs, unsigned timeout_ms)
 {
 	gnutls_x509_trust_list_t trust;
-	long long deadline = now_ms() + timeout_ms;
+	long long deadline = mc_now_ms() + timeout_ms;
 	int rc = 0;
 
 	if (!policy || !obs)

@@ -82,3 +82,13 @@ char *mc_asprintf(const char *fmt, ...)
 	va_end(ap);
 	return n < 0 ? NULL : s;
 }
+
+void mc_format_utc(char out[MC_DATE_MAX], time_t t, int seconds)
+{
+	struct tm tm;
+
+	if (!gmtime_r(&t, &tm) ||
+	    !strftime(out, MC_DATE_MAX, seconds ? "%Y-%m-%d %H:%M:%S UTC" : "%Y-%m-%d %H:%M UTC",
+		      &tm))
+		snprintf(out, MC_DATE_MAX, "@%lld", (long long)t);
+}

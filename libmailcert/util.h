@@ -8,6 +8,7 @@
 
 #include <stdarg.h>
 #include <stddef.h>
+#include <time.h>
 
 #define MC_PRINTF(f, a) __attribute__((format(printf, f, a)))
 
@@ -26,6 +27,16 @@ void mc_set_error(char *err, size_t errlen, const char *fmt, ...) MC_PRINTF(3, 4
 
 /* Lowercase hex of @len bytes into @dst (2*len+1 bytes). */
 void mc_hex(char *dst, const unsigned char *src, size_t len);
+
+/* Room for any output of mc_format_utc(), even for an absurd year. */
+#define MC_DATE_MAX 48
+
+/*
+ * @t in UTC as messages write it, "2026-11-26 10:00 UTC" (with @seconds
+ * "2026-11-26 10:00:05 UTC"); a time gmtime() cannot represent is written
+ * as "@<epoch>".
+ */
+void mc_format_utc(char out[MC_DATE_MAX], time_t t, int seconds);
 
 char *mc_strdup(const char *s);
 char *mc_asprintf(const char *fmt, ...) MC_PRINTF(1, 2);

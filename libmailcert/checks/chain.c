@@ -18,7 +18,6 @@
 
 #include "internal.h"
 
-#define DATE_MAX 48
 
 /* The certificates of the path from the leaf, in path order, as positions in the chain as sent. */
 struct path {
@@ -228,14 +227,6 @@ static int check_extra(struct mc_eval *ev, const struct path *p)
 	return rc;
 }
 
-static void format_date(char out[DATE_MAX], time_t t)
-{
-	struct tm tm;
-
-	if (!gmtime_r(&t, &tm) || !strftime(out, DATE_MAX, "%Y-%m-%d %H:%M UTC", &tm))
-		snprintf(out, DATE_MAX, "@%lld", (long long)t);
-}
-
 /* Whether checks/validity.c already reported on certificate @i. */
 static int validity_reported(const struct mc_eval *ev, size_t i)
 {
@@ -260,15 +251,15 @@ static int check_expires_first(struct mc_eval *ev, const struct path *p)
 
 	for (size_t k = 1; rc == 0 && k < p->len; k++) {
 		size_t i = p->at[k];
-		char label[MC_LABEL_MAX], leaf[MC_LABEL_MAX], when[DATE_MAX], leaf_when[DATE_MAX];
+		char label[MC_LABEL_MAX], leaf[MC_LABEL_MAX], when[MC_DATE_MAX], leaf_when[MC_DATE_MAX];
 
 		if (certs[i].info.not_after >= leaf_end || self_signed(ev->crts[i]) ||
 		    validity_reported(ev, i))
 			continue;
 		mc_cert_label(label, sizeof(label), ev, i);
 		mc_cert_label(leaf, sizeof(leaf), ev, p->leaf);
-		format_date(when, certs[i].info.not_after);
-		format_date(leaf_when, leaf_end);
+		mc_format_utc(when, certs[i].info.not_after, 0);
+		mc_format_utc(leaf_when, leaf_end, 0);
 		rc = mc_report_add(ev->report, "cert.expiring", MAILCERT_WARNING, (int)i,
 				   "%s expires %s, before %s (%s): from then on the chain fails; "
 				   "install the current chain file from your CA",

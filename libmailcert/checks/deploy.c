@@ -56,15 +56,6 @@ static int check_keys(struct mc_eval *ev)
 	return rc;
 }
 
-/* "2026-11-01 10:00:00 UTC" */
-static void date(char *dst, size_t len, time_t t)
-{
-	struct tm tm;
-
-	if (!gmtime_r(&t, &tm) || !strftime(dst, len, "%Y-%m-%d %H:%M:%S UTC", &tm))
-		snprintf(dst, len, "%lld (epoch)", (long long)t);
-}
-
 /* How the file's certificate is named: "CN=…" quoted, else its DN, and its serial. */
 static void file_cert_name(char *dst, size_t len, gnutls_x509_crt_t crt)
 {
@@ -100,7 +91,7 @@ static int check_compare(struct mc_eval *ev)
 	const mailcert_cert_info *info = &ev->report->certs[0].info;
 	gnutls_x509_crt_t crt;
 	char label[MC_LABEL_MAX], other[MC_LABEL_MAX], q[4 * PATH_CHARS + 4];
-	char served_from[64], file_from[64];
+	char served_from[MC_DATE_MAX], file_from[MC_DATE_MAX];
 	time_t file_nb;
 	int rc;
 
@@ -121,8 +112,8 @@ static int check_compare(struct mc_eval *ev)
 	gnutls_x509_crt_deinit(crt);
 	mc_cert_label(label, sizeof(label), ev, 0);
 	quote_path(q, sizeof(q), p->compare_file);
-	date(served_from, sizeof(served_from), info->not_before);
-	date(file_from, sizeof(file_from), file_nb);
+	mc_format_utc(served_from, info->not_before, 1);
+	mc_format_utc(file_from, file_nb, 1);
 	if (file_nb > info->not_before)
 		rc = mc_report_add(ev->report, "deploy.mismatch", MAILCERT_WARNING, 0,
 				   "the server serves %s serial %s, valid from %s, but \"%s\" "

@@ -39,18 +39,9 @@
 #define MAX_SINGLES 64
 
 /* Times in the messages, as validity.c writes them. */
-#define DATE_MAX 48
 
 /* Verification must not consult the clock: times are judged against `now` here. */
 #define VERIFY_FLAGS (GNUTLS_VERIFY_DISABLE_TIME_CHECKS | GNUTLS_VERIFY_DISABLE_TRUSTED_TIME_CHECKS)
-
-static void format_date(char out[DATE_MAX], time_t t)
-{
-	struct tm tm;
-
-	if (!gmtime_r(&t, &tm) || !strftime(out, DATE_MAX, "%Y-%m-%d %H:%M UTC", &tm))
-		snprintf(out, DATE_MAX, "@%lld", (long long)t);
-}
 
 /* Unsigned big-endian integers, leading zero octets ignored: "00 ab cd" == "ab cd". */
 static int serial_eq(const unsigned char *a, size_t alen, const unsigned char *b, size_t blen)
@@ -220,7 +211,7 @@ static int ocsp_judge(struct mc_eval *ev, gnutls_ocsp_resp_t resp, unsigned s, s
 	unsigned status;
 	time_t this_update, next_update, rev_time;
 	unsigned int reason;
-	char d1[DATE_MAX], d2[DATE_MAX];
+	char d1[MC_DATE_MAX], d2[MC_DATE_MAX];
 	int rc;
 
 	rc = gnutls_ocsp_resp_get_single(resp, s, NULL, NULL, NULL, NULL, &status, &this_update,
@@ -230,14 +221,14 @@ static int ocsp_judge(struct mc_eval *ev, gnutls_ocsp_resp_t resp, unsigned s, s
 				     "the stapled OCSP response about %s cannot be read: %s", label,
 				     gnutls_strerror(rc));
 	if (this_update != (time_t)-1 && this_update > ev->now + OCSP_SKEW) {
-		format_date(d1, this_update);
+		mc_format_utc(d1, this_update, 0);
 		rc = mc_report_add(ev->report, "ocsp.stale", MAILCERT_WARNING, (int)i,
 				   "the stapled OCSP response about %s was produced for %s, in the "
 				   "future: check the clocks of the server and of its CA",
 				   label, d1);
 	} else if (next_update != (time_t)-1 && next_update < ev->now) {
-		format_date(d1, this_update);
-		format_date(d2, next_update);
+		mc_format_utc(d1, this_update, 0);
+		mc_format_utc(d2, next_update, 0);
 		rc =
 		    mc_report_add(ev->report, "ocsp.stale", MAILCERT_WARNING, (int)i,
 				  "the stapled OCSP response about %s (from %s) expired on %s: the "
@@ -250,7 +241,7 @@ static int ocsp_judge(struct mc_eval *ev, gnutls_ocsp_resp_t resp, unsigned s, s
 	case GNUTLS_OCSP_CERT_GOOD:
 		return 0;
 	case GNUTLS_OCSP_CERT_REVOKED:
-		format_date(d1, rev_time);
+		mc_format_utc(d1, rev_time, 0);
 		return mc_report_add(ev->report, "ocsp.revoked", MAILCERT_CRITICAL, (int)i,
 				     "%s is revoked (stapled OCSP response: revoked on %s, reason "
 				     "%s); replace the certificate",
@@ -414,7 +405,7 @@ static int crl_judge(struct mc_eval *ev, struct crl_src *src, gnutls_x509_crt_t 
 	size_t slen = sizeof(serial);
 	unsigned status = 0;
 	time_t next, when = (time_t)-1;
-	char d1[DATE_MAX];
+	char d1[MC_DATE_MAX];
 	int rc;
 
 	rc = gnutls_x509_crl_verify(src->crl, &issuer, 1, VERIFY_FLAGS, &status);
@@ -440,7 +431,7 @@ static int crl_judge(struct mc_eval *ev, struct crl_src *src, gnutls_x509_crt_t 
 	next = gnutls_x509_crl_get_next_update(src->crl);
 	if (next != (time_t)-1 && next < ev->now && !src->reported) {
 		src->reported = 1;
-		format_date(d1, next);
+		mc_format_utc(d1, next, 0);
 		rc = mc_report_add(ev->report, "crl.stale", MAILCERT_WARNING, (int)i,
 				   "%s, which covers %s, was due to be replaced on %s; get a "
 				   "current CRL (revocations since then are not known)",
@@ -452,7 +443,7 @@ static int crl_judge(struct mc_eval *ev, struct crl_src *src, gnutls_x509_crt_t 
 		return 0;
 	if (!crl_lists(src->crl, serial, slen, &when))
 		return 0;
-	format_date(d1, when);
+	mc_format_utc(d1, when, 0);
 	return mc_report_add(ev->report, "crl.revoked", MAILCERT_CRITICAL, (int)i,
 			     "%s is revoked: %s lists it, revoked on %s; replace the certificate",
 			     label, src->origin, d1);

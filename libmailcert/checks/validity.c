@@ -9,17 +9,7 @@
 
 #include "internal.h"
 
-#define DATE_MAX 48 /* any output of format_date(), even for an absurd year */
 #define TEXT_MAX 48 /* any output of format_duration() and format_range() */
-
-/* "2026-11-26 10:00 UTC"; a date gmtime() cannot represent is written as "@<epoch>". */
-static void format_date(char out[DATE_MAX], time_t t)
-{
-	struct tm tm;
-
-	if (!gmtime_r(&t, &tm) || !strftime(out, DATE_MAX, "%Y-%m-%d %H:%M UTC", &tm))
-		snprintf(out, DATE_MAX, "@%lld", (long long)t);
-}
 
 /*
  * "10 days", "1 hour", "900 seconds". @exact picks the largest unit that
@@ -91,7 +81,7 @@ static int check_expiring(struct mc_eval *ev, size_t i, const char *label)
 	long long remaining = info->remaining_s;
 	const struct mc_threshold *th = &p->critical;
 	mailcert_state severity = MAILCERT_CRITICAL;
-	char when[TEXT_MAX], date[DATE_MAX], why[256];
+	char when[TEXT_MAX], date[MC_DATE_MAX], why[256];
 
 	if (!mc_threshold_alerts(th, remaining, lifetime)) {
 		th = &p->warning;
@@ -100,7 +90,7 @@ static int check_expiring(struct mc_eval *ev, size_t i, const char *label)
 			return 0;
 	}
 	format_duration(when, remaining, 0);
-	format_date(date, info->not_after);
+	mc_format_utc(date, info->not_after, 0);
 	describe_threshold(why, sizeof(why), severity == MAILCERT_CRITICAL ? "critical" : "warning",
 			   th, lifetime);
 	return mc_report_add(ev->report, "cert.expiring", severity, (int)i,
@@ -111,12 +101,12 @@ static int check_expiring(struct mc_eval *ev, size_t i, const char *label)
 static int check_one(struct mc_eval *ev, size_t i)
 {
 	const mailcert_cert_info *info = &ev->report->certs[i].info;
-	char label[MC_LABEL_MAX], when[TEXT_MAX], date[DATE_MAX];
+	char label[MC_LABEL_MAX], when[TEXT_MAX], date[MC_DATE_MAX];
 
 	mc_cert_label(label, sizeof(label), ev, i);
 	if (ev->now < info->not_before) {
 		format_duration(when, (long long)info->not_before - (long long)ev->now, 0);
-		format_date(date, info->not_before);
+		mc_format_utc(date, info->not_before, 0);
 		return mc_report_add(ev->report, "cert.not-yet-valid", MAILCERT_CRITICAL, (int)i,
 				     "%s is not valid until %s (in %s); check the clocks of the "
 				     "server and of the CA",
@@ -124,7 +114,7 @@ static int check_one(struct mc_eval *ev, size_t i)
 	}
 	if (ev->now > info->not_after) {
 		format_duration(when, (long long)ev->now - (long long)info->not_after, 0);
-		format_date(date, info->not_after);
+		mc_format_utc(date, info->not_after, 0);
 		return mc_report_add(ev->report, "cert.expired", MAILCERT_CRITICAL, (int)i,
 				     "%s expired %s ago (%s)", label, when, date);
 	}

@@ -145,6 +145,14 @@ static int x509_ok(const gnutls_datum_t *der, int *why)
 	return *why >= 0;
 }
 
+static int label_chars(const char *p, const char *end)
+{
+	for (; p < end; p++)
+		if (*p < 0x20 || *p > 0x7e)
+			return 0;
+	return 1;
+}
+
 static int label_is_key(const char *label)
 {
 	size_t n = strlen(label);
@@ -274,8 +282,9 @@ static int parse_pem(struct mc_file *f, const gnutls_datum_t *data, const char *
 		index++;
 		lstart = begin + 11;
 		lend = memmem(lstart, (size_t)(end - lstart), "-----", 5);
-		if (!lend || lend - lstart > LABEL_MAX ||
-		    memchr(lstart, '\n', (size_t)(lend - lstart))) {
+		/* RFC 7468 section 3: a label is printable ASCII and spaces,
+		 * which also keeps it safe to name in messages. */
+		if (!lend || lend - lstart > LABEL_MAX || !label_chars(lstart, lend)) {
 			mc_set_error(err, errlen,
 				     "the %s \"%s\": PEM block %zu has a malformed "
 				     "BEGIN line",

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #define _GNU_SOURCE /* vasprintf, strndup */
+#include <arpa/inet.h>
 #include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -87,6 +88,20 @@ static int parse_port(const char *s, unsigned *port)
 		return -1;
 	*port = (unsigned)v;
 	return 0;
+}
+
+/* Brackets hold an IPv6 address, with an optional zone id ("fe80::1%eth0"). */
+static int valid_ipv6(const char *h)
+{
+	unsigned char addr[16];
+	char buf[64];
+	size_t n = strcspn(h, "%");
+
+	if (n >= sizeof(buf))
+		return 0;
+	memcpy(buf, h, n);
+	buf[n] = '\0';
+	return inet_pton(AF_INET6, buf, addr) == 1;
 }
 
 static int valid_host(const char *h, int bracketed)
@@ -180,6 +195,10 @@ static int build(mailcert_target **out, const char *text, const char *scheme_ove
 	if (rc < 0)
 		goto fail;
 	rc = MAILCERT_E_INVALID;
+	if (bracketed && !valid_ipv6(t->host)) {
+		mc_set_error(err, errlen, "\"%s\": brackets hold an IPv6 address", text);
+		goto fail;
+	}
 	if (!valid_host(t->host, bracketed)) {
 		mc_set_error(err, errlen, "\"%s\": not a valid host name or address", text);
 		goto fail;

@@ -161,6 +161,8 @@ static void pki_setup(void)
 	write_file("empty.pem", "", 0);
 	write_file("garbage.pem", "hello\x01\x02 world\n", 14);
 	append_text("truncated.pem", "-----BEGIN CERTIFICATE-----\nMIIB\n");
+	/* Found by fuzz-certfile: a label with a control byte went into the message. */
+	append_text("control-label.pem", "-----BEGIN CERTI\tFICATE\x1b[2J-----\nMIIB\n");
 	append_text("bad-base64.pem",
 		    "-----BEGIN CERTIFICATE-----\n!!!!****\n-----END CERTIFICATE-----\n");
 	append_text("not-x509.pem",
@@ -191,7 +193,7 @@ static void pki_teardown(void)
 	    "empty.pem",       "garbage.pem",       "truncated.pem", "bad-base64.pem",
 	    "not-x509.pem",    "params-only.pem",   "key.pem",       "key-pkcs8.pem",
 	    "key.der",         "other-key.pem",     "rsa-key.pem",   "encrypted-key.pem",
-	    "cert-as-key.pem", "old.pem",           "twin.pem"};
+	    "cert-as-key.pem", "old.pem",           "twin.pem",      "control-label.pem"};
 
 	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
 		unlink(path(names[i]));
@@ -371,6 +373,8 @@ static const struct bad_case {
      "the certificate file \"%s\": PEM block 1 (CERTIFICATE) has no \"-----END "
      "CERTIFICATE-----\" line: is the file cut short?",
      0},
+    {"control-label.pem", NULL, MAILCERT_E_INVALID,
+     "the certificate file \"%s\": PEM block 1 has a malformed BEGIN line", 0},
     {"bad-base64.pem", NULL, MAILCERT_E_INVALID,
      "the certificate file \"%s\": PEM block 1 (CERTIFICATE) is not valid base64: ", 0},
     {"not-x509.pem", NULL, MAILCERT_E_INVALID,

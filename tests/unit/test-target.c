@@ -50,6 +50,7 @@ static const struct good_case good[] = {
 	{"mail.example.com:25", NULL, "smtp", "mail.example.com", 25, MAILCERT_PROTO_SMTP, 1, "smtp://mail.example.com:25"},
 	{"[2001:db8::1]:25", NULL, "smtp", "2001:db8::1", 25, MAILCERT_PROTO_SMTP, 1, "smtp://[2001:db8::1]:25"},
 	{"smtp://[::1]", NULL, "smtp", "::1", 25, MAILCERT_PROTO_SMTP, 0, "smtp://[::1]:25"},
+	{"smtp://[fe80::1%eth0]", NULL, "smtp", "fe80::1%eth0", 25, MAILCERT_PROTO_SMTP, 0, "smtp://[fe80::1%eth0]:25"},
 	{"192.0.2.7:993", NULL, "imaps", "192.0.2.7", 993, MAILCERT_PROTO_NONE, 1, "imaps://192.0.2.7:993"},
 	/* -P overrides the scheme and completes a bare host. */
 	{"mail.example.com", "submission", "submission", "mail.example.com", 587, MAILCERT_PROTO_SMTP, 0, "submission://mail.example.com:587"},
@@ -95,6 +96,10 @@ static const struct bad_case bad[] = {
 	{"2001:db8::1", NULL, "IPv6 addresses go in brackets"},
 	{"smtp://[::1", NULL, "unclosed '['"},
 	{"smtp://[::1]x", NULL, "unexpected text after ']'"},
+	/* Found by fuzz-parse: a bracketed name printed without brackets did not parse back. */
+	{"submission://[db8q112%22]:587", NULL, "brackets hold an IPv6 address"},
+	{"smtp://[mail.example.com]", NULL, "brackets hold an IPv6 address"},
+	{"smtp://[]", NULL, "brackets hold an IPv6 address"},
 	{"smtp://h\r\nQUIT", NULL, "not a valid host"},
 	{"smtp://h o", NULL, "not a valid host"},
 	{"", NULL, "not a valid host"},

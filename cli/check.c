@@ -122,52 +122,31 @@ static const char show_help[] =
 	"  mailcert show --pem submission://mail.example.com\n";
 
 enum {
-	OPT_SNI = 256,
-	OPT_HELO,
-	OPT_XMPP_DOMAIN,
-	OPT_CONNECT_TO,
-	OPT_PEM,
+	OPT_PEM = OPT_PROBE_LAST + 1,
 	OPT_OUTPUT,
-	OPT_DIRECT_TLS,
-	OPT_FORCE_STARTTLS,
-	OPT_MIN_TLS,
-	OPT_ALL_KEYS,
-	OPT_KEY_TYPE,
-	OPT_COMPARE_FILE,
-	OPT_CRL_FETCH,
 	OPT_LATER, /* documented in CLI.md, not implemented yet */
 };
 
-static const struct option options[] = {
+const struct option check_options[] = {
 	POLICY_OPTIONS,
-	{"protocol", required_argument, NULL, 'P'},
-	{"sni", required_argument, NULL, OPT_SNI},
-	{"helo", required_argument, NULL, OPT_HELO},
-	{"connect-to", required_argument, NULL, OPT_CONNECT_TO},
-	{"timeout", required_argument, NULL, 't'},
+	PROBE_OPTIONS,
 	{"format", required_argument, NULL, 'f'},
 	{"verbose", no_argument, NULL, 'v'},
 	{"help", no_argument, NULL, 'h'},
 	{"pem", no_argument, NULL, OPT_PEM},
 	{"output", required_argument, NULL, OPT_OUTPUT},
-	{"xmpp-domain", required_argument, NULL, OPT_XMPP_DOMAIN},
-	{"direct-tls", no_argument, NULL, OPT_DIRECT_TLS},
-	{"force-starttls", no_argument, NULL, OPT_FORCE_STARTTLS},
-	{"min-tls", required_argument, NULL, OPT_MIN_TLS},
-	{"all-keys", no_argument, NULL, OPT_ALL_KEYS},
-	{"key-type", required_argument, NULL, OPT_KEY_TYPE},
-	{"compare-file", required_argument, NULL, OPT_COMPARE_FILE},
-	{"crl-fetch", no_argument, NULL, OPT_CRL_FETCH},
 	{"dane", no_argument, NULL, OPT_LATER},
 	{"tlsa", required_argument, NULL, OPT_LATER},
 	{NULL, 0, NULL, 0},
 };
 
+const char *usage_where;
+
 int usage_error(const char *command, const char *fmt, ...)
 {
 	va_list ap;
 
-	fputs("mailcert: ", stderr);
+	fprintf(stderr, "mailcert: %s%s", usage_where ? usage_where : "", usage_where ? ": " : "");
 	va_start(ap, fmt);
 	vfprintf(stderr, fmt, ap);
 	va_end(ap);
@@ -175,15 +154,75 @@ int usage_error(const char *command, const char *fmt, ...)
 	return EXIT_USAGE;
 }
 
-static int parse_timeout(const char *s, unsigned *ms)
+static int parse_timeout(const char *cmd, const char *s, unsigned *ms)
 {
 	char *end;
 	double v = strtod(s, &end);
 
 	if (end == s || *end || !(v >= 0.001) || v > 3600)
-		return usage_error("check ", "--timeout takes seconds from 0.001 to 3600, not \"%s\"", s);
+		return usage_error(cmd, "--timeout takes seconds from 0.001 to 3600, not \"%s\"",
+				   s);
 	*ms = (unsigned)(v * 1000 + 0.5);
 	return 0;
+}
+
+int probe_option(const char *cmd, struct check_run *run, int c, const char *arg)
+{
+	char err[1024];
+
+	switch (c) {
+	case 'P':
+		run->protocol = arg;
+		return 0;
+	case OPT_SNI:
+		run->sni = arg;
+		return 0;
+	case OPT_HELO:
+		run->helo = arg;
+		return 0;
+	case OPT_XMPP_DOMAIN:
+		run->xmpp_domain = arg;
+		return 0;
+	case OPT_CONNECT_TO:
+		run->connect_to = arg;
+		return 0;
+	case OPT_DIRECT_TLS:
+		run->probe_flags |= MAILCERT_PROBE_DIRECT_TLS;
+		return 0;
+	case OPT_FORCE_STARTTLS:
+		run->probe_flags |= MAILCERT_PROBE_UNADVERTISED;
+		return 0;
+	case '4':
+	case '6':
+		run->family = c == '4' ? MAILCERT_FAMILY_INET : MAILCERT_FAMILY_INET6;
+		return 0;
+	case OPT_COMPARE_FILE:
+		if (mailcert_policy_set_compare_file(run->policy, arg, err, sizeof(err)) < 0)
+			return usage_error(cmd, "--compare-file: %s", err);
+		return 0;
+	case OPT_CRL_FETCH:
+		mailcert_policy_set_crl_fetch(run->policy, 1);
+		return 0;
+	case OPT_MIN_TLS:
+		if (mailcert_policy_set_min_tls(run->policy, arg, err, sizeof(err)) < 0)
+			return usage_error(cmd, "--min-tls: %s", err);
+		return 0;
+	case OPT_ALL_KEYS:
+		run->all_keys = 1;
+		return 0;
+	case OPT_KEY_TYPE:
+		if (strcasecmp(arg, "rsa") == 0)
+			run->key_type = MAILCERT_KEY_RSA;
+		else if (strcasecmp(arg, "ecdsa") == 0)
+			run->key_type = MAILCERT_KEY_ECDSA;
+		else
+			return usage_error(cmd, "--key-type \"%s\": use rsa or ecdsa", arg);
+		return 0;
+	case 't':
+		return parse_timeout(cmd, arg, &run->timeout_ms);
+	default:
+		return -1;
+	}
 }
 
 /* check and show share every option; show prints one target its own way. */
@@ -193,7 +232,6 @@ static int check_or_show(int argc, char **argv, int show)
 	int pem = 0;
 	struct check_run run = {.timeout_ms = 10000, .now = time(NULL)};
 	int rc = EXIT_USAGE, c, idx = 0, format_given = 0;
-	char err[256];
 
 	run.format = isatty(STDOUT_FILENO) ? MAILCERT_FORMAT_TEXT : MAILCERT_FORMAT_NAGIOS;
 	if (mailcert_policy_new(&run.policy) < 0) {
@@ -202,73 +240,18 @@ static int check_or_show(int argc, char **argv, int show)
 	}
 	optind = 1;
 	opterr = 0; /* our own messages, which name the command */
-	while ((c = getopt_long(argc, argv, ":P:n:w:c:t:f:v46h", options, &idx)) != -1) {
+	while ((c = getopt_long(argc, argv, ":P:n:w:c:t:f:v46h", check_options, &idx)) != -1) {
 		if (IS_POLICY_OPTION(c)) {
 			if (policy_option(cmd, &run, c, optarg))
 				goto out;
 			continue;
 		}
-		switch (c) {
-		case 'P':
-			run.protocol = optarg;
-			break;
-		case OPT_SNI:
-			run.sni = optarg;
-			break;
-		case OPT_HELO:
-			run.helo = optarg;
-			break;
-		case OPT_XMPP_DOMAIN:
-			run.xmpp_domain = optarg;
-			break;
-		case OPT_CONNECT_TO:
-			run.connect_to = optarg;
-			break;
-		case OPT_DIRECT_TLS:
-			run.probe_flags |= MAILCERT_PROBE_DIRECT_TLS;
-			break;
-		case OPT_FORCE_STARTTLS:
-			run.probe_flags |= MAILCERT_PROBE_UNADVERTISED;
-			break;
-		case '4':
-		case '6':
-			run.family = c == '4' ? MAILCERT_FAMILY_INET : MAILCERT_FAMILY_INET6;
-			break;
-		case OPT_COMPARE_FILE: {
-			char why[1024];
-
-			if (mailcert_policy_set_compare_file(run.policy, optarg, why, sizeof(why)) < 0) {
-				usage_error(cmd, "--compare-file: %s", why);
+		if (IS_PROBE_OPTION(c)) {
+			if (probe_option(cmd, &run, c, optarg))
 				goto out;
-			}
-			break;
+			continue;
 		}
-		case OPT_CRL_FETCH:
-			mailcert_policy_set_crl_fetch(run.policy, 1);
-			break;
-		case OPT_MIN_TLS:
-			if (mailcert_policy_set_min_tls(run.policy, optarg, err, sizeof(err)) < 0) {
-				usage_error(cmd, "--min-tls: %s", err);
-				goto out;
-			}
-			break;
-		case OPT_ALL_KEYS:
-			run.all_keys = 1;
-			break;
-		case OPT_KEY_TYPE:
-			if (strcasecmp(optarg, "rsa") == 0) {
-				run.key_type = MAILCERT_KEY_RSA;
-			} else if (strcasecmp(optarg, "ecdsa") == 0) {
-				run.key_type = MAILCERT_KEY_ECDSA;
-			} else {
-				usage_error(cmd, "--key-type \"%s\": use rsa or ecdsa", optarg);
-				goto out;
-			}
-			break;
-		case 't':
-			if (parse_timeout(optarg, &run.timeout_ms))
-				goto out;
-			break;
+		switch (c) {
 		case 'f':
 			if (show) {
 				usage_error(cmd, "show has one output; for JSON or Nagios use check -f");
@@ -297,7 +280,7 @@ static int check_or_show(int argc, char **argv, int show)
 			goto out;
 		case OPT_LATER:
 			usage_error(cmd, "--%s is not implemented in mailcert %s yet",
-				    options[idx].name, mailcert_version());
+				    check_options[idx].name, mailcert_version());
 			goto out;
 		case ':':
 			usage_error(cmd, "%s needs a value", argv[optind - 1]);
@@ -360,100 +343,135 @@ int cmd_show(int argc, char **argv)
 	return check_or_show(argc, argv, 1);
 }
 
-/*
- * --all-keys: one handshake per key type, each its own report (the target
- * says "(RSA)" or "(ECDSA)"), the worst state; --key-type: just that one.
- * Returns the state, or -1 when out of memory.
- */
-static int check_key_types(const struct check_run *run, struct output *o, mailcert_probe *probe)
+int evaluate_observation(const struct check_run *run, mailcert_observation *obs, time_t now,
+			 mailcert_report **out)
+{
+	/* --crl-fetch: I/O, before the pure evaluation */
+	int rc = mailcert_policy_fetch_crls(run->policy, obs, run->timeout_ms);
+
+	return rc < 0 ? rc : mailcert_evaluate(out, obs, run->policy, now);
+}
+
+int parse_check_target(const struct check_run *run, const char *text, mailcert_target **out,
+		       char *err, size_t errlen)
+{
+	*out = NULL;
+	if (mailcert_target_parse(out, text, run->protocol, err, errlen) < 0)
+		return MAILCERT_E_INVALID;
+	if (!mailcert_target_supported(*out)) {
+		snprintf(err, errlen,
+			 "%s: the %s protocol (STARTTLS) is not implemented in mailcert %s yet",
+			 text, mailcert_target_scheme(*out), mailcert_version());
+		mailcert_target_free(*out);
+		*out = NULL;
+		return MAILCERT_E_INVALID;
+	}
+	return 0;
+}
+
+int probe_and_evaluate(const struct check_run *run, mailcert_probe *probe, time_t now,
+		       mailcert_report *reports[2], size_t *n)
 {
 	static const mailcert_key_type all[] = {MAILCERT_KEY_RSA, MAILCERT_KEY_ECDSA};
 	const mailcert_key_type *types = run->all_keys ? all : &run->key_type;
-	size_t n = run->all_keys ? 2 : 1;
-	int state = MAILCERT_OK;
+	size_t count = run->all_keys ? 2 : 1;
 
-	for (size_t i = 0; i < n; i++) {
+	*n = 0;
+	for (size_t i = 0; i < count; i++) {
 		mailcert_observation *obs = NULL;
-		mailcert_report *report = NULL;
-		int rc = mailcert_probe_set_key_type(probe, types[i]);
+		int rc = 0;
 
+		if (run->all_keys || run->key_type)
+			rc = mailcert_probe_set_key_type(probe, types[i]);
 		if (rc >= 0)
 			rc = mailcert_probe_run(probe, &obs);
-		if (rc >= 0) /* --crl-fetch: I/O, before the pure evaluation */
-			rc = mailcert_policy_fetch_crls(run->policy, obs, run->timeout_ms);
 		if (rc >= 0)
-			rc = mailcert_evaluate(&report, obs, run->policy, run->now);
-		if (rc >= 0) {
-			state = worse(state, (int)mailcert_report_state(report));
-			rc = output_report(o, report);
+			rc = evaluate_observation(run, obs, now, &reports[*n]);
+		mailcert_observation_free(obs); /* the report holds a reference */
+		if (rc < 0) {
+			while (*n > 0)
+				mailcert_report_free(reports[--*n]);
+			return rc;
 		}
-		mailcert_observation_free(obs);
-		if (rc < 0)
-			return -1;
+		++*n;
 	}
-	return state;
+	return 0;
+}
+
+int make_probe(const struct check_run *run, const mailcert_target *target, const char *text,
+	       mailcert_probe **out, char *err, size_t errlen)
+{
+	mailcert_probe *probe = NULL;
+	int rc = MAILCERT_E_INVALID;
+
+	*out = NULL;
+	if (mailcert_probe_new(&probe, target) < 0 ||
+	    mailcert_probe_set_sni(probe, run->sni) < 0 ||
+	    mailcert_probe_set_connect_to(probe, run->connect_to) < 0 ||
+	    mailcert_probe_set_family(probe, run->family) < 0 ||
+	    mailcert_probe_set_timeout_ms(probe, run->timeout_ms) < 0) {
+		mailcert_probe_free(probe);
+		return MAILCERT_E_NOMEM;
+	}
+	if (mailcert_probe_set_helo(probe, run->helo) < 0)
+		snprintf(err, errlen, "--helo \"%s\": one word of at most 255 characters",
+			 run->helo);
+	else if (mailcert_probe_set_xmpp_domain(probe, run->xmpp_domain) < 0)
+		snprintf(err, errlen, "--xmpp-domain \"%s\": not a domain name", run->xmpp_domain);
+	else if (mailcert_probe_set_flags(probe, run->probe_flags) < 0)
+		snprintf(err, errlen, "%s: %s", text,
+			 (run->probe_flags & MAILCERT_PROBE_DIRECT_TLS) &&
+				 mailcert_target_protocol(target) != MAILCERT_PROTO_POSTGRES
+			     ? "--direct-tls applies to postgres:// targets only"
+			     : "--force-starttls applies to pop3:// targets only");
+	else
+		rc = 0;
+	if (rc < 0)
+		mailcert_probe_free(probe);
+	else
+		*out = probe;
+	return rc;
 }
 
 static int check_one(const struct check_run *run, struct output *o, const char *text)
 {
 	mailcert_target *target = NULL;
 	mailcert_probe *probe = NULL;
-	mailcert_observation *obs = NULL;
-	mailcert_report *report = NULL;
-	char err[256];
+	mailcert_report *reports[2];
+	size_t n = 0, i;
+	char err[512];
 	int rc = EXIT_USAGE;
 
-	if (mailcert_target_parse(&target, text, run->protocol, err, sizeof(err)) < 0)
+	if (parse_check_target(run, text, &target, err, sizeof(err)) < 0)
 		return usage_error("check ", "%s", err);
-	if (!mailcert_target_supported(target)) {
-		usage_error("check ", "%s: the %s protocol (STARTTLS) is not implemented in mailcert %s yet",
-			    text, mailcert_target_scheme(target), mailcert_version());
-		goto out;
-	}
 	if (mailcert_target_port_guessed(target) && run->format == MAILCERT_FORMAT_TEXT)
 		fprintf(stderr, "mailcert: %s: port %u, so checking as %s\n", text,
 			mailcert_target_port(target), mailcert_target_string(target));
-	if (mailcert_probe_new(&probe, target) < 0 ||
-	    mailcert_probe_set_sni(probe, run->sni) < 0 ||
-	    mailcert_probe_set_connect_to(probe, run->connect_to) < 0 ||
-	    mailcert_probe_set_family(probe, run->family) < 0 ||
-	    mailcert_probe_set_timeout_ms(probe, run->timeout_ms) < 0)
+	switch (make_probe(run, target, text, &probe, err, sizeof(err))) {
+	case 0:
+		break;
+	case MAILCERT_E_INVALID:
+		usage_error("check ", "%s", err);
+		goto out;
+	default:
 		goto nomem;
-	if (mailcert_probe_set_helo(probe, run->helo) < 0) {
-		usage_error("check ", "--helo \"%s\": one word of at most 255 characters", run->helo);
-		goto out;
 	}
-	if (mailcert_probe_set_xmpp_domain(probe, run->xmpp_domain) < 0) {
-		usage_error("check ", "--xmpp-domain \"%s\": not a domain name", run->xmpp_domain);
-		goto out;
-	}
-	if (mailcert_probe_set_flags(probe, run->probe_flags) < 0) {
-		usage_error("check ", "%s: %s", text,
-			    (run->probe_flags & MAILCERT_PROBE_DIRECT_TLS) &&
-				    mailcert_target_protocol(target) != MAILCERT_PROTO_POSTGRES
-				? "--direct-tls applies to postgres:// targets only"
-				: "--force-starttls applies to pop3:// targets only");
-		goto out;
-	}
-	if (run->all_keys || run->key_type) {
-		rc = check_key_types(run, o, probe);
-		if (rc < 0)
-			goto nomem;
-		goto out;
-	}
-	if (mailcert_probe_run(probe, &obs) < 0 ||
-	    mailcert_policy_fetch_crls(run->policy, obs, run->timeout_ms) < 0 ||
-	    mailcert_evaluate(&report, obs, run->policy, run->now) < 0)
+	if (probe_and_evaluate(run, probe, run->now, reports, &n) < 0)
 		goto nomem;
-	rc = (int)mailcert_report_state(report);
-	if (output_report(o, report) < 0)
-		goto nomem;
-	goto out;
+	rc = MAILCERT_OK;
+	for (i = 0; i < n; i++) {
+		rc = worse(rc, (int)mailcert_report_state(reports[i]));
+		if (output_report(o, reports[i]) < 0) /* takes the report */
+			break;
+	}
+	if (i == n)
+		goto out;
+	while (++i < n)
+		mailcert_report_free(reports[i]);
 nomem:
 	rc = EXIT_USAGE;
 	fprintf(stderr, "mailcert: %s: internal failure (out of memory?)\n", text);
 out:
-	mailcert_observation_free(obs);
 	mailcert_probe_free(probe);
 	mailcert_target_free(target);
 	return rc;

@@ -2,6 +2,7 @@
 #ifndef MAILCERT_CLI_H
 #define MAILCERT_CLI_H
 
+#include <getopt.h>
 #include <stdio.h>
 #include <time.h>
 
@@ -37,7 +38,13 @@ int cmd_demo(int argc, char **argv);
 /* "2027-01-01", "2027-01-01T12:00:00Z", "+30d", "+12h", "+900s" → time_t; -1 on error. */
 int parse_at(const char *text, time_t base, time_t *out);
 
-/* Prints "mailcert: MESSAGE" and a hint to stderr; returns EXIT_USAGE. */
+/*
+ * Where the options being parsed come from when not the command line
+ * ("FILE:LINE" of a config file), for usage_error() to say; else NULL.
+ */
+extern const char *usage_where;
+
+/* Prints "mailcert: [WHERE: ]MESSAGE" and a hint to stderr; returns EXIT_USAGE. */
 int usage_error(const char *command, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 /*
@@ -84,6 +91,93 @@ enum {
  * run->now). 0, or EXIT_USAGE after a message naming @cmd ("check ").
  */
 int policy_option(const char *cmd, struct check_run *run, int c, const char *arg);
+
+/*
+ * The connection options check, show and the exporter share (check.c):
+ * what is probed and how (-P, --sni, --connect-to, -t, …), below the
+ * policy options and above every short option.
+ */
+enum {
+	OPT_SNI = 256,
+	OPT_HELO,
+	OPT_XMPP_DOMAIN,
+	OPT_CONNECT_TO,
+	OPT_DIRECT_TLS,
+	OPT_FORCE_STARTTLS,
+	OPT_MIN_TLS,
+	OPT_ALL_KEYS,
+	OPT_KEY_TYPE,
+	OPT_COMPARE_FILE,
+	OPT_CRL_FETCH,
+	OPT_PROBE_LAST = OPT_CRL_FETCH,
+};
+
+#define PROBE_OPTIONS                                                                              \
+	{"protocol", required_argument, NULL, 'P'}, {"sni", required_argument, NULL, OPT_SNI},     \
+	    {"helo", required_argument, NULL, OPT_HELO},                                           \
+	    {"connect-to", required_argument, NULL, OPT_CONNECT_TO},                               \
+	    {"timeout", required_argument, NULL, 't'},                                             \
+	    {"xmpp-domain", required_argument, NULL, OPT_XMPP_DOMAIN},                             \
+	    {"direct-tls", no_argument, NULL, OPT_DIRECT_TLS},                                     \
+	    {"force-starttls", no_argument, NULL, OPT_FORCE_STARTTLS},                             \
+	    {"min-tls", required_argument, NULL, OPT_MIN_TLS},                                     \
+	    {"all-keys", no_argument, NULL, OPT_ALL_KEYS},                                         \
+	    {"key-type", required_argument, NULL, OPT_KEY_TYPE},                                   \
+	    {"compare-file", required_argument, NULL, OPT_COMPARE_FILE},                           \
+	    {"crl-fetch", no_argument, NULL, OPT_CRL_FETCH}
+
+#define IS_PROBE_OPTION(c)                                                                         \
+	((c) == 'P' || (c) == 't' || (c) == '4' || (c) == '6' ||                                   \
+	 ((c) >= OPT_SNI && (c) <= OPT_PROBE_LAST))
+
+/* check's getopt table: POLICY_OPTIONS, PROBE_OPTIONS and its own. */
+extern const struct option check_options[];
+
+/*
+ * Applies connection option @c with @arg to @run. 0; EXIT_USAGE after a
+ * message naming @cmd; -1 when @c is not one of PROBE_OPTIONS.
+ */
+int probe_option(const char *cmd, struct check_run *run, int c, const char *arg);
+
+/*
+ * A probe of @target as @run says (SNI, --connect-to, family, timeout,
+ * HELO, XMPP domain, flags). 0; MAILCERT_E_INVALID with the reason in
+ * @err (an option that does not fit @target, named @text there);
+ * MAILCERT_E_NOMEM.
+ */
+int make_probe(const struct check_run *run, const mailcert_target *target, const char *text,
+	       mailcert_probe **out, char *err, size_t errlen);
+
+/*
+ * @text as a target of a protocol mailcert implements (-P applied). 0;
+ * MAILCERT_E_INVALID with the reason in @err (naming @text); *@out is the
+ * caller's to free.
+ */
+int parse_check_target(const struct check_run *run, const char *text, mailcert_target **out,
+		       char *err, size_t errlen);
+
+/*
+ * Fetches CRLs when --crl-fetch asked (I/O, bounded by the timeout), then
+ * evaluates @obs against run->policy as of @now into *@out. 0 or a
+ * negative MAILCERT_E_*. @obs stays the caller's.
+ */
+int evaluate_observation(const struct check_run *run, mailcert_observation *obs, time_t now,
+			 mailcert_report **out);
+
+/*
+ * Runs @probe — once, or once per key type for --all-keys/--key-type —
+ * fetches CRLs when asked, and evaluates each observation as of @now:
+ * @reports[0 .. *@n), the caller's to free. 0, or a negative
+ * MAILCERT_E_* (out of memory) with nothing to free.
+ */
+int probe_and_evaluate(const struct check_run *run, mailcert_probe *probe, time_t now,
+		       mailcert_report *reports[2], size_t *n);
+
+/* `mailcert exporter` (exporter.c). */
+int cmd_exporter(int argc, char **argv);
+
+/* `mailcert scan` (scan.c). */
+int cmd_scan(int argc, char **argv);
 
 /* -f NAME → *@out; a usage error naming @command ("check ") otherwise. */
 int parse_format(const char *command, const char *s, mailcert_format *out);

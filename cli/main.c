@@ -16,13 +16,16 @@ static const char main_help[] =
 	"  file FILE...      check certificate files on disk (and --key KEY.pem)\n"
 	"  show TARGET       print what the server presented: dialogue, TLS, chain, PEM\n"
 	"  demo              a complete check against a built-in local SMTP server\n"
+	"  exporter          a Prometheus exporter: --listen ADDR:PORT, /probe?target=URL\n"
+	"  scan [TARGET...]  many targets at once (arguments, --input FILE or stdin);\n"
+	"                    --mail-ports HOST sweeps a host's mail ports\n"
 	"\n"
-	"Planned: scan, domain, exporter.\n"
+	"Planned: domain.\n"
 	"\n"
 	"Run 'mailcert COMMAND --help' for a command's options.\n"
 	"Exit status: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN.\n";
 
-static const char *const planned[] = {"scan", "domain", "exporter"};
+static const char *const planned[] = {"domain"};
 
 int main(int argc, char **argv)
 {
@@ -44,6 +47,10 @@ int main(int argc, char **argv)
 		return cmd_show(argc - 1, argv + 1);
 	if (strcmp(cmd, "demo") == 0)
 		return cmd_demo(argc - 1, argv + 1);
+	if (strcmp(cmd, "exporter") == 0)
+		return cmd_exporter(argc - 1, argv + 1);
+	if (strcmp(cmd, "scan") == 0)
+		return cmd_scan(argc - 1, argv + 1);
 	for (size_t i = 0; i < sizeof(planned) / sizeof(planned[0]); i++)
 		if (strcmp(cmd, planned[i]) == 0)
 			return usage_error(NULL, "'%s' is not implemented in mailcert %s yet", cmd,

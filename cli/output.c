@@ -38,9 +38,24 @@ int worse(int a, int b)
 	return rank[b] > rank[a] ? b : a;
 }
 
+/*
+ * Colour for text on a terminal only, and never when the user said no:
+ * NO_COLOR set to anything but the empty string (https://no-color.org),
+ * or a terminal that is "dumb" or unnamed.
+ */
+static int want_colour(void)
+{
+	const char *no_colour = getenv("NO_COLOR"), *term = getenv("TERM");
+
+	return isatty(STDOUT_FILENO) && !(no_colour && no_colour[0]) && term && term[0] &&
+	       strcmp(term, "dumb") != 0;
+}
+
 int output_open(struct output *o, mailcert_format format, int verbosity, const char *path)
 {
 	memset(o, 0, sizeof(*o));
+	if (format == MAILCERT_FORMAT_TEXT && !path && want_colour())
+		format = MAILCERT_FORMAT_TEXT_COLOR;
 	o->format = format;
 	o->verbosity = verbosity;
 	o->path = path;
@@ -71,7 +86,8 @@ int output_report(struct output *o, mailcert_report *report)
 		mailcert_report_free(report);
 		return -1;
 	}
-	if (o->printed++ > 0 && o->format == MAILCERT_FORMAT_TEXT)
+	if (o->printed++ > 0 &&
+	    (o->format == MAILCERT_FORMAT_TEXT || o->format == MAILCERT_FORMAT_TEXT_COLOR))
 		fputc('\n', o->stream);
 	fputs(text, o->stream);
 	fflush(o->stream);

@@ -44,6 +44,7 @@ struct mailcert_observation {
 	char failure_msg[MC_MSG_MAX];
 	gnutls_datum_t chain[MC_MAX_CHAIN];
 	size_t chain_len;
+	size_t chain_dropped; /* certificates sent beyond MC_MAX_CHAIN, not kept */
 	gnutls_datum_t ocsp[MC_MAX_OCSP];
 	size_t ocsp_len;
 	/* CRLs fetched from distribution points (crlfetch.c), or why not. */

@@ -28,27 +28,7 @@ int64_t mc_now_ms(void)
 	return mc_now_us() / 1000;
 }
 
-int mc_net_wait(int fd, short events, int64_t deadline_ms)
-{
-	struct pollfd p = {.fd = fd, .events = events};
-
-	for (;;) {
-		int64_t left = deadline_ms - mc_now_ms();
-		int n;
-
-		if (left <= 0)
-			return MC_NET_TIMEOUT;
-		n = poll(&p, 1, left > INT32_MAX ? INT32_MAX : (int)left);
-		if (n > 0)
-			return MC_NET_OK;
-		if (n == 0)
-			return MC_NET_TIMEOUT;
-		if (errno != EINTR)
-			return MC_NET_ERROR;
-	}
-}
-
-static void format_peer(const struct sockaddr *sa, char *peer, size_t peerlen)
+void mc_net_format_peer(const struct sockaddr *sa, char *peer, size_t peerlen)
 {
 	char host[INET6_ADDRSTRLEN] = "?";
 	unsigned port = 0;
@@ -68,44 +48,40 @@ static void format_peer(const struct sockaddr *sa, char *peer, size_t peerlen)
 	}
 }
 
-/* One address: non-blocking connect, then wait for the outcome. */
-static int connect_one(const struct addrinfo *ai, int64_t deadline_ms, int *fd, int *err)
+int mc_net_connect_start(const struct sockaddr *sa, socklen_t len, int *fd, int *err)
 {
-	socklen_t len = sizeof(*err);
-	int s = socket(ai->ai_family, ai->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC,
-		       ai->ai_protocol);
-	int rc;
+	int s = socket(sa->sa_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 
 	if (s < 0) {
 		*err = errno;
 		return MC_NET_ERROR;
 	}
-	if (connect(s, ai->ai_addr, ai->ai_addrlen) == 0)
-		goto done;
-	if (errno != EINPROGRESS) {
-		*err = errno;
-		close(s);
-		return MC_NET_ERROR;
-	}
-	rc = mc_net_wait(s, POLLOUT, deadline_ms);
-	if (rc != MC_NET_OK) {
-		*err = rc == MC_NET_TIMEOUT ? ETIMEDOUT : errno;
-		close(s);
-		return rc;
-	}
-	if (getsockopt(s, SOL_SOCKET, SO_ERROR, err, &len) < 0 || *err != 0) {
+	*fd = s;
+	if (connect(s, sa, len) == 0)
+		return MC_NET_OK;
+	if (errno == EINPROGRESS)
+		return MC_NET_PENDING;
+	*err = errno;
+	close(s);
+	*fd = -1;
+	return MC_NET_ERROR;
+}
+
+int mc_net_connect_finish(int fd, int *err)
+{
+	socklen_t len = sizeof(*err);
+
+	*err = 0;
+	if (getsockopt(fd, SOL_SOCKET, SO_ERROR, err, &len) < 0 || *err != 0) {
 		if (*err == 0)
 			*err = errno;
-		close(s);
 		return MC_NET_ERROR;
 	}
-done:
-	*fd = s;
 	return MC_NET_OK;
 }
 
 /* RFC 6761 section 6.4: resolvers should answer "invalid" names negatively at once. */
-static int is_invalid_tld(const char *host)
+int mc_net_invalid_name(const char *host)
 {
 	size_t n = strlen(host);
 
@@ -115,98 +91,34 @@ static int is_invalid_tld(const char *host)
 	       (n > 8 && strncasecmp(host + n - 8, ".invalid", 8) == 0);
 }
 
-int mc_net_connect(const char *host, unsigned port, int family, int64_t deadline_ms, int *fd,
-		   char *peer, size_t peerlen, const char **code, char *msg, size_t msglen)
+const char *mc_net_connect_failure(int timed_out, int err, const char *peer, char *msg,
+				   size_t msglen)
 {
-	struct addrinfo hints = {.ai_socktype = SOCK_STREAM, .ai_flags = AI_ADDRCONFIG};
-	struct addrinfo *list = NULL;
-	char service[8];
-	int err = 0, rc = MC_NET_ERROR, gai;
-
-	hints.ai_family = family == 4 ? AF_INET : family == 6 ? AF_INET6 : AF_UNSPEC;
-	snprintf(service, sizeof(service), "%u", port);
-	if (is_invalid_tld(host)) {
-		*code = "dns.failed";
-		mc_set_error(msg, msglen, "cannot resolve %s: names under .invalid never resolve "
-			     "(RFC 6761)", host);
-		return MC_NET_ERROR;
-	}
-	/* getaddrinfo cannot be bounded; the engine of a later release
-	 * resolves asynchronously. */
-	gai = getaddrinfo(host, service, &hints, &list);
-	if (gai != 0) {
-		*code = "dns.failed";
-		mc_set_error(msg, msglen, "cannot resolve %s%s: %s", host,
-			     family == 4 ? " (IPv4)" : family == 6 ? " (IPv6)" : "",
-			     gai == EAI_SYSTEM ? strerror(errno) : gai_strerror(gai));
-		return MC_NET_ERROR;
-	}
-	for (const struct addrinfo *ai = list; ai; ai = ai->ai_next) {
-		format_peer(ai->ai_addr, peer, peerlen);
-		rc = connect_one(ai, deadline_ms, fd, &err);
-		if (rc == MC_NET_OK || rc == MC_NET_TIMEOUT)
-			break;
-	}
-	freeaddrinfo(list);
-	if (rc == MC_NET_OK)
-		return rc;
-	if (rc == MC_NET_TIMEOUT || err == ETIMEDOUT) {
-		*code = "connect.timeout";
+	if (timed_out || err == ETIMEDOUT) {
 		mc_set_error(msg, msglen, "no answer from %s within the timeout (filtered port?)",
 			     peer);
-	} else if (err == ECONNREFUSED) {
-		*code = "connect.refused";
+		return "connect.timeout";
+	}
+	if (err == ECONNREFUSED) {
 		mc_set_error(msg, msglen, "%s refused the connection (nothing listens there?)",
 			     peer);
-	} else {
-		*code = "connect.failed";
-		mc_set_error(msg, msglen, "cannot connect to %s: %s", peer, strerror(err));
+		return "connect.refused";
 	}
-	peer[0] = '\0';
-	return rc;
+	mc_set_error(msg, msglen, "cannot connect to %s: %s", peer, strerror(err));
+	return "connect.failed";
 }
 
-ssize_t mc_net_read(int fd, void *buf, size_t len, int64_t deadline_ms)
+ssize_t mc_net_send(int fd, const void *buf, size_t len)
 {
 	for (;;) {
-		ssize_t n = recv(fd, buf, len, 0);
-		int rc;
+		ssize_t n = send(fd, buf, len, MSG_NOSIGNAL | MSG_DONTWAIT);
 
-		if (n > 0)
+		if (n >= 0)
 			return n;
-		if (n == 0)
-			return MC_NET_EOF;
 		if (errno == EINTR)
 			continue;
-		if (errno != EAGAIN && errno != EWOULDBLOCK)
-			return MC_NET_ERROR;
-		rc = mc_net_wait(fd, POLLIN, deadline_ms);
-		if (rc != MC_NET_OK)
-			return rc;
+		return errno == EAGAIN || errno == EWOULDBLOCK ? 0 : MC_NET_ERROR;
 	}
-}
-
-int mc_net_write_all(int fd, const void *buf, size_t len, int64_t deadline_ms)
-{
-	const char *p = buf;
-
-	while (len > 0) {
-		ssize_t n = send(fd, p, len, MSG_NOSIGNAL);
-
-		if (n > 0) {
-			p += n;
-			len -= (size_t)n;
-			continue;
-		}
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK)
-			return MC_NET_ERROR;
-		int rc = mc_net_wait(fd, POLLOUT, deadline_ms);
-		if (rc != MC_NET_OK)
-			return rc;
-	}
-	return MC_NET_OK;
 }
 
 ssize_t mc_net_read_pending(int fd, void *buf, size_t len)

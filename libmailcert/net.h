@@ -1,13 +1,15 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * Sockets with deadlines: resolve, connect, read, write. Every wait is
- * bounded by an absolute deadline on the monotonic clock.
+ * Non-blocking sockets and the monotonic clock: connect, send, read what
+ * is waiting. Nothing here waits; the engine (engine.c) does, bounded by
+ * each probe's deadline.
  */
 #ifndef MAILCERT_NET_H
 #define MAILCERT_NET_H
 
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/socket.h>
 #include <sys/types.h>
 
 /* Milliseconds on the monotonic clock. */
@@ -20,25 +22,35 @@ enum mc_net_result {
 	MC_NET_TIMEOUT = -1,
 	MC_NET_ERROR = -2, /* errno says why */
 	MC_NET_EOF = -3,
+	MC_NET_PENDING = 1, /* a connect in progress: wait until writable */
 };
 
+/* Whether @host is under .invalid, which never resolves (RFC 6761 section 6.4). */
+int mc_net_invalid_name(const char *host);
+
+/* "192.0.2.1:25", "[2001:db8::1]:25" into @peer. */
+void mc_net_format_peer(const struct sockaddr *sa, char *peer, size_t peerlen);
+
 /*
- * Resolves @host (family 0, 4 or 6) and connects to the first address that
- * answers before @deadline_ms, non-blocking. On MC_NET_OK *@fd is a connected
- * non-blocking socket and @peer names the address ("[::1]:25"). Otherwise
- * @code is set to a finding code and @msg explains.
+ * Starts a non-blocking connect to @sa: MC_NET_OK (connected at once) or
+ * MC_NET_PENDING (wait until *@fd is writable, then
+ * mc_net_connect_finish()) with the socket in *@fd; MC_NET_ERROR with
+ * errno in *@err and no socket.
  */
-int mc_net_connect(const char *host, unsigned port, int family, int64_t deadline_ms, int *fd,
-		   char *peer, size_t peerlen, const char **code, char *msg, size_t msglen);
+int mc_net_connect_start(const struct sockaddr *sa, socklen_t len, int *fd, int *err);
 
-/* Reads what is available (at least one byte) before the deadline; returns the count or a result. */
-ssize_t mc_net_read(int fd, void *buf, size_t len, int64_t deadline_ms);
+/* The outcome of a pending connect once @fd is writable: MC_NET_OK, or MC_NET_ERROR with *@err. */
+int mc_net_connect_finish(int fd, int *err);
 
-/* Writes all of @buf before the deadline. */
-int mc_net_write_all(int fd, const void *buf, size_t len, int64_t deadline_ms);
+/*
+ * The finding code (static) and the message for a connection to @peer
+ * that failed with errno @err, or that ran out of time (@timed_out).
+ */
+const char *mc_net_connect_failure(int timed_out, int err, const char *peer, char *msg,
+				   size_t msglen);
 
-/* Waits until @fd is readable (@events POLLIN) or writable (POLLOUT), bounded. */
-int mc_net_wait(int fd, short events, int64_t deadline_ms);
+/* Sends what the socket takes now: the count, 0 when it would block, or MC_NET_ERROR. */
+ssize_t mc_net_send(int fd, const void *buf, size_t len);
 
 /* Reads bytes already waiting without blocking: count, 0 for none, MC_NET_EOF, MC_NET_ERROR. */
 ssize_t mc_net_read_pending(int fd, void *buf, size_t len);

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include <poll.h>
+#include <stdlib.h>
 #include <sys/socket.h>
 #include <string.h>
 
@@ -108,69 +109,86 @@ static void fail_handshake(gnutls_session_t s, int rc, mailcert_observation *obs
 				    gnutls_strerror(rc));
 }
 
-static int handshake(gnutls_session_t s, int fd, int64_t deadline_ms, mailcert_observation *obs)
+struct mc_tls {
+	gnutls_certificate_credentials_t cred;
+	gnutls_session_t s;
+	struct transport transport;
+};
+
+static void timeout(mailcert_observation *obs)
+{
+	mc_observation_fail(obs, "timeout", "the TLS handshake did not finish within the timeout");
+}
+
+struct mc_tls *mc_tls_new(int fd, const char *sni, const char *alpn, mailcert_key_type key_type,
+			  struct mc_tls_first *first)
+{
+	gnutls_datum_t alpn_datum = {(unsigned char *)alpn, alpn ? (unsigned)strlen(alpn) : 0};
+	struct mc_tls *t = calloc(1, sizeof(*t));
+
+	if (!t)
+		return NULL;
+	t->transport.fd = fd;
+	t->transport.first = first;
+	if (gnutls_certificate_allocate_credentials(&t->cred) < 0)
+		goto fail;
+	if (gnutls_init(&t->s, GNUTLS_CLIENT | GNUTLS_NONBLOCK) < 0)
+		goto fail;
+	if (set_priority(t->s, key_type) < 0)
+		goto fail;
+	if (gnutls_credentials_set(t->s, GNUTLS_CRD_CERTIFICATE, t->cred) < 0)
+		goto fail;
+	if (sni && *sni && gnutls_server_name_set(t->s, GNUTLS_NAME_DNS, sni, strlen(sni)) < 0)
+		goto fail;
+	if (alpn && gnutls_alpn_set_protocols(t->s, &alpn_datum, 1, 0) < 0)
+		goto fail;
+	gnutls_ocsp_status_request_enable_client(t->s, NULL, 0, NULL);
+	gnutls_transport_set_ptr(t->s, &t->transport);
+	gnutls_transport_set_pull_function(t->s, pull);
+	gnutls_transport_set_push_function(t->s, push);
+	return t;
+fail:
+	mc_tls_free(t);
+	return NULL;
+}
+
+int mc_tls_step(struct mc_tls *t, int64_t deadline_ms, mailcert_observation *obs, short *events)
 {
 	int rc;
 
 	do {
-		rc = gnutls_handshake(s);
+		rc = gnutls_handshake(t->s);
 		if (rc == GNUTLS_E_AGAIN || rc == GNUTLS_E_INTERRUPTED) {
-			short ev = gnutls_record_get_direction(s) ? POLLOUT : POLLIN;
-
-			if (mc_net_wait(fd, ev, deadline_ms) != MC_NET_OK) {
-				mc_observation_fail(obs, "timeout",
-						    "the TLS handshake did not finish within the timeout");
+			if (mc_now_ms() >= deadline_ms) {
+				timeout(obs);
 				return 1;
 			}
-		} else if (rc < 0 && gnutls_error_is_fatal(rc)) {
-			fail_handshake(s, rc, obs);
+			*events = gnutls_record_get_direction(t->s) ? POLLOUT : POLLIN;
+			return MC_TLS_AGAIN;
+		}
+		if (rc < 0 && gnutls_error_is_fatal(rc)) {
+			fail_handshake(t->s, rc, obs);
 			return 1;
-		} else if (rc < 0 && mc_now_ms() >= deadline_ms) {
+		}
+		if (rc < 0 && mc_now_ms() >= deadline_ms) {
 			/* Non-fatal results (warning alerts) must not loop past the deadline. */
-			mc_observation_fail(obs, "timeout",
-					    "the TLS handshake did not finish within the timeout");
+			timeout(obs);
 			return 1;
 		}
 	} while (rc < 0);
-	return 0;
+	rc = collect(t->s, obs);
+	/* A courtesy close_notify; the peer's answer is not awaited. */
+	gnutls_bye(t->s, GNUTLS_SHUT_WR);
+	return rc;
 }
 
-int mc_tls_handshake(int fd, const char *sni, const char *alpn, mailcert_key_type key_type,
-		     int64_t deadline_ms, mailcert_observation *obs, struct mc_tls_first *first)
+void mc_tls_free(struct mc_tls *t)
 {
-	gnutls_datum_t alpn_datum = {(unsigned char *)alpn, alpn ? (unsigned)strlen(alpn) : 0};
-	struct transport transport = {.fd = fd, .first = first};
-	gnutls_certificate_credentials_t cred = NULL;
-	gnutls_session_t s = NULL;
-	int rc = MAILCERT_E_NOMEM;
-
-	if (gnutls_certificate_allocate_credentials(&cred) < 0)
-		goto out;
-	if (gnutls_init(&s, GNUTLS_CLIENT | GNUTLS_NONBLOCK) < 0)
-		goto out;
-	if (set_priority(s, key_type) < 0)
-		goto out;
-	if (gnutls_credentials_set(s, GNUTLS_CRD_CERTIFICATE, cred) < 0)
-		goto out;
-	if (sni && *sni && gnutls_server_name_set(s, GNUTLS_NAME_DNS, sni, strlen(sni)) < 0)
-		goto out;
-	if (alpn && gnutls_alpn_set_protocols(s, &alpn_datum, 1, 0) < 0)
-		goto out;
-	gnutls_ocsp_status_request_enable_client(s, NULL, 0, NULL);
-	gnutls_transport_set_ptr(s, &transport);
-	gnutls_transport_set_pull_function(s, pull);
-	gnutls_transport_set_push_function(s, push);
-
-	rc = handshake(s, fd, deadline_ms, obs);
-	if (rc == 0) {
-		rc = collect(s, obs);
-		/* A courtesy close_notify; the peer's answer is not awaited. */
-		gnutls_bye(s, GNUTLS_SHUT_WR);
-	}
-out:
-	if (s)
-		gnutls_deinit(s);
-	if (cred)
-		gnutls_certificate_free_credentials(cred);
-	return rc;
+	if (!t)
+		return;
+	if (t->s)
+		gnutls_deinit(t->s);
+	if (t->cred)
+		gnutls_certificate_free_credentials(t->cred);
+	free(t);
 }

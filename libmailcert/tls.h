@@ -20,14 +20,27 @@ struct mc_tls_first {
 };
 
 /*
- * Handshakes on non-blocking @fd, sending @sni unless NULL or empty and
- * offering the ALPN protocol @alpn unless NULL, offering only the
- * signature algorithms of @key_type unless MAILCERT_KEY_ANY, before @deadline_ms
- * (monotonic). Returns 0 with the evidence in @obs, 1 with
- * the failure recorded in @obs (tls.handshake, timeout), or
- * MAILCERT_E_NOMEM. @first, if not NULL, receives the server's first bytes.
+ * A client handshake on connected non-blocking @fd, run by mc_tls_step()
+ * as the socket allows: it sends @sni unless NULL or empty, offers the
+ * ALPN protocol @alpn unless NULL, and only the signature algorithms of
+ * @key_type unless MAILCERT_KEY_ANY. @first, if not NULL, receives the
+ * server's first bytes and must outlive the session. NULL when memory
+ * ran out. Free with mc_tls_free().
  */
-int mc_tls_handshake(int fd, const char *sni, const char *alpn, mailcert_key_type key_type,
-		     int64_t deadline_ms, mailcert_observation *obs, struct mc_tls_first *first);
+struct mc_tls *mc_tls_new(int fd, const char *sni, const char *alpn, mailcert_key_type key_type,
+			  struct mc_tls_first *first);
+
+#define MC_TLS_AGAIN 2
+
+/*
+ * Advances the handshake as far as the socket allows. Returns 0 with the
+ * evidence in @obs; 1 with the failure recorded in @obs (tls.handshake,
+ * or timeout when @deadline_ms, monotonic, has passed); MC_TLS_AGAIN with
+ * *@events set to POLLIN or POLLOUT: call again when @fd is ready for it;
+ * or MAILCERT_E_NOMEM.
+ */
+int mc_tls_step(struct mc_tls *t, int64_t deadline_ms, mailcert_observation *obs, short *events);
+
+void mc_tls_free(struct mc_tls *t);
 
 #endif

@@ -15,6 +15,7 @@
 #include <mailcert/target.h>
 #include <mailcert/observation.h>
 #include <mailcert/probe.h>
+#include <mailcert/engine.h>
 #include <mailcert/policy.h>
 #include <mailcert/report.h>
 #include <mailcert/render.h>

@@ -25,6 +25,13 @@ typedef enum mailcert_format {
 	/* The Prometheus text exposition format 0.0.4 (node_exporter's
 	 * textfile collector, an exporter's /probe). */
 	MAILCERT_FORMAT_PROMETHEUS = 5,
+	/* TEXT with the verdict's state and each finding's severity in ANSI
+	 * colour (SGR: green OK, yellow WARNING, red CRITICAL, magenta
+	 * UNKNOWN); the words are the same as TEXT's. The library never
+	 * decides on colour: a program picks this format itself, for a
+	 * terminal and only when the user has not set NO_COLOR
+	 * (https://no-color.org), as mailcert does. */
+	MAILCERT_FORMAT_TEXT_COLOR = 6,
 } mailcert_format;
 
 /*
@@ -37,7 +44,7 @@ MAILCERT_EXPORT int mailcert_render(char **out, const mailcert_report *report,
 
 /*
  * Renders @n reports (n >= 1) as one output, as a run over several targets
- * prints them: TEXT separated by blank lines, JSON one line each,
+ * prints them: TEXT (and TEXT_COLOR) separated by blank lines, JSON one line each,
  * PROMETHEUS one exposition with each metric family once (the format
  * allows no repeat). NAGIOS and the SHOW formats take a single report:
  * MAILCERT_E_INVALID for more. *@out as for mailcert_render().

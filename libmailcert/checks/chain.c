@@ -208,8 +208,9 @@ static int check_extra(struct mc_eval *ev, const struct path *p)
 
 		if (p->on[i])
 			continue;
-		mc_cert_label(label, sizeof(label), ev, i);
 		dup = duplicate_of(ev, p, i);
+		/* A copy plays the part of its original: a repeated leaf is a leaf. */
+		mc_cert_label(label, sizeof(label), ev, dup < ev->n ? dup : i);
 		if (dup < ev->n) {
 			rc = mc_report_add(ev->report, "chain.extra", MAILCERT_WARNING, (int)i,
 					   "the server sends %s twice, at positions %zu and %zu; "
@@ -273,6 +274,16 @@ int mc_check_chain(struct mc_eval *ev)
 	struct path p;
 	int rc;
 
+	/* What was judged is not all that was sent: say so, before anything
+	 * the missing part may explain (a chain "ending" at position 32). */
+	if (ev->obs->chain_dropped > 0) {
+		rc = mc_report_add(ev->report, "chain.too-long", MAILCERT_WARNING, -1,
+				   "the server sent %zu certificates; mailcert kept the first %d "
+				   "and judged those; serve the leaf and its intermediates only",
+				   ev->n + ev->obs->chain_dropped, MC_MAX_CHAIN);
+		if (rc < 0)
+			return rc;
+	}
 	if (ev->n < 2)
 		return 0;
 	build_path(ev, &p);

@@ -1,11 +1,13 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * Nagios plugin output, per the monitoring-plugins development guidelines
- * and CLI.md:
+ * and CLI.md (docs/output.md has the whole shape):
  *
  *   MAILCERT WARNING - smtp://mail.test:25: <worst message> (and 1 more) | <perfdata>
  *   WARNING cert.expiring: <message>
  *   WARNING tls.version: <message>
+ *
+ * then, with -v, -vv and -vvv, more long output (see mc_render_nagios()).
  *
  * Nagios reads everything after a '|' on *any* line as perfdata, and a
  * newline starts a new line of long output. Messages quote servers and
@@ -14,12 +16,16 @@
  * (mc_buf_clean()): lossless, and the notation mc_quote() already uses for
  * untrusted bytes, so a reader sees one convention everywhere.
  *
- * Perfdata is in base units: 'cert_remaining' for the certificate of the
- * chain that expires first, with its thresholds as ranges ("N:" alerts
- * below N), then 'time', and with -v the time of each stage.
+ * Perfdata is in base units and the same at every verbosity:
+ * 'cert_remaining' for the certificate of the chain that expires first,
+ * with its thresholds as ranges ("N:" alerts below N), 'cert_remaining_N'
+ * for each certificate by position, then 'time' and the time of each
+ * stage. No label or value comes from the server.
  */
 #include <ctype.h>
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <strings.h>
 
 #include "render.h"
@@ -156,41 +162,214 @@ static void nagios_summary(struct mc_buf *b, const mailcert_report *r)
 		mc_buf_printf(b, " (and %zu more)", n - 1);
 }
 
+/*
+ * Appends one perfdata label. Always quoted, so that no label needs a
+ * rule of its own; a quote inside is doubled, as the guidelines say.
+ */
+static void perf_label(struct mc_buf *b, const char *label)
+{
+	mc_buf_puts(b, " '");
+	for (const char *p = label; *p; p++)
+		mc_buf_add(b, *p == '\'' ? "''" : p, *p == '\'' ? 2 : 1);
+	mc_buf_puts(b, "'=");
+}
+
 static void perf_seconds(struct mc_buf *b, const char *label, double seconds)
 {
 	char s[MC_SECONDS_MAX];
 
 	mc_render_seconds(s, seconds);
-	mc_buf_printf(b, " '%s'=%ss", label, s);
+	perf_label(b, label);
+	mc_buf_printf(b, "%ss", s);
 }
 
-static void nagios_perfdata(struct mc_buf *b, const mailcert_report *r, int verbosity)
+/*
+ * Remaining validity in seconds; warn and crit as the ranges "N:" (alert
+ * below N) that the certificate's own thresholds resolved to; minimum 0.
+ */
+static void perf_remaining(struct mc_buf *b, const char *label, const mailcert_cert_info *c)
 {
-	mailcert_timings t = mailcert_observation_timings(mailcert_report_observation(r));
+	perf_label(b, label);
+	mc_buf_printf(b, "%llds;%lld:;%lld:;0;", c->remaining_s, c->warning_s, c->critical_s);
+}
+
+/*
+ * The same labels at every verbosity and in every state, so that a
+ * grapher's series do not come and go: a stage not reached is 0. A
+ * certificate file took no time, so it has no time perfdata.
+ */
+static void nagios_perfdata(struct mc_buf *b, const mailcert_report *r)
+{
+	const mailcert_observation *obs = mailcert_report_observation(r);
+	mailcert_timings t = mailcert_observation_timings(obs);
+	size_t n = mailcert_report_cert_count(r);
 	long first = earliest_cert(r);
 
+	if (first < 0 && mailcert_observation_file(obs))
+		return; /* nothing to measure: no '|' with nothing after it */
 	mc_buf_puts(b, " |");
-	if (first >= 0) {
-		const mailcert_cert_info *c = mailcert_report_cert(r, (size_t)first);
+	if (first >= 0)
+		perf_remaining(b, "cert_remaining", mailcert_report_cert(r, (size_t)first));
+	/* Per certificate by its position in the chain as sent (0 = leaf), as everywhere else. */
+	for (size_t i = 0; i < n; i++) {
+		char label[40];
 
-		mc_buf_printf(b, " 'cert_remaining'=%llds;%lld:;%lld:;0;", c->remaining_s,
-			      c->warning_s, c->critical_s);
+		snprintf(label, sizeof(label), "cert_remaining_%zu", i);
+		perf_remaining(b, label, mailcert_report_cert(r, i));
 	}
+	if (mailcert_observation_file(obs))
+		return;
 	perf_seconds(b, "time", t.total_s);
-	if (verbosity > 0) {
-		perf_seconds(b, "connect_time", t.connect_s);
-		perf_seconds(b, "dialogue_time", t.dialogue_s);
-		perf_seconds(b, "handshake_time", t.handshake_s);
+	perf_seconds(b, "time_connect", t.connect_s);
+	perf_seconds(b, "time_dialogue", t.dialogue_s);
+	perf_seconds(b, "time_handshake", t.handshake_s);
+}
+
+/* One untrusted string, on a line of long output. */
+static void put(struct mc_buf *b, const char *s)
+{
+	mc_buf_clean(b, s ? s : "?", CLEAN);
+}
+
+/* -v: where the chain came from. After a failure the peer may be the address that refused. */
+static void nagios_connection(struct mc_buf *b, const mailcert_report *r)
+{
+	const mailcert_observation *obs = mailcert_report_observation(r);
+	const char *peer = mailcert_observation_peer(obs);
+	const char *version = mailcert_observation_tls_version(obs);
+	const char *alpn = mailcert_observation_tls_alpn(obs);
+
+	if (mailcert_observation_file(obs)) {
+		mc_buf_puts(b, "file ");
+		put(b, mailcert_observation_file(obs));
+		mc_buf_puts(b, "\n");
+		return;
+	}
+	if (mailcert_report_cert_count(r) == 0 || (!peer[0] && !version))
+		return;
+	mc_buf_puts(b, "connected to ");
+	put(b, peer[0] ? peer : "?");
+	if (version) {
+		mc_buf_puts(b, "; ");
+		put(b, version);
+		mc_buf_puts(b, " ");
+		put(b, mailcert_observation_tls_cipher(obs));
+	}
+	if (alpn) {
+		mc_buf_puts(b, "; ALPN ");
+		put(b, alpn);
+	}
+	mc_buf_puts(b, "\n");
+}
+
+/* -v: one line per certificate; -vv: full timestamps and a line of identity and thresholds. */
+static void nagios_cert(struct mc_buf *b, const mailcert_report *r, size_t i, int verbosity)
+{
+	const mailcert_cert_info *c = mailcert_report_cert(r, i);
+	enum mc_time_style style = verbosity > 1 ? MC_TIME_ISO : MC_TIME_DATE;
+	char from[MC_TIME_MAX], to[MC_TIME_MAX], span[MC_DURATION_MAX];
+	time_t now = mailcert_report_now(r);
+
+	mc_render_time(from, c->not_before, style);
+	mc_render_time(to, c->not_after, style);
+	mc_buf_printf(b, "chain %zu ", i);
+	put(b, c->subject);
+	mc_buf_puts(b, "; issuer ");
+	put(b, c->issuer);
+	mc_buf_puts(b, "; ");
+	put(b, c->key);
+	mc_buf_puts(b, "; ");
+	put(b, c->signature);
+	mc_buf_printf(b, "; valid %s to %s ", from, to);
+	if (c->not_before > now) {
+		mc_render_duration(span, (long long)(c->not_before - now));
+		mc_buf_printf(b, "(not yet valid, starts in %s)\n", span);
+	} else {
+		mc_render_duration(span, c->remaining_s);
+		mc_buf_printf(b, c->remaining_s < 0 ? "(expired %s ago)\n" : "(expires in %s)\n",
+			      span);
+	}
+	if (verbosity < 2)
+		return;
+	mc_buf_printf(b, "chain %zu serial ", i);
+	put(b, c->serial);
+	mc_buf_puts(b, "; sha256 ");
+	put(b, c->sha256);
+	mc_buf_puts(b, "; san ");
+	if (!c->san || !c->san[0])
+		mc_buf_puts(b, "(none)");
+	for (size_t k = 0; c->san && c->san[k]; k++) {
+		mc_buf_puts(b, k ? ", " : "");
+		put(b, c->san[k]);
+	}
+	mc_buf_printf(b, "; warning below %llds; critical below %llds\n", c->warning_s,
+		      c->critical_s);
+}
+
+/* -vv: what the check was configured with and how long each stage took. */
+static void nagios_config(struct mc_buf *b, const mailcert_report *r)
+{
+	const mailcert_observation *obs = mailcert_report_observation(r);
+	mailcert_timings t = mailcert_observation_timings(obs);
+	char at[MC_TIME_MAX], s[4][MC_SECONDS_MAX];
+
+	mc_render_time(at, mailcert_report_now(r), MC_TIME_ISO);
+	mc_buf_printf(b, "evaluated at %s\n", at);
+	if (mailcert_observation_file(obs))
+		return;
+	mc_render_seconds(s[0], t.connect_s);
+	mc_render_seconds(s[1], t.dialogue_s);
+	mc_render_seconds(s[2], t.handshake_s);
+	mc_render_seconds(s[3], t.total_s);
+	mc_buf_printf(b, "timings connect %s s; dialogue %s s; handshake %s s; total %s s\n", s[0],
+		      s[1], s[2], s[3]);
+}
+
+/* -vvv: the plaintext dialogue, a line each, as the probe recorded it. */
+static void nagios_transcript(struct mc_buf *b, const mailcert_report *r)
+{
+	const mailcert_observation *obs = mailcert_report_observation(r);
+	const char *p = mailcert_observation_transcript(obs);
+
+	if (mailcert_observation_file(obs))
+		return;
+	if (!p || !*p) {
+		mc_buf_puts(b, "no plaintext dialogue\n");
+		return;
+	}
+	while (*p) {
+		const char *lf = strchr(p, '\n');
+		size_t n = lf ? (size_t)(lf - p) : strlen(p);
+		struct mc_buf line = {0};
+
+		/* Cleaned line by line: the newlines are ours, everything else may be the server's.
+		 */
+		mc_buf_add(&line, p, n);
+		if (line.data)
+			put(b, line.data);
+		b->failed |= line.failed;
+		free(line.data);
+		mc_buf_puts(b, "\n");
+		p += n + (lf ? 1 : 0);
 	}
 }
 
+/*
+ * Verbosity, after the guidelines' four levels:
+ *   0  the status line, then one line per finding (long output);
+ *   1  and where the chain came from, the name matched, a line per certificate;
+ *   2  and full timestamps, serial, SHA-256, SANs and thresholds per
+ *      certificate, the evaluation time and the stage timings;
+ *   3  and the plaintext dialogue (STARTTLS transcript).
+ * Perfdata is the same at every level.
+ */
 void mc_render_nagios(struct mc_buf *b, const mailcert_report *r, int verbosity)
 {
 	size_t n = mailcert_report_finding_count(r);
 
 	mc_buf_printf(b, "MAILCERT %s - ", mailcert_state_name(mailcert_report_state(r)));
 	nagios_summary(b, r);
-	nagios_perfdata(b, r, verbosity);
+	nagios_perfdata(b, r);
 	mc_buf_puts(b, "\n");
 	for (size_t i = 0; i < n; i++) {
 		const mailcert_finding *f = mailcert_report_finding(r, i);
@@ -200,4 +379,20 @@ void mc_render_nagios(struct mc_buf *b, const mailcert_report *r, int verbosity)
 		mc_buf_clean(b, mailcert_finding_message(f), CLEAN);
 		mc_buf_puts(b, "\n");
 	}
+	if (verbosity < 1)
+		return;
+	nagios_connection(b, r);
+	if (mailcert_report_matched_name(r)) {
+		mc_buf_puts(b, "name ");
+		put(b, mailcert_report_matched_name(r));
+		mc_buf_puts(b, " matched\n");
+	}
+	for (size_t i = 0; i < mailcert_report_cert_count(r); i++)
+		nagios_cert(b, r, i, verbosity);
+	if (verbosity < 2)
+		return;
+	nagios_config(b, r);
+	if (verbosity < 3)
+		return;
+	nagios_transcript(b, r);
 }

@@ -25,15 +25,17 @@ MAILCERT_EXPORT int mailcert_render_many(char **out, const mailcert_report *cons
 	for (size_t i = 0; i < n; i++)
 		if (!reports[i])
 			return MAILCERT_E_INVALID;
-	if (n > 1 && format != MAILCERT_FORMAT_TEXT && format != MAILCERT_FORMAT_JSON &&
-	    format != MAILCERT_FORMAT_PROMETHEUS)
+	if (n > 1 && format != MAILCERT_FORMAT_TEXT && format != MAILCERT_FORMAT_TEXT_COLOR &&
+	    format != MAILCERT_FORMAT_JSON && format != MAILCERT_FORMAT_PROMETHEUS)
 		return MAILCERT_E_INVALID;
 	for (size_t i = 0; i < n && format != MAILCERT_FORMAT_PROMETHEUS; i++) {
 		switch (format) {
 		case MAILCERT_FORMAT_TEXT:
+		case MAILCERT_FORMAT_TEXT_COLOR:
 			if (i > 0)
 				mc_buf_puts(&b, "\n");
-			mc_render_text(&b, reports[i], verbosity);
+			mc_render_text(&b, reports[i], verbosity,
+				       format == MAILCERT_FORMAT_TEXT_COLOR);
 			break;
 		case MAILCERT_FORMAT_NAGIOS:
 			mc_render_nagios(&b, reports[i], verbosity);

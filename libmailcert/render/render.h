@@ -76,7 +76,8 @@ void mc_render_duration(char out[MC_DURATION_MAX], long long seconds);
 void mc_render_seconds(char out[MC_SECONDS_MAX], double seconds);
 
 /* The renderers proper; each appends one complete output to @b. */
-void mc_render_text(struct mc_buf *b, const mailcert_report *report, int verbosity);
+/* @colour: MAILCERT_FORMAT_TEXT_COLOR, the states in ANSI colour. */
+void mc_render_text(struct mc_buf *b, const mailcert_report *report, int verbosity, int colour);
 void mc_render_nagios(struct mc_buf *b, const mailcert_report *report, int verbosity);
 void mc_render_json(struct mc_buf *b, const mailcert_report *report);
 void mc_render_show(struct mc_buf *b, const mailcert_report *report, int verbosity, int pem);

@@ -58,7 +58,7 @@ void mc_render_show(struct mc_buf *b, const mailcert_report *report, int verbosi
 	show_dialogue(b, obs);
 	if (*mailcert_observation_transcript(obs))
 		mc_buf_puts(b, "\n");
-	mc_render_text(b, report, verbosity > 0 ? verbosity : 1);
+	mc_render_text(b, report, verbosity > 0 ? verbosity : 1, 0);
 	if (pem)
 		show_pem(b, obs);
 }

@@ -1,23 +1,38 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * Text for people:
+ * Text for people: the verdict first, then the findings, then how the
+ * certificate was reached and the chain as a tree, the leaf at the top
+ * and each certificate sent after it indented under it:
  *
  *   smtp://mail.test:25  WARNING
+ *     WARNING  cert.expiring: ...
  *     connected to 127.0.0.1:25 · TLS1.3 TLS_AES_128_GCM_SHA256 · 0.012 s
  *     name mail.test matched
  *     chain as served:
  *       0 CN=mail.test
- *           issuer CN=Test Intermediate · EC-P256 · ECDSA-SHA256
- *           valid 2026-11-01 → 2027-02-01 (expires in 20 days)
- *     WARNING  cert.expiring: ...
+ *         issuer CN=Test Intermediate · EC-P256 · ECDSA-SHA256
+ *         valid 2026-11-01 → 2027-02-01 (expires in 20 days)
+ *         └─ 1 CN=Test Intermediate
+ *              issuer CN=Test Root · RSA-2048 · RSA-SHA256
+ *              valid 2026-01-01 → 2031-01-01 (expires in 1450 days)
  *
+ * The tree follows the order the certificates were sent in, which is
+ * what a server must send (each one's issuer next); the issuer line of
+ * each shows when it did not (chain.order says so as a finding).
  * After a failure (no chain) only the first line and the findings. -v
  * adds the stage timings (after a failure too: they show where it
  * stopped), full timestamps, and serial, SHA-256 and SANs per
  * certificate. Every string from the report goes through mc_buf_clean():
  * names and messages can carry a server's bytes, and a terminal must not
  * receive its control sequences or a forged line.
+ *
+ * MAILCERT_FORMAT_TEXT_COLOR is the same text with the state on the first
+ * line and each finding's severity in ANSI colour; nothing else differs,
+ * so that the two never disagree on the words. Whether to use colour
+ * (a terminal, NO_COLOR) is the caller's decision, not the renderer's.
  */
+#include <string.h>
+
 #include "render.h"
 
 #define SEP " · "
@@ -73,14 +88,24 @@ static void text_timings(struct mc_buf *b, const mailcert_observation *obs)
 	    connect, dialogue, handshake, total);
 }
 
-static void text_validity(struct mc_buf *b, const mailcert_cert_info *c, time_t now, int verbosity)
+/*
+ * Where a certificate's detail lines start: under its index, two columns
+ * in, and five more per level of the tree (the "└─ " and the index).
+ */
+static int detail_indent(size_t depth)
+{
+	return 6 + 5 * (int)(depth < 20 ? depth : 20);
+}
+
+static void text_validity(struct mc_buf *b, const mailcert_cert_info *c, time_t now, int verbosity,
+			  int indent)
 {
 	enum mc_time_style style = verbosity > 0 ? MC_TIME_ISO : MC_TIME_DATE;
 	char from[MC_TIME_MAX], to[MC_TIME_MAX], span[MC_DURATION_MAX];
 
 	mc_render_time(from, c->not_before, style);
 	mc_render_time(to, c->not_after, style);
-	mc_buf_printf(b, "        valid %s → %s ", from, to);
+	mc_buf_printf(b, "%*svalid %s → %s ", indent, "", from, to);
 	if (c->not_before > now) {
 		mc_render_duration(span, (long long)(c->not_before - now));
 		mc_buf_printf(b, "(not yet valid, starts in %s)\n", span);
@@ -93,13 +118,13 @@ static void text_validity(struct mc_buf *b, const mailcert_cert_info *c, time_t 
 	}
 }
 
-static void text_identity(struct mc_buf *b, const mailcert_cert_info *c)
+static void text_identity(struct mc_buf *b, const mailcert_cert_info *c, int indent)
 {
-	mc_buf_puts(b, "        serial ");
+	mc_buf_printf(b, "%*sserial ", indent, "");
 	put(b, c->serial);
-	mc_buf_puts(b, "\n        sha256 ");
+	mc_buf_printf(b, "\n%*ssha256 ", indent, "");
 	put(b, c->sha256);
-	mc_buf_puts(b, "\n        san ");
+	mc_buf_printf(b, "\n%*ssan ", indent, "");
 	if (!c->san || !c->san[0])
 		mc_buf_puts(b, "(none)");
 	for (size_t i = 0; c->san && c->san[i]; i++) {
@@ -109,25 +134,46 @@ static void text_identity(struct mc_buf *b, const mailcert_cert_info *c)
 	mc_buf_puts(b, "\n");
 }
 
+/* Certificate @index as a node of the tree: the leaf at the top, each next one under it. */
 static void text_cert(struct mc_buf *b, const mailcert_report *r, size_t index, int verbosity)
 {
 	const mailcert_cert_info *c = mailcert_report_cert(r, index);
+	int indent = detail_indent(index);
 
-	mc_buf_printf(b, "    %zu ", index);
+	if (index == 0)
+		mc_buf_puts(b, "    ");
+	else
+		mc_buf_printf(b, "%*s└─ ", detail_indent(index - 1), "");
+	mc_buf_printf(b, "%zu ", index);
 	put(b, c->subject);
-	mc_buf_puts(b, "\n        issuer ");
+	mc_buf_printf(b, "\n%*sissuer ", indent, "");
 	put(b, c->issuer);
 	mc_buf_puts(b, SEP);
 	put(b, c->key);
 	mc_buf_puts(b, SEP);
 	put(b, c->signature);
 	mc_buf_puts(b, "\n");
-	text_validity(b, c, mailcert_report_now(r), verbosity);
+	text_validity(b, c, mailcert_report_now(r), verbosity, indent);
 	if (verbosity > 0)
-		text_identity(b, c);
+		text_identity(b, c, indent);
 }
 
-static void text_findings(struct mc_buf *b, const mailcert_report *r)
+/* ANSI SGR colours of the states, in mailcert_state order: OK, WARNING, CRITICAL, UNKNOWN. */
+static const char *const state_colour[] = {"32", "33", "31", "35"};
+
+/* @state's name, in its colour when @colour (bold too when @bold). */
+static void put_state(struct mc_buf *b, mailcert_state state, int colour, int bold)
+{
+	const char *name = mailcert_state_name(state);
+
+	if (!colour || (unsigned)state >= sizeof(state_colour) / sizeof(state_colour[0])) {
+		mc_buf_puts(b, name);
+		return;
+	}
+	mc_buf_printf(b, "\033[%s%sm%s\033[0m", bold ? "1;" : "", state_colour[state], name);
+}
+
+static void text_findings(struct mc_buf *b, const mailcert_report *r, int colour)
 {
 	size_t n = mailcert_report_finding_count(r);
 
@@ -135,16 +181,21 @@ static void text_findings(struct mc_buf *b, const mailcert_report *r)
 		mc_buf_puts(b, "  no findings\n");
 	for (size_t i = 0; i < n; i++) {
 		const mailcert_finding *f = mailcert_report_finding(r, i);
+		mailcert_state severity = mailcert_finding_severity(f);
+		int width = (int)strlen(mailcert_state_name(severity));
 
-		/* Padded to CRITICAL's width, so that the codes line up. */
-		mc_buf_printf(b, "  %-8s %s: ", mailcert_state_name(mailcert_finding_severity(f)),
+		/* Padded to CRITICAL's width, so that the codes line up; the
+		 * padding after the colour's reset, so that it is the same. */
+		mc_buf_puts(b, "  ");
+		put_state(b, severity, colour, 0);
+		mc_buf_printf(b, "%*s %s: ", width < 8 ? 8 - width : 0, "",
 			      mailcert_finding_code(f));
 		put(b, mailcert_finding_message(f));
 		mc_buf_puts(b, "\n");
 	}
 }
 
-void mc_render_text(struct mc_buf *b, const mailcert_report *r, int verbosity)
+void mc_render_text(struct mc_buf *b, const mailcert_report *r, int verbosity, int colour)
 {
 	const mailcert_observation *obs = mailcert_report_observation(r);
 	size_t certs = mailcert_report_cert_count(r);
@@ -152,7 +203,10 @@ void mc_render_text(struct mc_buf *b, const mailcert_report *r, int verbosity)
 	put(b, mailcert_observation_target(obs));
 	if (mailcert_observation_key_type(obs))
 		mc_buf_printf(b, " (%s)", mailcert_observation_key_type(obs));
-	mc_buf_printf(b, "  %s\n", mailcert_state_name(mailcert_report_state(r)));
+	mc_buf_puts(b, "  ");
+	put_state(b, mailcert_report_state(r), colour, 1);
+	mc_buf_puts(b, "\n");
+	text_findings(b, r, colour);
 	/* Without a chain the peer may be the address that refused us: not "connected". */
 	if (certs > 0)
 		text_connection(b, obs);
@@ -168,5 +222,4 @@ void mc_render_text(struct mc_buf *b, const mailcert_report *r, int verbosity)
 							      : "  chain as served:\n");
 	for (size_t i = 0; i < certs; i++)
 		text_cert(b, r, i, verbosity);
-	text_findings(b, r);
 }

@@ -16,6 +16,14 @@ enum mock_op {
 	MOCK_SLEEP,    /* pause @len milliseconds */
 	MOCK_CLOSE,    /* close the connection now */
 	MOCK_RECV,     /* read whatever arrives (at least one byte), e.g. a ClientHello */
+	/* For the hostile-server suite (tests/unit/test-hostile.c): */
+	MOCK_READ,     /* read exactly @len bytes; when @data is set they must equal it */
+	MOCK_MARK,     /* note how many bytes the client has sent so far (mock_stop_capture) */
+	MOCK_FLOOD,    /* send @data (strlen) again and again, @len bytes in all; a client
+			* that hangs up ends the script quietly */
+	MOCK_DRIP,     /* send @data (@len bytes, or strlen when 0) one byte per second; a
+			* client that hangs up ends the script quietly */
+	MOCK_RESET,    /* close with a TCP RST (SO_LINGER 0) */
 };
 
 struct mock_step {
@@ -36,5 +44,16 @@ struct mock_server *mock_start(const struct mock_step *steps, unsigned *port);
  * read (for diagnostics).
  */
 int mock_stop(struct mock_server *m, char *got, size_t gotlen);
+
+/* Every byte the client sent, as the server read it. */
+struct mock_capture {
+	unsigned char bytes[65536]; /* the first ones */
+	size_t len;   /* kept in @bytes */
+	size_t total; /* received in all */
+	size_t mark;  /* @total at the last MOCK_MARK (0 without one) */
+};
+
+/* mock_stop(), also filling @cap (may be NULL) once the connection is over. */
+int mock_stop_capture(struct mock_server *m, char *got, size_t gotlen, struct mock_capture *cap);
 
 #endif

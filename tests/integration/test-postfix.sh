@@ -239,6 +239,20 @@ installed_example() {
 	it_eq "installed example without the test CA: exit status 2" 2 "$IT_LAST_RC"
 	it_contains "installed example without the test CA: a trust finding" "finding trust.untrusted" \
 		"$(cat "$IT_LAST_OUT")"
+	# examples/render-json.c: the report as one JSON line, as check -f json gives it.
+	if [ -z "${MAILCERT_EXAMPLE_DIR:-}" ]; then
+		it_not_ok "render-json example: MAILCERT_EXAMPLE_DIR not set (tests/run sets it)"
+		return
+	fi
+	it_run env LD_LIBRARY_PATH="$MAILCERT_EXAMPLE_LIBDIR" "$MAILCERT_EXAMPLE_DIR/render-json" \
+		--ca-file "$PKI/root.pem" --connect-to 127.0.0.1 "$target"
+	it_eq "render-json example, $target: exit status 0" 0 "$IT_LAST_RC"
+	it_eq "render-json example: one line" 1 "$(wc -l <"$IT_LAST_OUT")"
+	it_eq "render-json example: state OK" OK "$(json_field "$IT_LAST_OUT" state || true)"
+	it_eq "render-json example: the target" "$target" "$(json_field "$IT_LAST_OUT" target || true)"
+	it_eq "render-json example: the leaf as served" "$(it_cert_sha256 "$PKI/good.pem")" \
+		"$(json_field "$IT_LAST_OUT" chain.0.sha256 || true)"
+	it_contains "render-json example: TLS reached" TLS1. "$(json_field "$IT_LAST_OUT" tls.version || true)"
 }
 
 # ---------------------------------------------------------------------------
@@ -593,7 +607,8 @@ nagios_output() {
 	first=$(head -n 1 "$IT_LAST_OUT")
 	it_contains "nagios, $target: first line" "MAILCERT OK - $target: " "$first"
 	it_contains "nagios, $target: perfdata" "| 'cert_remaining'=" "$first"
-	it_contains "nagios, $target: thresholds as ranges" "s;2592000:;1296000:;0; 'time'=" "$first"
+	it_contains "nagios, $target: thresholds as ranges" "s;2592000:;1296000:;0; 'cert_remaining_0'=" "$first"
+	it_contains "nagios, $target: stage times" "s 'time_connect'=" "$first"
 }
 
 # The 465-vs-587 confusion, both ways: the finding names the scheme to use,

@@ -600,7 +600,8 @@ START_TEST(test_render_file)
 	ck_assert_msg(strncmp(out, want, strlen(want)) == 0, "%s", out);
 	free(out);
 	ck_assert_int_eq(mailcert_render(&out, r, MAILCERT_FORMAT_TEXT, 0), 0);
-	snprintf(want, sizeof(want), "%s  OK\n  chain in the file:\n    0 CN=mail.test\n",
+	snprintf(want, sizeof(want),
+		 "%s  OK\n  no findings\n  chain in the file:\n    0 CN=mail.test\n",
 		 path("chain.pem"));
 	ck_assert_msg(strncmp(out, want, strlen(want)) == 0, "%s", out);
 	free(out);

@@ -80,7 +80,8 @@ commands() {
 	usage "no command" "Usage: mailcert COMMAND"
 	usage "unknown command" 'unknown command "frobnicate"' frobnicate
 	local cmd
-	for cmd in scan domain exporter; do
+	# shellcheck disable=SC2043 # one planned command left
+	for cmd in domain; do
 		usage "planned command '$cmd'" "'$cmd' is not implemented in mailcert $VERSION yet" "$cmd"
 	done
 	usage "show without a target" "no target given" show
@@ -430,12 +431,12 @@ files() {
 		"$pki/fixed.pem" --key "$pki/fixed.key"
 	expect_rc "file, text" 0
 	it_eq "file, text: the whole output" "$pki/fixed.pem  OK
+  no findings
   name mail.test matched
   chain in the file:
     0 CN=mail.test
-        issuer CN=mail.test · RSA-2048 · RSA-SHA256
-        valid 2026-01-01 → 2027-01-01 (expires in 184 days)
-  no findings" "$(cat "$IT_LAST_OUT")"
+      issuer CN=mail.test · RSA-2048 · RSA-SHA256
+      valid 2026-01-01 → 2027-01-01 (expires in 184 days)" "$(cat "$IT_LAST_OUT")"
 
 	# Several files: a report each, the worst state.
 	it_run "$MAILCERT" file "${ca[@]}" "$chain" "$der"
@@ -571,6 +572,427 @@ prometheus() {
 	expect_stderr "$desc" "mailcert: --output $IT_WORK/no-such-dir/x.prom: No such file or directory"
 }
 
+# on_terminal ENV... -- ARGS...: `mailcert ARGS` with ENV, its stdout a
+# pseudo-terminal (script(1)), so that it may choose colour; stdout and the
+# exit status as for it_run.
+on_terminal() {
+	local env=()
+	while [ "$1" != -- ]; do env+=("$1"); shift; done
+	shift
+	it_run env "${env[@]}" script -qec "$(printf '%q ' "$MAILCERT" "$@")" /dev/null
+}
+
+# Text in colour on a terminal only, never with NO_COLOR (https://no-color.org),
+# never for TERM=dumb, never into --output; the words the same either way.
+colour() {
+	local esc=$'\033' red=$'\033[1;31mCRITICAL\033[0m'
+	on_terminal -u NO_COLOR TERM=xterm -- check -f text "$NOWHERE"
+	expect_rc "text on a terminal" 2
+	it_contains "text on a terminal: the state in bold red" "mail.invalid:25  $red" \
+		"$(cat "$IT_LAST_OUT")"
+	it_contains "text on a terminal: the finding's severity in red" \
+		$'  \033[31mCRITICAL\033[0m dns.failed: ' "$(cat "$IT_LAST_OUT")"
+	on_terminal -u NO_COLOR TERM=xterm -- check "$NOWHERE"
+	it_contains "no -f on a terminal: text in colour" "$red" "$(cat "$IT_LAST_OUT")"
+	on_terminal TERM=xterm NO_COLOR= -- check -f text "$NOWHERE"
+	it_contains "NO_COLOR empty (no-color.org: not set)" "$red" "$(cat "$IT_LAST_OUT")"
+	on_terminal TERM=xterm NO_COLOR=1 -- check -f text "$NOWHERE"
+	expect_rc "NO_COLOR=1 on a terminal" 2
+	it_contains "NO_COLOR=1 on a terminal: text" "mail.invalid:25  CRITICAL" "$(cat "$IT_LAST_OUT")"
+	it_check_not "NO_COLOR=1 on a terminal: no escape" grep -q "$esc" "$IT_LAST_OUT"
+	on_terminal -u NO_COLOR TERM=dumb -- check -f text "$NOWHERE"
+	it_contains "TERM=dumb: text" "mail.invalid:25  CRITICAL" "$(cat "$IT_LAST_OUT")"
+	it_check_not "TERM=dumb: no escape" grep -q "$esc" "$IT_LAST_OUT"
+	on_terminal -u NO_COLOR TERM=xterm -- check -f text --output "$IT_WORK/colour.txt" "$NOWHERE"
+	it_contains "--output on a terminal: text" "mail.invalid:25  CRITICAL" "$(cat "$IT_WORK/colour.txt")"
+	it_check_not "--output on a terminal: no escape" grep -q "$esc" "$IT_WORK/colour.txt"
+	on_terminal -u NO_COLOR TERM=xterm -- check -f json "$NOWHERE"
+	it_check_not "json on a terminal: no escape" grep -q "$esc" "$IT_LAST_OUT"
+	it_run env -u NO_COLOR TERM=xterm "$MAILCERT" check -f text "$NOWHERE"
+	it_contains "text into a pipe" "mail.invalid:25  CRITICAL" "$(cat "$IT_LAST_OUT")"
+	it_check_not "text into a pipe: no escape" grep -q "$esc" "$IT_LAST_OUT"
+}
+
+# mailcert exporter: what is refused at startup, before it listens (the
+# HTTP side is tests/integration/test-exporter.sh).
+exporter_usage() {
+	local conf=$IT_WORK/exporter.conf
+	it_run "$MAILCERT" exporter --help
+	expect_rc "exporter --help" 0
+	it_contains "exporter --help names /probe" "/probe?target=" "$(cat "$IT_LAST_OUT")"
+	usage "exporter without --listen" "--listen ADDR:PORT is required" exporter
+	usage "exporter --listen without a port" '--listen "127.0.0.1": use ADDR:PORT' \
+		exporter --listen 127.0.0.1
+	usage "exporter --listen port 0" '--listen "127.0.0.1:0": use ADDR:PORT' \
+		exporter --listen 127.0.0.1:0
+	usage "exporter --listen port 65536" '--listen "127.0.0.1:65536"' \
+		exporter --listen 127.0.0.1:65536
+	usage "exporter --listen IPv6 without brackets" '--listen "::1:9154"' \
+		exporter --listen ::1:9154
+	usage "exporter --listen not an address" '--listen "no such host!:9154"' \
+		exporter --listen 'no such host!:9154'
+	usage "exporter with a target" "the exporter takes no target" \
+		exporter --listen 127.0.0.1:9 "$NOWHERE"
+	usage "exporter --max-concurrent 0" "--max-concurrent takes a number from 1 to 1024" \
+		exporter --listen 127.0.0.1:9 --max-concurrent 0
+	usage "exporter -f" "unknown option -f" exporter --listen 127.0.0.1:9 -f json
+	usage "exporter --min-tls bad" '--min-tls: "9" is not a TLS version' \
+		exporter --listen 127.0.0.1:9 --min-tls 9
+	usage "exporter --at absolute" '--at "2027-01-01": the exporter judges each probe' \
+		exporter --listen 127.0.0.1:9 --at 2027-01-01
+	usage "exporter --config missing" "--config $IT_WORK/none.conf: No such file or directory" \
+		exporter --listen 127.0.0.1:9 --config "$IT_WORK/none.conf"
+	# Each mistake in the file names FILE:LINE.
+	while IFS='|' read -r desc text needle; do
+		printf '# modules\n[module a]\nconnect-to = 127.0.0.1\n%b\n' "$text" >"$conf"
+		usage "exporter config: $desc" "$conf:4: $needle" \
+			exporter --listen 127.0.0.1:9 --config "$conf"
+	done <<-'EOF'
+		unknown option|frobnicate = 1|unknown option "frobnicate"
+		bad value|min-tls = 9|--min-tls: "9" is not a TLS version
+		value missing|warning =|warning needs a value
+		flag with a value|allow-self-signed = maybe|allow-self-signed is a flag
+		other section|[server x]|a section is [module NAME], not [server x]
+		bad module name|[module a b]|module name "a b"
+		module twice|[module a]|module "a" is defined twice
+		absolute --at|at = 2027-01-01|--at "2027-01-01": the exporter judges
+	EOF
+	printf 'connect-to = 127.0.0.1\n' >"$conf"
+	usage "exporter config: option outside a module" "$conf:1: \"connect-to\" before any [module NAME]" \
+		exporter --listen 127.0.0.1:9 --config "$conf"
+	{
+		printf '[module long]\nissuer = '
+		head -c 1100 /dev/zero | tr '\0' x
+		printf '\n'
+	} >"$conf"
+	usage "exporter config: a line over 1024 bytes" "$conf:2: longer than 1024 bytes" \
+		exporter --listen 127.0.0.1:9 --config "$conf"
+}
+
+# ---------------------------------------------------------------------------
+# check_mailcert: check_ssl_cert's flags translated (docs/check_ssl_cert.md),
+# refusals as plugin output (UNKNOWN on stdout, exit 3). The differential
+# test against check_ssl_cert itself is
+# tests/integration/test-check-ssl-cert-diff.sh.
+
+# cm_unknown DESC NEEDLE ARGS...: check_mailcert ARGS is UNKNOWN (3) with
+# NEEDLE on its first stdout line.
+cm_unknown() {
+	local desc=$1 needle=$2
+	shift 2
+	it_run "$CHECK_MAILCERT" "$@"
+	expect_rc "check_mailcert $desc" 3
+	it_contains "check_mailcert $desc: UNKNOWN naming it" "MAILCERT UNKNOWN - $needle" \
+		"$(head -n 1 "$IT_LAST_OUT")"
+}
+
+# cm_target DESC TARGET ARGS...: check_mailcert ARGS checks TARGET (an
+# unresolvable name: CRITICAL dns.failed before any connection).
+cm_target() {
+	local desc=$1 target=$2
+	shift 2
+	it_run "$CHECK_MAILCERT" "$@"
+	expect_rc "check_mailcert $desc" 2
+	it_contains "check_mailcert $desc: target $target" "MAILCERT CRITICAL - $target:" \
+		"$(head -n 1 "$IT_LAST_OUT")"
+}
+
+# cm_file DESC STATUS ARGS...: check_mailcert ARGS exits with STATUS.
+cm_file() {
+	local desc=$1 rc=$2
+	shift 2
+	it_run "$CHECK_MAILCERT" "$@"
+	expect_rc "check_mailcert -f, $desc" "$rc"
+}
+
+check_mailcert_cli() {
+	CHECK_MAILCERT=$(dirname "$MAILCERT")/check_mailcert
+	if [ ! -x "$CHECK_MAILCERT" ]; then
+		it_not_ok "check_mailcert is built next to mailcert" "no $CHECK_MAILCERT"
+		return
+	fi
+	local pki=$IT_WORK/cm-pki chain out c
+	it_run "$CHECK_MAILCERT"
+	expect_rc "check_mailcert without -H" 3
+	out=$(cat "$IT_LAST_OUT")
+	it_contains "check_mailcert without -H: says so" "MAILCERT UNKNOWN - No host specified" "$out"
+	it_contains "check_mailcert without -H: the usage" "Usage: check_mailcert -H host" "$out"
+
+	cm_unknown "unsupported long flag" \
+		"check_mailcert does not support the check_ssl_cert option --check-chain" \
+		-H mail.invalid --check-chain
+	cm_unknown "unsupported flag with a value" \
+		"check_mailcert does not support the check_ssl_cert option --not-issued-by" \
+		-H mail.invalid --not-issued-by X
+	cm_unknown "unsupported short flag" \
+		"check_mailcert does not support the check_ssl_cert option -L" -H mail.invalid -L A
+	cm_unknown "--dane" "--dane is not implemented in check_mailcert $VERSION yet" \
+		-H mail.invalid --dane
+	cm_unknown "--dane=311" "--dane is not implemented" -H mail.invalid --dane=311
+	cm_unknown "-P tds" "-P tds (Microsoft SQL Server) is not supported" -H mail.invalid -P tds
+	cm_unknown "unknown protocol" "unsupported protocol gopher" -H mail.invalid -P gopher
+	cm_unknown "-w not above -c" "--warning (10) is less than or equal to --critical (15)" \
+		-H mail.invalid -w 10 -c 15
+	cm_unknown "-w equal to -c" "--warning (15) is less than or equal to --critical (15)" \
+		-H mail.invalid -w 15
+	cm_unknown "-w not a number" "invalid number of days '3d' for --warning" -H mail.invalid -w 3d
+	cm_unknown "-c negative" "invalid number of days '-1' for --critical" -H mail.invalid -c -1
+	cm_unknown "-t not an integer" "--timeout: the timeout should be an integer" \
+		-H mail.invalid -t 1.5
+	cm_unknown "bad port" "invalid port '70000'" -H mail.invalid -p 70000
+	cm_unknown "bad --issuer regex" 'invalid value for --issuer' -H mail.invalid --issuer '('
+	cm_unknown "missing -r file" 'invalid value for --rootcert' -H mail.invalid -r /nonexistent.pem
+	cm_unknown "a value missing" "-p requires an argument" -H mail.invalid -p
+	cm_unknown "a stray argument" "unexpected argument 'extra'" -H mail.invalid extra
+
+	it_run "$CHECK_MAILCERT" --help
+	expect_rc "check_mailcert --help" 0
+	it_contains "check_mailcert --help: usage" "Usage: check_mailcert -H host" "$(cat "$IT_LAST_OUT")"
+	it_run "$CHECK_MAILCERT" -V
+	expect_rc "check_mailcert -V" 0
+	it_contains "check_mailcert -V: the version" "check_mailcert $VERSION" "$(cat "$IT_LAST_OUT")"
+
+	# -P and -p as check_ssl_cert reads them: STARTTLS on any port.
+	cm_target "default protocol" https://mail.invalid:443 -H mail.invalid
+	cm_target "-P smtp" smtp://mail.invalid:25 -H mail.invalid -P smtp
+	cm_target "-P smtp -p 587" submission://mail.invalid:587 -H mail.invalid -P smtp -p 587
+	cm_target "-P smtps" smtps://mail.invalid:465 -H mail.invalid -P smtps
+	cm_target "-P imap" imap://mail.invalid:143 -H mail.invalid -P imap
+	cm_target "-P pop3s" pop3s://mail.invalid:995 -H mail.invalid --protocol pop3s
+	cm_target "-P ftps (check_ssl_cert's port 21)" ftps://mail.invalid:21 -H mail.invalid -P ftps
+	cm_target "-P sieve" sieve://mail.invalid:4190 -H mail.invalid -P sieve
+	cm_target "-P xmpp-server" xmpp-server://mail.invalid:5269 -H mail.invalid -P xmpp-server
+	cm_target "-P postgresql" postgres://mail.invalid:5432 -H mail.invalid -P postgresql
+	cm_target "-P dns" tls://mail.invalid:853 -H mail.invalid -P dns
+	cm_target "-P smtp -p 2525" smtp://mail.invalid:2525 -H mail.invalid -P smtp -p 2525
+	cm_target "the Docker-Mailserver command" submission://mail.invalid:587 \
+		-H mail.invalid -p 587 -P smtp -w 30 -c 15 --issuer "Let's Encrypt" --cn mail.invalid
+	it_contains "Docker-Mailserver command: dns.failed listed" "CRITICAL dns.failed" \
+		"$(cat "$IT_LAST_OUT")"
+	it_run "$CHECK_MAILCERT" -H mail.invalid -P imaps --prometheus
+	expect_rc "check_mailcert --prometheus" 2
+	it_contains "check_mailcert --prometheus: Prometheus text" \
+		'mailcert_probe_success{target="imaps://mail.invalid:993"} 0' "$(cat "$IT_LAST_OUT")"
+	promtool_ok "check_mailcert --prometheus" "$IT_LAST_OUT"
+
+	# -f FILE, with the policy flags translated.
+	it_pki_ca "$pki"
+	it_pki_leaf "$pki" mail "-1 day" "+90 days" mail.test
+	it_pki_leaf "$pki" soon "-60 days" "+19 days" mail.test
+	it_pki_leaf "$pki" expired "-30 days" "-2 days" mail.test
+	it_pki_cert "$pki" self - "-1 day" "+90 days" 'cn = "mail.test"' 'dns_name = "mail.test"' \
+		tls_www_server signing_key encryption_key
+	for c in mail soon expired; do cat "$pki/$c.pem" "$pki/inter.pem" >"$pki/$c.chain"; done
+	chain=$pki/mail.chain
+	local r=(-r "$pki/root.pem")
+	cm_file "good chain" 0 -f "$chain" "${r[@]}"
+	it_contains "-f: default thresholds 20 and 15 days, in seconds" ";1728000:;1296000:;" \
+		"$(head -n 1 "$IT_LAST_OUT")"
+	cm_file "-w 30 -c 15" 0 -f "$chain" "${r[@]}" -w 30 -c 15
+	it_contains "-f -w 30 -c 15: in seconds" ";2592000:;1296000:;" "$(head -n 1 "$IT_LAST_OUT")"
+	cm_file "-w 0.5 -c 0.25" 0 -f "$chain" "${r[@]}" -w 0.5 -c 0.25
+	it_contains "-f -w 0.5 -c 0.25: fractions of days" ";43200:;21600:;" "$(head -n 1 "$IT_LAST_OUT")"
+	cm_file "19 days left, default -w 20" 1 -f "$pki/soon.chain" "${r[@]}"
+	cm_file "19 days left, -w 30 -c 15" 1 -f "$pki/soon.chain" "${r[@]}" -w 30 -c 15
+	cm_file "19 days left, -w 30 -c 21" 2 -f "$pki/soon.chain" "${r[@]}" -w 30 -c 21
+	cm_file "19 days left, -w 10 -c 5" 0 -f "$pki/soon.chain" "${r[@]}" -w 10 -c 5
+	cm_file "expired" 2 -f "$pki/expired.chain" "${r[@]}"
+	cm_file "expired, --ignore-exp" 0 -f "$pki/expired.chain" "${r[@]}" --ignore-exp
+	it_contains "--ignore-exp: the expiry still listed, as OK" "OK cert.expired" \
+		"$(cat "$IT_LAST_OUT")"
+	cm_file "untrusted (no -r)" 2 -f "$chain"
+	cm_file "untrusted, -A" 0 -f "$chain" -A
+	cm_file "untrusted, --noauth, expired" 2 -f "$pki/expired.chain" --noauth
+	cm_file "self-signed" 2 -f "$pki/self.pem" "${r[@]}"
+	cm_file "self-signed, -s" 0 -f "$pki/self.pem" "${r[@]}" -s
+	cm_file "self-signed, --selfsigned" 0 -f "$pki/self.pem" --selfsigned
+	cm_file "--rootcert-file" 0 -f "$chain" --rootcert-file "$pki/root.pem"
+	mkdir -p "$pki/cadir" && cp "$pki/root.pem" "$pki/cadir/"
+	cm_file "-r DIR" 0 -f "$chain" -r "$pki/cadir"
+	cm_file "--rootcert-dir" 0 -f "$chain" --rootcert-dir "$pki/cadir"
+	cm_file "--cn, the right name" 0 -f "$chain" "${r[@]}" --cn mail.test
+	cm_file "--cn, another name" 2 -f "$chain" "${r[@]}" --cn other.test
+	it_contains "--cn other.test: name.mismatch" "CRITICAL name.mismatch" "$(cat "$IT_LAST_OUT")"
+	cm_file "-m with two names, one wrong" 2 -f "$chain" "${r[@]}" -m "mail.test other.test"
+	cm_file "-m and -n, both right" 0 -f "$chain" "${r[@]}" -m mail.test -n mail.test
+	cm_file "--issuer CN, whole" 0 -f "$chain" "${r[@]}" --issuer "mailcert test intermediate CA"
+	cm_file "--issuer O, whole" 0 -f "$chain" "${r[@]}" -i "mailcert tests"
+	cm_file "--issuer a regex" 0 -f "$chain" "${r[@]}" -i "mailcert test.*CA"
+	cm_file "--issuer anchored" 0 -f "$chain" "${r[@]}" -i "^mailcert tests$"
+	cm_file "--issuer part of a value" 2 -f "$chain" "${r[@]}" -i "mailcert test"
+	it_contains "--issuer part of a value: issuer.mismatch" "CRITICAL issuer.mismatch" \
+		"$(cat "$IT_LAST_OUT")"
+	cm_file "--issuer Let's Encrypt" 2 -f "$chain" "${r[@]}" --issuer "Let's Encrypt"
+	cm_file "--ignore-sct, --ignore-ocsp, --ignore-sig-alg" 0 -f "$chain" "${r[@]}" \
+		--ignore-sct --ignore-ocsp --ignore-sig-alg
+	cm_file "--prometheus" 0 -f "$chain" "${r[@]}" --prometheus
+	promtool_ok "check_mailcert -f --prometheus" "$IT_LAST_OUT"
+	it_run "$CHECK_MAILCERT" -f "$pki/none.pem"
+	expect_rc "check_mailcert -f missing file" 3
+	it_contains "check_mailcert -f missing file: UNKNOWN naming the path" \
+		"MAILCERT UNKNOWN - " "$(head -n 1 "$IT_LAST_OUT")"
+	it_contains "check_mailcert -f missing file: the path" "$pki/none.pem" \
+		"$(head -n 1 "$IT_LAST_OUT")"
+}
+
+# mailcert scan: its input, its options, --mail-ports against closed
+# loopback ports, and the one-output formats (Nagios, the text table,
+# Prometheus). Against real servers: tests/integration/test-scan.sh.
+scan_cli() {
+	local in=$IT_WORK/scan-targets.txt long ports map
+	it_run "$MAILCERT" scan --help
+	expect_rc "scan --help" 0
+	it_contains "scan --help: usage" "Usage: mailcert scan [OPTIONS] [TARGET...]" \
+		"$(cat "$IT_LAST_OUT")"
+	it_contains "main --help names scan" "scan [TARGET...]" "$("$MAILCERT" --help)"
+
+	usage "scan, empty stdin" "no target in the input" scan
+	usage "scan --concurrency 0" '--concurrency takes a number from 1 to 10000, not "0"' \
+		scan --concurrency 0 "$NOWHERE"
+	usage "scan --concurrency 10001" "not \"10001\"" scan --concurrency 10001 "$NOWHERE"
+	usage "scan --concurrency 3x" 'not "3x"' scan --concurrency 3x "$NOWHERE"
+	usage "scan --rate 0" '--rate takes checks per second (N or N/s) or per minute (N/m), from 0.001/s to 100000/s, not "0"' \
+		scan --rate 0 "$NOWHERE"
+	usage "scan --rate 5/h" 'not "5/h"' scan --rate 5/h "$NOWHERE"
+	usage "scan --rate -1/s" 'not "-1/s"' scan --rate -1/s "$NOWHERE"
+	usage "scan --port-map without =" '--port-map "smtp": use SERVICE=PORT' \
+		scan --port-map smtp --mail-ports mail.invalid
+	usage "scan --port-map unknown service" '--port-map: "gopher" is not one of the mail ports' \
+		scan --port-map gopher=70 --mail-ports mail.invalid
+	usage "scan --port-map port 0" "--port-map smtp=0: the port must be a number from 1 to 65535" \
+		scan --port-map smtp=0 --mail-ports mail.invalid
+	usage "scan --input missing" "--input $IT_WORK/none.txt: No such file or directory" \
+		scan --input "$IT_WORK/none.txt"
+	usage "scan -f gopher" 'unknown format "gopher"' scan -f gopher "$NOWHERE"
+	usage "scan policy option" "--warning" scan -w banana "$NOWHERE"
+	usage "scan connection option" "--timeout takes seconds" scan -t 0 "$NOWHERE"
+	usage "scan --all-keys with --key-type" "--all-keys checks every key type" \
+		scan --all-keys --key-type rsa "$NOWHERE"
+	usage "scan --helo with a space, once for all targets" '--helo "a b": one word' \
+		scan --helo 'a b' "$NOWHERE" smtp://other.invalid
+	it_eq "scan --helo refused once" 1 "$(grep -c -- '--helo' "$IT_LAST_ERR" || true)"
+	usage "scan --mail-ports HOST:PORT" \
+		'--mail-ports "mail.invalid:25": give a host name or address, without scheme or port' \
+		scan --mail-ports mail.invalid:25
+	usage "scan --mail-ports URL" '--mail-ports "smtp://mail.invalid": give a host name' \
+		scan --mail-ports smtp://mail.invalid
+
+	# Input: comments, blank lines, CRLF, a trailing comment; bad lines
+	# reported as FILE:LINE, skipped and counted UNKNOWN.
+	long=$(printf 'smtp://%01100d.invalid' 0)
+	printf '%s\n' '# servers' '' 'smtp://a.invalid' '  imaps://b.invalid:993  # IMAP' \
+		$'submission://c.invalid\r' 'gopher://d.invalid' 'smtp://e.invalid smtp://f.invalid' \
+		"$long" >"$in"
+	printf 'smtp://g.invalid\0x\n' >>"$in"
+	printf 'pop3://h.invalid' >>"$in" # no newline at the end
+	it_run "$MAILCERT" scan -f json --input "$in"
+	expect_rc "scan --input: CRITICAL outranks UNKNOWN" 2
+	it_eq "scan --input: one JSON line per target" \
+		"smtp://a.invalid:25 imaps://b.invalid:993 submission://c.invalid:587 pop3://h.invalid:110" \
+		"$("$IT_PYTHON" -c '
+import json, sys
+print(" ".join(json.loads(l)["target"] for l in open(sys.argv[1])))' "$IT_LAST_OUT" 2>&1 || true)"
+	expect_stderr "scan --input: bad scheme at FILE:LINE" \
+		"mailcert: $in:6: unknown scheme \"gopher\""
+	expect_stderr "scan --input: two words at FILE:LINE" \
+		"mailcert: $in:7: one target per line, not \"smtp://e.invalid smtp://f.invalid\" (skipped)"
+	expect_stderr "scan --input: over-long line at FILE:LINE" \
+		"mailcert: $in:8: a line longer than 1024 bytes"
+	expect_stderr "scan --input: NUL byte at FILE:LINE" "mailcert: $in:9: a NUL byte in the line"
+	it_eq "scan --input: four lines refused" 4 "$(grep -c '(skipped)$' "$IT_LAST_ERR" || true)"
+
+	it_run "$MAILCERT" scan -f nagios --input "$in"
+	expect_rc "scan -f nagios" 2
+	it_eq "scan -f nagios: first line" \
+		"MAILCERT CRITICAL - 8 targets: 4 CRITICAL, 0 WARNING, 4 UNKNOWN, 0 OK | critical=4 warning=0 unknown=4 ok=0 closed=0" \
+		"$(head -n 1 "$IT_LAST_OUT")"
+	it_eq "scan -f nagios: one line per target" 9 "$(wc -l <"$IT_LAST_OUT")"
+	it_contains "scan -f nagios: a bad line by FILE:LINE" \
+		"UNKNOWN $in:6: unknown scheme \"gopher\"" "$(cat "$IT_LAST_OUT")"
+	it_contains "scan -f nagios: a target's first finding" \
+		"CRITICAL imaps://b.invalid:993: dns.failed: " "$(cat "$IT_LAST_OUT")"
+
+	printf '# nothing but bad\nsmtp://\n' >"$IT_WORK/bad.txt"
+	it_run "$MAILCERT" scan -f nagios --input "$IT_WORK/bad.txt"
+	expect_rc "scan of bad lines only: UNKNOWN" 3
+	it_eq "scan of bad lines only: first line" \
+		"MAILCERT UNKNOWN - 1 targets: 0 CRITICAL, 0 WARNING, 1 UNKNOWN, 0 OK | critical=0 warning=0 unknown=1 ok=0 closed=0" \
+		"$(head -n 1 "$IT_LAST_OUT")"
+
+	# stdin: without target arguments when it is not a terminal, or --input -.
+	# shellcheck disable=SC2016 # $0 expands in the inner sh
+	it_run sh -c 'printf "smtp://a.invalid\n# x\nsmtps://b.invalid\n" | "$0" scan -f json' "$MAILCERT"
+	expect_rc "scan from stdin" 2
+	it_eq "scan from stdin: two reports" 2 "$(grep -c '"target"' "$IT_LAST_OUT" || true)"
+	# shellcheck disable=SC2016 # $0 expands in the inner sh
+	it_run sh -c 'printf "gopher://a.invalid\n" | "$0" scan -f json --input - smtp://c.invalid' \
+		"$MAILCERT"
+	expect_stderr "scan --input -: stdin's lines are named" "mailcert: stdin:1: unknown scheme"
+	it_eq "scan --input - and an argument: one report" 1 "$(grep -c '"target"' "$IT_LAST_OUT" || true)"
+
+	# --mail-ports against closed loopback ports: listed as closed, not errors.
+	read -r -a ports < <(it_free_ports 8)
+	map="smtp=${ports[0]},smtps=${ports[1]},submission=${ports[2]},imap=${ports[3]}"
+	map+=",993=${ports[4]},110=${ports[5]},995=${ports[6]},4190=${ports[7]}"
+	it_run "$MAILCERT" scan -t 5 --mail-ports 127.0.0.1 --port-map "$map"
+	expect_rc "scan --mail-ports, every port closed" 0
+	it_contains "scan --mail-ports: smtp closed" \
+		"smtp://127.0.0.1:${ports[0]}        closed  -        closed (connect.refused)" \
+		"$(cat "$IT_LAST_OUT")"
+	it_contains "scan --mail-ports: sieve closed" "sieve://127.0.0.1:${ports[7]}       closed" \
+		"$(cat "$IT_LAST_OUT")"
+	it_contains "scan --mail-ports: the consistency line" \
+		"OK scan.no-leaf: 127.0.0.1: no port served a certificate; closed: smtp (${ports[0]}), smtps (${ports[1]}), submission (${ports[2]}), imap (${ports[3]}), imaps (${ports[4]}), pop3 (${ports[5]}), pop3s (${ports[6]}), sieve (${ports[7]})" \
+		"$(cat "$IT_LAST_OUT")"
+	it_contains "scan --mail-ports: the totals" \
+		"8 targets: 0 OK, 0 WARNING, 0 CRITICAL, 0 UNKNOWN, 8 closed; overall OK" \
+		"$(cat "$IT_LAST_OUT")"
+	it_run "$MAILCERT" scan -f json -t 5 --mail-ports 127.0.0.1 --port-map "$map"
+	it_eq "scan --mail-ports -f json: 8 reports and the consistency line" 9 \
+		"$(grep -c . "$IT_LAST_OUT" || true)"
+	it_eq "scan --mail-ports -f json: closed is an OK finding" "OK connect.refused OK" \
+		"$("$IT_PYTHON" -c '
+import json, sys
+r = json.loads(open(sys.argv[1]).readline())
+print(r["state"], r["findings"][0]["code"], r["findings"][0]["severity"])' "$IT_LAST_OUT" 2>&1 || true)"
+	it_eq "scan --mail-ports -f json: consistency lists 8 closed" "scan.no-leaf 8" \
+		"$("$IT_PYTHON" -c '
+import json, sys
+c = json.loads(open(sys.argv[1]).readlines()[-1])["consistency"]
+print(c["code"], len(c["closed"]))' "$IT_LAST_OUT" 2>&1 || true)"
+	it_run "$MAILCERT" scan -f nagios -t 5 --require-open --mail-ports 127.0.0.1 --port-map "$map"
+	expect_rc "scan --mail-ports --require-open" 2
+	it_eq "scan --require-open: nagios first line" \
+		"MAILCERT CRITICAL - 8 targets: 8 CRITICAL, 0 WARNING, 0 UNKNOWN, 0 OK | critical=8 warning=0 unknown=0 ok=0 closed=0" \
+		"$(head -n 1 "$IT_LAST_OUT")"
+	# The known set: one unresolvable, one bad line, eight closed.
+	printf 'gopher://x.invalid\n' >"$IT_WORK/one-bad.txt"
+	it_run "$MAILCERT" scan -f nagios -t 5 --input "$IT_WORK/one-bad.txt" smtp://a.invalid \
+		--mail-ports 127.0.0.1 --port-map "$map"
+	expect_rc "scan, a mixed set" 2
+	it_eq "scan, a mixed set: nagios first line" \
+		"MAILCERT CRITICAL - 10 targets: 1 CRITICAL, 0 WARNING, 1 UNKNOWN, 0 OK, 8 closed | critical=1 warning=0 unknown=1 ok=0 closed=8" \
+		"$(head -n 1 "$IT_LAST_OUT")"
+
+	# Prometheus: one exposition for the whole scan, into --output.
+	it_run "$MAILCERT" scan -f prometheus --output "$IT_WORK/scan.prom" -t 5 smtp://a.invalid \
+		smtps://b.invalid --mail-ports 127.0.0.1 --port-map "$map"
+	expect_rc "scan -f prometheus" 2
+	expect_stdout_empty "scan -f prometheus --output"
+	it_contains "scan -f prometheus: the consistency gauge" \
+		'mailcert_scan_leaf_certificates{host="127.0.0.1"} 0' "$(cat "$IT_WORK/scan.prom")"
+	promtool_ok "scan -f prometheus" "$IT_WORK/scan.prom"
+
+	# The progress bar: on stderr when it is a terminal, cleared at the end;
+	# never when it is not.
+	it_run "$MAILCERT" scan -f json smtp://a.invalid
+	it_check_not "scan: no progress bar off a terminal" grep -q $'\r' "$IT_LAST_ERR"
+	on_terminal -- scan -f json smtp://a.invalid
+	it_contains "scan on a terminal: the bar is cleared" $'\r\033[K' "$(cat "$IT_LAST_OUT")"
+	on_terminal -- scan -f json --no-progress smtp://a.invalid
+	it_check_not "scan --no-progress: no bar" grep -q $'\r\033' "$IT_LAST_OUT"
+}
+
 main() {
 	local started=$SECONDS
 	commands
@@ -580,6 +1002,10 @@ main() {
 	unreachable
 	files
 	prometheus
+	colour
+	exporter_usage
+	check_mailcert_cli
+	scan_cli
 	it_note "CLI tests took $((SECONDS - started)) s"
 	it_finish
 }

@@ -217,15 +217,16 @@ static void expect(const mailcert_report *r, mailcert_format format, int verbosi
 	free(got);
 }
 
+/* The chain as a tree: the leaf at the top, the certificate sent after it under it. */
 #define OK_LEAF_TEXT                                                                               \
 	"    0 CN=mail.test\n"                                                                     \
-	"        issuer CN=Test Intermediate,O=Test · EC-P256 · ECDSA-SHA256\n"                  \
-	"        valid 2026-11-01 → 2027-02-01 (expires in 65 days)\n"
+	"      issuer CN=Test Intermediate,O=Test · EC-P256 · ECDSA-SHA256\n"                    \
+	"      valid 2026-11-01 → 2027-02-01 (expires in 65 days)\n"
 
 #define OK_INTERMEDIATE_TEXT                                                                       \
-	"    1 CN=Test Intermediate,O=Test\n"                                                      \
-	"        issuer CN=Test Root,O=Test · RSA-2048 · RSA-SHA256\n"                           \
-	"        valid 2026-01-01 → 2031-01-01 (expires in 1495 days)\n"
+	"      └─ 1 CN=Test Intermediate,O=Test\n"                                               \
+	"           issuer CN=Test Root,O=Test · RSA-2048 · RSA-SHA256\n"                        \
+	"           valid 2026-01-01 → 2031-01-01 (expires in 1495 days)\n"
 
 START_TEST(test_ok_text)
 {
@@ -233,9 +234,10 @@ START_TEST(test_ok_text)
 
 	expect(r, MAILCERT_FORMAT_TEXT, 0,
 	       "smtp://mail.test:25  OK\n"
+	       "  no findings\n"
 	       "  connected to 127.0.0.1:25 · TLS1.3 TLS_AES_128_GCM_SHA256 · 0.012 s\n"
 	       "  name mail.test matched\n"
-	       "  chain as served:\n" OK_LEAF_TEXT OK_INTERMEDIATE_TEXT "  no findings\n");
+	       "  chain as served:\n" OK_LEAF_TEXT OK_INTERMEDIATE_TEXT);
 	mailcert_report_free(r);
 }
 END_TEST
@@ -246,40 +248,74 @@ START_TEST(test_ok_text_verbose)
 
 	expect(r, MAILCERT_FORMAT_TEXT, 1,
 	       "smtp://mail.test:25  OK\n"
+	       "  no findings\n"
 	       "  connected to 127.0.0.1:25 · TLS1.3 TLS_AES_128_GCM_SHA256 · 0.012 s\n"
 	       "  timings connect 0.001 s · dialogue 0.005 s · handshake 0.006 s · total 0.012 s\n"
 	       "  name mail.test matched\n"
 	       "  chain as served:\n"
 	       "    0 CN=mail.test\n"
-	       "        issuer CN=Test Intermediate,O=Test · EC-P256 · ECDSA-SHA256\n"
-	       "        valid 2026-11-01T00:00:00Z → 2027-02-01T00:00:00Z (expires in 65 days)\n"
-	       "        serial 1a2b3c4d\n"
-	       "        sha256 9f91161f43433e49a6de6db680d79f60159f2e4ac9172621a12846428158440b\n"
-	       "        san mail.test, www.mail.test\n"
-	       "    1 CN=Test Intermediate,O=Test\n"
-	       "        issuer CN=Test Root,O=Test · RSA-2048 · RSA-SHA256\n"
-	       "        valid 2026-01-01T00:00:00Z → 2031-01-01T00:00:00Z (expires in 1495 days)\n"
-	       "        serial 02\n"
-	       "        sha256 94e6f02a5aca51e44a2c057e9c0f3ced80814c198de8a84b4f5cab7e06ea2094\n"
-	       "        san (none)\n"
-	       "  no findings\n");
+	       "      issuer CN=Test Intermediate,O=Test · EC-P256 · ECDSA-SHA256\n"
+	       "      valid 2026-11-01T00:00:00Z → 2027-02-01T00:00:00Z (expires in 65 days)\n"
+	       "      serial 1a2b3c4d\n"
+	       "      sha256 9f91161f43433e49a6de6db680d79f60159f2e4ac9172621a12846428158440b\n"
+	       "      san mail.test, www.mail.test\n"
+	       "      └─ 1 CN=Test Intermediate,O=Test\n"
+	       "           issuer CN=Test Root,O=Test · RSA-2048 · RSA-SHA256\n"
+	       "           valid 2026-01-01T00:00:00Z → 2031-01-01T00:00:00Z (expires in 1495 days)\n"
+	       "           serial 02\n"
+	       "           sha256 94e6f02a5aca51e44a2c057e9c0f3ced80814c198de8a84b4f5cab7e06ea2094\n"
+	       "           san (none)\n");
 	mailcert_report_free(r);
 }
 END_TEST
+
+/* Perfdata of a probe: the same labels at every verbosity, stages included. */
+#define NAGIOS_TIMES                                                                               \
+	"'time'=0.012s 'time_connect'=0.001s 'time_dialogue'=0.005s 'time_handshake'=0.006s"
+
+#define OK_NAGIOS_LINE                                                                             \
+	"MAILCERT OK - smtp://mail.test:25: certificate for mail.test valid until 2027-02-01 "     \
+	"(65 days) | 'cert_remaining'=5616000s;2592000:;1296000:;0; "                              \
+	"'cert_remaining_0'=5616000s;2592000:;1296000:;0; "                                        \
+	"'cert_remaining_1'=129168000s;2592000:;1296000:;0; " NAGIOS_TIMES "\n"
+
+#define OK_NAGIOS_V1                                                                               \
+	"connected to 127.0.0.1:25; TLS1.3 TLS_AES_128_GCM_SHA256\n"                               \
+	"name mail.test matched\n"                                                                 \
+	"chain 0 CN=mail.test; issuer CN=Test Intermediate,O=Test; EC-P256; ECDSA-SHA256; valid "  \
+	"2026-11-01 to 2027-02-01 (expires in 65 days)\n"                                          \
+	"chain 1 CN=Test Intermediate,O=Test; issuer CN=Test Root,O=Test; RSA-2048; RSA-SHA256; "  \
+	"valid 2026-01-01 to 2031-01-01 (expires in 1495 days)\n"
+
+#define OK_NAGIOS_V2                                                                               \
+	"connected to 127.0.0.1:25; TLS1.3 TLS_AES_128_GCM_SHA256\n"                               \
+	"name mail.test matched\n"                                                                 \
+	"chain 0 CN=mail.test; issuer CN=Test Intermediate,O=Test; EC-P256; ECDSA-SHA256; valid "  \
+	"2026-11-01T00:00:00Z to 2027-02-01T00:00:00Z (expires in 65 days)\n"                      \
+	"chain 0 serial 1a2b3c4d; sha256 "                                                         \
+	"9f91161f43433e49a6de6db680d79f60159f2e4ac9172621a12846428158440b; san mail.test, "        \
+	"www.mail.test; warning below 2592000s; critical below 1296000s\n"                         \
+	"chain 1 CN=Test Intermediate,O=Test; issuer CN=Test Root,O=Test; RSA-2048; RSA-SHA256; "  \
+	"valid 2026-01-01T00:00:00Z to 2031-01-01T00:00:00Z (expires in 1495 days)\n"              \
+	"chain 1 serial 02; sha256 "                                                               \
+	"94e6f02a5aca51e44a2c057e9c0f3ced80814c198de8a84b4f5cab7e06ea2094; san (none); warning "   \
+	"below 2592000s; critical below 1296000s\n"                                                \
+	"evaluated at 2026-11-28T00:00:00Z\n"                                                      \
+	"timings connect 0.001 s; dialogue 0.005 s; handshake 0.006 s; total 0.012 s\n"
 
 START_TEST(test_ok_nagios)
 {
 	mailcert_report *r = ok_report();
 
-	expect(
-	    r, MAILCERT_FORMAT_NAGIOS, 0,
-	    "MAILCERT OK - smtp://mail.test:25: certificate for mail.test valid until 2027-02-01 "
-	    "(65 days) | 'cert_remaining'=5616000s;2592000:;1296000:;0; 'time'=0.012s\n");
-	expect(
-	    r, MAILCERT_FORMAT_NAGIOS, 1,
-	    "MAILCERT OK - smtp://mail.test:25: certificate for mail.test valid until 2027-02-01 "
-	    "(65 days) | 'cert_remaining'=5616000s;2592000:;1296000:;0; 'time'=0.012s "
-	    "'connect_time'=0.001s 'dialogue_time'=0.005s 'handshake_time'=0.006s\n");
+	expect(r, MAILCERT_FORMAT_NAGIOS, 0, OK_NAGIOS_LINE);
+	/* -v: where the chain came from, the name, a line per certificate. */
+	expect(r, MAILCERT_FORMAT_NAGIOS, 1, OK_NAGIOS_LINE OK_NAGIOS_V1);
+	/* -vv: full timestamps, identity and thresholds, evaluation time, timings. */
+	expect(r, MAILCERT_FORMAT_NAGIOS, 2, OK_NAGIOS_LINE OK_NAGIOS_V2);
+	/* -vvv: the plaintext dialogue; this observation recorded none. */
+	expect(r, MAILCERT_FORMAT_NAGIOS, 3, OK_NAGIOS_LINE OK_NAGIOS_V2 "no plaintext dialogue\n");
+	/* More -v than there are levels is the last level. */
+	expect(r, MAILCERT_FORMAT_NAGIOS, 7, OK_NAGIOS_LINE OK_NAGIOS_V2 "no plaintext dialogue\n");
 	mailcert_report_free(r);
 }
 END_TEST
@@ -420,29 +456,38 @@ END_TEST
 
 /* ---- reports with findings -------------------------------------------- */
 
+/* The warning report as text; @S is its state and severities, plain or coloured. */
+#define WARNING_TEXT(S)                                                                            \
+	"smtp://mail.test:25  " S##_BOLD "\n"                                                     \
+	"  " S " cert.expiring: certificate 0 (CN=mail.test) expires in 20 days, on "              \
+	"2027-02-01\n"                                                                            \
+	"  " S " crypto.weak-signature: certificate 1 (CN=Test Intermediate,O=Test) is "           \
+	"signed with RSA-SHA1\n"                                                                  \
+	"  connected to 127.0.0.1:25 · TLS1.3 TLS_AES_128_GCM_SHA256 · 0.012 s\n"               \
+	"  name mail.test matched\n"                                                              \
+	"  chain as served:\n"                                                                    \
+	"    0 CN=mail.test\n"                                                                    \
+	"      issuer CN=Test Intermediate,O=Test · EC-P256 · ECDSA-SHA256\n"                    \
+	"      valid 2026-11-01 → 2027-02-01 (expires in 20 days)\n"                           \
+	"      └─ 1 CN=Test Intermediate,O=Test\n"                                               \
+	"           issuer CN=Test Root,O=Test · RSA-2048 · RSA-SHA256\n"                        \
+	"           valid 2026-01-01 → 2031-01-01 (expires in 1450 days)\n"
+#define PLAIN_WARNING "WARNING "
+#define PLAIN_WARNING_BOLD "WARNING"
+#define COLOUR_WARNING "\033[33mWARNING\033[0m "
+#define COLOUR_WARNING_BOLD "\033[1;33mWARNING\033[0m"
+
 START_TEST(test_warning)
 {
 	mailcert_report *r = warning_report();
 
-	expect(r, MAILCERT_FORMAT_TEXT, 0,
-	       "smtp://mail.test:25  WARNING\n"
-	       "  connected to 127.0.0.1:25 · TLS1.3 TLS_AES_128_GCM_SHA256 · 0.012 s\n"
-	       "  name mail.test matched\n"
-	       "  chain as served:\n"
-	       "    0 CN=mail.test\n"
-	       "        issuer CN=Test Intermediate,O=Test · EC-P256 · ECDSA-SHA256\n"
-	       "        valid 2026-11-01 → 2027-02-01 (expires in 20 days)\n"
-	       "    1 CN=Test Intermediate,O=Test\n"
-	       "        issuer CN=Test Root,O=Test · RSA-2048 · RSA-SHA256\n"
-	       "        valid 2026-01-01 → 2031-01-01 (expires in 1450 days)\n"
-	       "  WARNING  cert.expiring: certificate 0 (CN=mail.test) expires in 20 days, on "
-	       "2027-02-01\n"
-	       "  WARNING  crypto.weak-signature: certificate 1 (CN=Test Intermediate,O=Test) is "
-	       "signed with RSA-SHA1\n");
+	expect(r, MAILCERT_FORMAT_TEXT, 0, WARNING_TEXT(PLAIN_WARNING));
+	expect(r, MAILCERT_FORMAT_TEXT_COLOR, 0, WARNING_TEXT(COLOUR_WARNING));
 	expect(r, MAILCERT_FORMAT_NAGIOS, 0,
 	       "MAILCERT WARNING - smtp://mail.test:25: certificate 0 (CN=mail.test) expires in 20 "
 	       "days, on 2027-02-01 (and 1 more) | 'cert_remaining'=1728000s;2592000:;1296000:;0; "
-	       "'time'=0.012s\n"
+	       "'cert_remaining_0'=1728000s;2592000:;1296000:;0; "
+	       "'cert_remaining_1'=125280000s;2592000:;1296000:;0; " NAGIOS_TIMES "\n"
 	       "WARNING cert.expiring: certificate 0 (CN=mail.test) expires in 20 days, on "
 	       "2027-02-01\n"
 	       "WARNING crypto.weak-signature: certificate 1 (CN=Test Intermediate,O=Test) is "
@@ -457,23 +502,42 @@ START_TEST(test_critical)
 
 	expect(r, MAILCERT_FORMAT_TEXT, 0,
 	       "smtp://mail.test:25  CRITICAL\n"
-	       "  connected to 127.0.0.1:25 · TLS1.3 TLS_AES_128_GCM_SHA256 · 0.012 s\n"
-	       "  chain as served:\n"
-	       "    0 CN=mail.test\n"
-	       "        issuer CN=Test Intermediate,O=Test · EC-P256 · ECDSA-SHA256\n"
-	       "        valid 2026-11-01 → 2027-02-01 (expired 3 days ago)\n"
-	       "    1 CN=Test Intermediate,O=Test\n"
-	       "        issuer CN=Test Root,O=Test · RSA-2048 · RSA-SHA256\n"
-	       "        valid 2026-01-01 → 2031-01-01 (expires in 1427 days)\n"
 	       "  WARNING  crypto.weak-signature: certificate 1 (CN=Test Intermediate,O=Test) is "
 	       "signed with RSA-SHA1\n"
 	       "  CRITICAL cert.expired: certificate 0 (CN=mail.test) expired 3 days ago, on "
 	       "2027-02-01\n"
-	       "  CRITICAL name.mismatch: mail.test is not among the certificate's names\n");
+	       "  CRITICAL name.mismatch: mail.test is not among the certificate's names\n"
+	       "  connected to 127.0.0.1:25 · TLS1.3 TLS_AES_128_GCM_SHA256 · 0.012 s\n"
+	       "  chain as served:\n"
+	       "    0 CN=mail.test\n"
+	       "      issuer CN=Test Intermediate,O=Test · EC-P256 · ECDSA-SHA256\n"
+	       "      valid 2026-11-01 → 2027-02-01 (expired 3 days ago)\n"
+	       "      └─ 1 CN=Test Intermediate,O=Test\n"
+	       "           issuer CN=Test Root,O=Test · RSA-2048 · RSA-SHA256\n"
+	       "           valid 2026-01-01 → 2031-01-01 (expires in 1427 days)\n");
+	/* In colour: the same words, the state bold, each severity in its colour. */
+	expect(r, MAILCERT_FORMAT_TEXT_COLOR, 0,
+	       "smtp://mail.test:25  \033[1;31mCRITICAL\033[0m\n"
+	       "  \033[33mWARNING\033[0m  crypto.weak-signature: certificate 1 (CN=Test "
+	       "Intermediate,O=Test) is signed with RSA-SHA1\n"
+	       "  \033[31mCRITICAL\033[0m cert.expired: certificate 0 (CN=mail.test) expired 3 "
+	       "days ago, on 2027-02-01\n"
+	       "  \033[31mCRITICAL\033[0m name.mismatch: mail.test is not among the "
+	       "certificate's names\n"
+	       "  connected to 127.0.0.1:25 · TLS1.3 TLS_AES_128_GCM_SHA256 · 0.012 s\n"
+	       "  chain as served:\n"
+	       "    0 CN=mail.test\n"
+	       "      issuer CN=Test Intermediate,O=Test · EC-P256 · ECDSA-SHA256\n"
+	       "      valid 2026-11-01 → 2027-02-01 (expired 3 days ago)\n"
+	       "      └─ 1 CN=Test Intermediate,O=Test\n"
+	       "           issuer CN=Test Root,O=Test · RSA-2048 · RSA-SHA256\n"
+	       "           valid 2026-01-01 → 2031-01-01 (expires in 1427 days)\n");
 	expect(r, MAILCERT_FORMAT_NAGIOS, 0,
 	       "MAILCERT CRITICAL - smtp://mail.test:25: certificate 0 (CN=mail.test) expired 3 "
 	       "days ago, on 2027-02-01 (and 2 more) | "
-	       "'cert_remaining'=-259200s;2592000:;1296000:;0; 'time'=0.012s\n"
+	       "'cert_remaining'=-259200s;2592000:;1296000:;0; "
+	       "'cert_remaining_0'=-259200s;2592000:;1296000:;0; "
+	       "'cert_remaining_1'=123292800s;2592000:;1296000:;0; " NAGIOS_TIMES "\n"
 	       "WARNING crypto.weak-signature: certificate 1 (CN=Test Intermediate,O=Test) is "
 	       "signed with RSA-SHA1\n"
 	       "CRITICAL cert.expired: certificate 0 (CN=mail.test) expired 3 days ago, on "
@@ -519,6 +583,11 @@ END_TEST
 
 /* ---- a failure before any certificate --------------------------------- */
 
+#define FAILURE_NAGIOS                                                                             \
+	"MAILCERT CRITICAL - smtp://mail.test:25: connection to 127.0.0.1:25 refused | "           \
+	"'time'=0.001s 'time_connect'=0.000s 'time_dialogue'=0.000s 'time_handshake'=0.000s\n"     \
+	"CRITICAL connect.refused: connection to 127.0.0.1:25 refused\n"
+
 START_TEST(test_failure)
 {
 	mailcert_report *r = failure_report();
@@ -528,17 +597,22 @@ START_TEST(test_failure)
 	       "  CRITICAL connect.refused: connection to 127.0.0.1:25 refused\n");
 	expect(r, MAILCERT_FORMAT_TEXT, 1,
 	       "smtp://mail.test:25  CRITICAL\n"
-	       "  timings connect 0.000 s · dialogue 0.000 s · handshake 0.000 s · total 0.001 s\n"
-	       "  CRITICAL connect.refused: connection to 127.0.0.1:25 refused\n");
-	expect(r, MAILCERT_FORMAT_NAGIOS, 0,
-	       "MAILCERT CRITICAL - smtp://mail.test:25: connection to 127.0.0.1:25 refused | "
-	       "'time'=0.001s\n"
-	       "CRITICAL connect.refused: connection to 127.0.0.1:25 refused\n");
-	expect(r, MAILCERT_FORMAT_NAGIOS, 1,
-	       "MAILCERT CRITICAL - smtp://mail.test:25: connection to 127.0.0.1:25 refused | "
-	       "'time'=0.001s 'connect_time'=0.000s 'dialogue_time'=0.000s "
-	       "'handshake_time'=0.000s\n"
-	       "CRITICAL connect.refused: connection to 127.0.0.1:25 refused\n");
+	       "  CRITICAL connect.refused: connection to 127.0.0.1:25 refused\n"
+	       "  timings connect 0.000 s · dialogue 0.000 s · handshake 0.000 s · total 0.001 s\n");
+	/* No certificate: only the time perfdata; stages not reached are 0. */
+	expect(r, MAILCERT_FORMAT_NAGIOS, 0, FAILURE_NAGIOS);
+	/* -v: no chain and no connection to describe (the peer refused). */
+	expect(r, MAILCERT_FORMAT_NAGIOS, 1, FAILURE_NAGIOS);
+	/* -vv: the timings show where it stopped. */
+	expect(r, MAILCERT_FORMAT_NAGIOS, 2,
+	       FAILURE_NAGIOS "evaluated at 2026-11-28T00:00:00Z\n"
+			      "timings connect 0.000 s; dialogue 0.000 s; handshake 0.000 s; total "
+			      "0.001 s\n");
+	expect(r, MAILCERT_FORMAT_NAGIOS, 3,
+	       FAILURE_NAGIOS "evaluated at 2026-11-28T00:00:00Z\n"
+			      "timings connect 0.000 s; dialogue 0.000 s; handshake 0.000 s; total "
+			      "0.001 s\n"
+			      "no plaintext dialogue\n");
 	expect(r, MAILCERT_FORMAT_JSON, 0,
 	       "{\"target\":\"smtp://mail.test:25\",\"protocol\":\"smtp\",\"host\":\"mail.test\","
 	       "\"port\":25,\"state\":\"CRITICAL\",\"findings\":[{\"code\":\"connect.refused\","
@@ -560,7 +634,8 @@ START_TEST(test_hostile_message_nagios)
 	/* Two lines, '|' only before the perfdata, the newline and escapes visible. */
 	expect(r, MAILCERT_FORMAT_NAGIOS, 0,
 	       "MAILCERT CRITICAL - smtp://mail.test:25: server said \"454 a\\x7cb\"\\x0aCRITICAL "
-	       "fake: x \\ caf\xc3\xa9 \\xff\\x1b[2J\\xc2\\x9b end | 'time'=0.001s\n"
+	       "fake: x \\ caf\xc3\xa9 \\xff\\x1b[2J\\xc2\\x9b end | 'time'=0.001s "
+	       "'time_connect'=0.000s 'time_dialogue'=0.000s 'time_handshake'=0.000s\n"
 	       "CRITICAL starttls.refused: server said \"454 a\\x7cb\"\\x0aCRITICAL fake: x \\ "
 	       "caf\xc3\xa9 \\xff\\x1b[2J\\xc2\\x9b end\n");
 	mailcert_report_free(r);
@@ -576,6 +651,72 @@ START_TEST(test_hostile_message_text)
 	       "  CRITICAL starttls.refused: server said \"454 a|b\"\\x0aCRITICAL fake: x \\ "
 	       "caf\xc3\xa9 \\xff\\x1b[2J\\xc2\\x9b end\n");
 	mailcert_report_free(r);
+}
+END_TEST
+
+/* Three certificates: each one indented under the one sent before it. */
+START_TEST(test_text_tree)
+{
+	static const struct cert_spec root = {
+	    .subject = "CN=Test Root,O=Test",
+	    .issuer = "CN=Test Root,O=Test",
+	    .serial = "01",
+	    .sha256 = "00",
+	    .key = "RSA-4096",
+	    .signature = "RSA-SHA256",
+	    .not_before = "2026-01-01",
+	    .not_after = "2036-01-01",
+	};
+	mailcert_report *r = report_on(served("smtp://mail.test:25"), "2026-11-28");
+
+	add_cert(r, &leaf);
+	add_cert(r, &intermediate);
+	add_cert(r, &root);
+	expect(r, MAILCERT_FORMAT_TEXT, 0,
+	       "smtp://mail.test:25  OK\n"
+	       "  no findings\n"
+	       "  connected to 127.0.0.1:25 · TLS1.3 TLS_AES_128_GCM_SHA256 · 0.012 s\n"
+	       "  chain as served:\n" OK_LEAF_TEXT OK_INTERMEDIATE_TEXT
+	       "           └─ 2 CN=Test Root,O=Test\n"
+	       "                issuer CN=Test Root,O=Test · RSA-4096 · RSA-SHA256\n"
+	       "                valid 2026-01-01 → 2036-01-01 (expires in 3321 days)\n");
+	mailcert_report_free(r);
+}
+END_TEST
+
+/* Colour adds SGR sequences of its own; the server's ESC is still written as \x1b. */
+START_TEST(test_hostile_message_text_colour)
+{
+	mailcert_report *r = hostile_report();
+
+	expect(r, MAILCERT_FORMAT_TEXT_COLOR, 0,
+	       "smtp://mail.test:25  \033[1;31mCRITICAL\033[0m\n"
+	       "  \033[31mCRITICAL\033[0m starttls.refused: server said \"454 a|b\"\\x0aCRITICAL "
+	       "fake: x \\ caf\xc3\xa9 \\xff\\x1b[2J\\xc2\\x9b end\n");
+	mailcert_report_free(r);
+}
+END_TEST
+
+/* Several reports in colour: separated by a blank line, as in plain text; OK in green. */
+START_TEST(test_text_colour_many)
+{
+	mailcert_report *a = failure_report(), *b = ok_report();
+	const mailcert_report *both[] = {a, b};
+	char *out = NULL;
+
+	ck_assert_int_eq(mailcert_render_many(&out, both, 2, MAILCERT_FORMAT_TEXT_COLOR, 0), 0);
+	ck_assert_str_eq(out, "smtp://mail.test:25  \033[1;31mCRITICAL\033[0m\n"
+			      "  \033[31mCRITICAL\033[0m connect.refused: connection to "
+			      "127.0.0.1:25 refused\n"
+			      "\n"
+			      "smtp://mail.test:25  \033[1;32mOK\033[0m\n"
+			      "  no findings\n"
+			      "  connected to 127.0.0.1:25 · TLS1.3 TLS_AES_128_GCM_SHA256 · 0.012 s\n"
+			      "  name mail.test matched\n"
+			      "  chain as served:\n" OK_LEAF_TEXT OK_INTERMEDIATE_TEXT);
+	free(out);
+	mailcert_report_free(a);
+	mailcert_report_free(b);
 }
 END_TEST
 
@@ -625,19 +766,32 @@ START_TEST(test_hostile_names)
 	expect(r, MAILCERT_FORMAT_NAGIOS, 0,
 	       "MAILCERT OK - smtp://mail.test:25: certificate for mx1\\x7cevil\\x00.test valid "
 	       "until 2027-02-01 (65 days) | 'cert_remaining'=5616000s;2592000:;1296000:;0; "
-	       "'time'=0.012s\n");
+	       "'cert_remaining_0'=5616000s;2592000:;1296000:;0; " NAGIOS_TIMES "\n");
+	/* And in the long output of -vv: no '|', no line break, no escape sequence. */
+	expect(r, MAILCERT_FORMAT_NAGIOS, 2,
+	       "MAILCERT OK - smtp://mail.test:25: certificate for mx1\\x7cevil\\x00.test valid "
+	       "until 2027-02-01 (65 days) | 'cert_remaining'=5616000s;2592000:;1296000:;0; "
+	       "'cert_remaining_0'=5616000s;2592000:;1296000:;0; " NAGIOS_TIMES "\n"
+	       "connected to 127.0.0.1:25; TLS1.3 TLS_AES_128_GCM_SHA256\n"
+	       "chain 0 O=Example\\, Inc.+OU=Mail,CN=mx1\\x7cevil\\00.test; issuer CN=Evil "
+	       "CA\\x0aCRITICAL x; EC-P256; ECDSA-SHA256; valid 2026-11-01T00:00:00Z to "
+	       "2027-02-01T00:00:00Z (expires in 65 days)\n"
+	       "chain 0 serial 01; sha256 00; san a.test\\x1b]0;pwned\\x07; warning below "
+	       "2592000s; critical below 1296000s\n"
+	       "evaluated at 2026-11-28T00:00:00Z\n"
+	       "timings connect 0.001 s; dialogue 0.005 s; handshake 0.006 s; total 0.012 s\n");
 	expect(r, MAILCERT_FORMAT_TEXT, 1,
 	       "smtp://mail.test:25  OK\n"
+	       "  no findings\n"
 	       "  connected to 127.0.0.1:25 · TLS1.3 TLS_AES_128_GCM_SHA256 · 0.012 s\n"
 	       "  timings connect 0.001 s · dialogue 0.005 s · handshake 0.006 s · total 0.012 s\n"
 	       "  chain as served:\n"
 	       "    0 O=Example\\, Inc.+OU=Mail,CN=mx1|evil\\00.test\n"
-	       "        issuer CN=Evil CA\\x0aCRITICAL x · EC-P256 · ECDSA-SHA256\n"
-	       "        valid 2026-11-01T00:00:00Z → 2027-02-01T00:00:00Z (expires in 65 days)\n"
-	       "        serial 01\n"
-	       "        sha256 00\n"
-	       "        san a.test\\x1b]0;pwned\\x07\n"
-	       "  no findings\n");
+	       "      issuer CN=Evil CA\\x0aCRITICAL x · EC-P256 · ECDSA-SHA256\n"
+	       "      valid 2026-11-01T00:00:00Z → 2027-02-01T00:00:00Z (expires in 65 days)\n"
+	       "      serial 01\n"
+	       "      sha256 00\n"
+	       "      san a.test\\x1b]0;pwned\\x07\n");
 	mailcert_report_free(r);
 }
 END_TEST
@@ -660,7 +814,9 @@ START_TEST(test_nagios_intermediate_expires_first)
 	    r, MAILCERT_FORMAT_NAGIOS, 0,
 	    "MAILCERT OK - smtp://mail.test:25: certificate for mail.test valid until 2027-01-15 "
 	    "(48 days, limited by chain certificate 1) | "
-	    "'cert_remaining'=4147200s;1728000:;864000:;0; 'time'=0.012s\n");
+	    "'cert_remaining'=4147200s;1728000:;864000:;0; "
+	    "'cert_remaining_0'=5616000s;2592000:;1296000:;0; "
+	    "'cert_remaining_1'=4147200s;1728000:;864000:;0; " NAGIOS_TIMES "\n");
 	mailcert_report_free(r);
 }
 END_TEST
@@ -673,8 +829,115 @@ START_TEST(test_nagios_ok_but_expired)
 	add_finding(r, "cert.expired", MAILCERT_OK, 0, "expired");
 	expect(r, MAILCERT_FORMAT_NAGIOS, 0,
 	       "MAILCERT OK - smtp://mail.test:25: certificate for mail.test expired 2027-02-01 "
-	       "(3 days ago) | 'cert_remaining'=-259200s;2592000:;1296000:;0; 'time'=0.012s\n"
+	       "(3 days ago) | 'cert_remaining'=-259200s;2592000:;1296000:;0; "
+	       "'cert_remaining_0'=-259200s;2592000:;1296000:;0; "
+	       "'cert_remaining_1'=123292800s;2592000:;1296000:;0; " NAGIOS_TIMES "\n"
 	       "OK cert.expired: expired\n");
+	mailcert_report_free(r);
+}
+END_TEST
+
+/* UNKNOWN: the state and the summary from the finding that set it. */
+START_TEST(test_nagios_unknown)
+{
+	mailcert_report *r = ok_report();
+
+	add_finding(r, "ocsp.stale", MAILCERT_UNKNOWN, 0, "the OCSP response could not be read");
+	expect(r, MAILCERT_FORMAT_NAGIOS, 0,
+	       "MAILCERT UNKNOWN - smtp://mail.test:25: the OCSP response could not be read | "
+	       "'cert_remaining'=5616000s;2592000:;1296000:;0; "
+	       "'cert_remaining_0'=5616000s;2592000:;1296000:;0; "
+	       "'cert_remaining_1'=129168000s;2592000:;1296000:;0; " NAGIOS_TIMES "\n"
+	       "UNKNOWN ocsp.stale: the OCSP response could not be read\n");
+	mailcert_report_free(r);
+}
+END_TEST
+
+/* -vvv: the STARTTLS dialogue a line each, the server's '|' and bytes escaped. */
+START_TEST(test_nagios_transcript)
+{
+	static const char greeting[] = "220 mail.test ESMTP | ok\r\n";
+	static const char ehlo_reply[] = "250-mail.test\r\n250 STARTTLS\r\n";
+	mailcert_observation *obs = served("smtp://mail.test:25");
+	mailcert_report *r;
+	char *out;
+
+	mc_observation_note(obs, 'S', greeting, sizeof(greeting) - 1);
+	mc_observation_note(obs, 'C', "EHLO mailcert.invalid\r\n", 23);
+	mc_observation_note(obs, 'S', ehlo_reply, sizeof(ehlo_reply) - 1);
+	mc_observation_note(obs, 'C', "STARTTLS\r\n", 10);
+	mc_observation_note(obs, 'S', "220 go\x1b[2J\r\n", 12);
+	r = report_on(obs, "2026-11-28");
+	add_cert(r, &leaf);
+	r->matched_name = strdup("mail.test");
+	expect(
+	    r, MAILCERT_FORMAT_NAGIOS, 3,
+	    "MAILCERT OK - smtp://mail.test:25: certificate for mail.test valid until 2027-02-01 "
+	    "(65 days) | 'cert_remaining'=5616000s;2592000:;1296000:;0; "
+	    "'cert_remaining_0'=5616000s;2592000:;1296000:;0; " NAGIOS_TIMES "\n"
+	    "connected to 127.0.0.1:25; TLS1.3 TLS_AES_128_GCM_SHA256\n"
+	    "name mail.test matched\n"
+	    "chain 0 CN=mail.test; issuer CN=Test Intermediate,O=Test; EC-P256; ECDSA-SHA256; "
+	    "valid 2026-11-01T00:00:00Z to 2027-02-01T00:00:00Z (expires in 65 days)\n"
+	    "chain 0 serial 1a2b3c4d; sha256 "
+	    "9f91161f43433e49a6de6db680d79f60159f2e4ac9172621a12846428158440b; san mail.test, "
+	    "www.mail.test; warning below 2592000s; critical below 1296000s\n"
+	    "evaluated at 2026-11-28T00:00:00Z\n"
+	    "timings connect 0.001 s; dialogue 0.005 s; handshake 0.006 s; total 0.012 s\n"
+	    "S: 220 mail.test ESMTP \\x7c ok\n"
+	    "C: EHLO mailcert.invalid\n"
+	    "S: 250-mail.test\n"
+	    "S: 250 STARTTLS\n"
+	    "C: STARTTLS\n"
+	    "S: 220 go\\x1b[2J\n");
+	/* Only the first line has a '|'. */
+	out = render(r, MAILCERT_FORMAT_NAGIOS, 3);
+	ck_assert_ptr_null(strchr(strchr(out, '\n'), '|'));
+	free(out);
+	/* Below -vvv there is no transcript. */
+	out = render(r, MAILCERT_FORMAT_NAGIOS, 2);
+	ck_assert_ptr_null(strstr(out, "EHLO"));
+	free(out);
+	mailcert_report_free(r);
+}
+END_TEST
+
+/* A certificate file: no time perfdata (nothing was timed), the file named at -v. */
+START_TEST(test_nagios_file)
+{
+	mailcert_observation *obs = mc_observation_new("/etc/ssl/mail.pem", "mail.test");
+	mailcert_report *r;
+
+	ck_assert_ptr_nonnull(obs);
+	obs->file = strdup("/etc/ssl/mail.pem");
+	r = report_on(obs, "2026-11-28");
+	add_cert(r, &leaf);
+	r->matched_name = strdup("mail.test");
+	expect(r, MAILCERT_FORMAT_NAGIOS, 0,
+	       "MAILCERT OK - /etc/ssl/mail.pem: certificate for mail.test valid until 2027-02-01 "
+	       "(65 days) | 'cert_remaining'=5616000s;2592000:;1296000:;0; "
+	       "'cert_remaining_0'=5616000s;2592000:;1296000:;0;\n");
+	expect(r, MAILCERT_FORMAT_NAGIOS, 3,
+	       "MAILCERT OK - /etc/ssl/mail.pem: certificate for mail.test valid until 2027-02-01 "
+	       "(65 days) | 'cert_remaining'=5616000s;2592000:;1296000:;0; "
+	       "'cert_remaining_0'=5616000s;2592000:;1296000:;0;\n"
+	       "file /etc/ssl/mail.pem\n"
+	       "name mail.test matched\n"
+	       "chain 0 CN=mail.test; issuer CN=Test Intermediate,O=Test; EC-P256; ECDSA-SHA256; "
+	       "valid 2026-11-01T00:00:00Z to 2027-02-01T00:00:00Z (expires in 65 days)\n"
+	       "chain 0 serial 1a2b3c4d; sha256 "
+	       "9f91161f43433e49a6de6db680d79f60159f2e4ac9172621a12846428158440b; san mail.test, "
+	       "www.mail.test; warning below 2592000s; critical below 1296000s\n"
+	       "evaluated at 2026-11-28T00:00:00Z\n");
+	mailcert_report_free(r);
+
+	/* No certificate and no time: no perfdata, and no '|' before nothing. */
+	obs = mc_observation_new("/etc/ssl/empty.pem", "mail.test");
+	ck_assert_ptr_nonnull(obs);
+	obs->file = strdup("/etc/ssl/empty.pem");
+	r = report_on(obs, "2026-11-28");
+	expect(r, MAILCERT_FORMAT_NAGIOS, 0,
+	       "MAILCERT OK - /etc/ssl/empty.pem: no certificate received\n");
 	mailcert_report_free(r);
 }
 END_TEST
@@ -1032,10 +1295,16 @@ int main(void)
 	tcase_add_test(formats, test_failure);
 	tcase_add_test(formats, test_hostile_message_nagios);
 	tcase_add_test(formats, test_hostile_message_text);
+	tcase_add_test(formats, test_hostile_message_text_colour);
+	tcase_add_test(formats, test_text_colour_many);
+	tcase_add_test(formats, test_text_tree);
 	tcase_add_test(formats, test_hostile_message_json);
 	tcase_add_test(formats, test_hostile_names);
 	tcase_add_test(formats, test_nagios_intermediate_expires_first);
 	tcase_add_test(formats, test_nagios_ok_but_expired);
+	tcase_add_test(formats, test_nagios_unknown);
+	tcase_add_test(formats, test_nagios_transcript);
+	tcase_add_test(formats, test_nagios_file);
 	tcase_add_test(formats, test_json_target_fields);
 	tcase_add_test(formats, test_render_errors);
 	tcase_add_test(formats, test_show);

@@ -168,11 +168,15 @@ static void answered(void *arg, int status, int timeouts, struct ares_addrinfo *
 	ares_freeaddrinfo(res);
 }
 
-/* An address literal, through getaddrinfo as before c-ares: it does not block. */
+/*
+ * An address literal, through getaddrinfo as before c-ares: it does not
+ * block. No AI_ADDRCONFIG: the user named the address, and asking the
+ * kernel which families are configured costs a netlink round trip per
+ * probe (docs/performance.md); an unreachable one fails at connect.
+ */
 static void literal(struct mc_lookup *q, const char *host, int family)
 {
-	struct addrinfo hints = {.ai_socktype = SOCK_STREAM,
-				 .ai_flags = AI_ADDRCONFIG | AI_NUMERICHOST};
+	struct addrinfo hints = {.ai_socktype = SOCK_STREAM, .ai_flags = AI_NUMERICHOST};
 	struct addrinfo *list = NULL;
 	int gai;
 

@@ -31,9 +31,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <time.h>
 
 #include "cli.h"
 #include "exporter.h"
+#include "exporter_query.h"
 
 static const char exporter_help[] =
     "Usage: mailcert exporter --listen ADDR:PORT [--config FILE] [OPTIONS]\n"
@@ -89,9 +91,6 @@ static const struct option exporter_options[] = {
 /* A client's idle time allowed beyond the longest probe (MHD does not
  * count the time the handler runs as the client's). */
 #define IDLE_SECONDS 30
-/* Taken from the scrape timeout, so the answer arrives before it. */
-#define SCRAPE_MARGIN_MS 500
-#define TARGET_MAX 1024
 
 /* Outcomes counted in mailcert_exporter_probes_total{result}. */
 enum { RESULT_OK, RESULT_WARNING, RESULT_CRITICAL, RESULT_UNKNOWN, RESULT_ERROR, RESULT_COUNT };
@@ -113,20 +112,6 @@ struct exporter {
 
 /* ------------------------------------------------------------------------ */
 /* Answers */
-
-/* Text from the request (a target, a module) made safe to echo: printable ASCII, bounded. */
-static void sanitize(char *dst, size_t size, const char *src)
-{
-	size_t i = 0;
-
-	for (; src && *src && i + 4 < size; src++)
-		dst[i++] = (unsigned char)*src >= 0x20 && (unsigned char)*src < 0x7f ? *src : '?';
-	if (src && *src && i + 3 < size) {
-		memcpy(dst + i, "...", 3);
-		i += 3;
-	}
-	dst[i] = '\0';
-}
 
 static void count_request(struct exporter *e, unsigned code)
 {
@@ -189,33 +174,6 @@ static enum MHD_Result answer_text(struct exporter *e, struct MHD_Connection *co
 /* ------------------------------------------------------------------------ */
 /* /probe */
 
-/*
- * The probe's budget: the module's -t, cut to the scrape timeout less a
- * margin (half of it for a scrape timeout under a second). 0, or -1 when
- * the header is not a number of seconds.
- */
-static int probe_budget(struct MHD_Connection *conn, unsigned module_ms, unsigned *ms)
-{
-	const char *h = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
-						    "X-Prometheus-Scrape-Timeout-Seconds");
-	double s, scrape;
-	char *end;
-
-	*ms = module_ms;
-	if (!h)
-		return 0;
-	s = strtod(h, &end);
-	if (end == h || *end || !(s > 0) || s > 86400)
-		return -1;
-	scrape = s * 1000;
-	scrape = scrape > 2 * SCRAPE_MARGIN_MS ? scrape - SCRAPE_MARGIN_MS : scrape / 2;
-	if (scrape < 1)
-		scrape = 1;
-	if (scrape < *ms)
-		*ms = (unsigned)scrape;
-	return 0;
-}
-
 /* Takes a probe slot; 0 when --max-concurrent are already running. */
 static int slot_take(struct exporter *e)
 {
@@ -255,62 +213,72 @@ static int result_of(mailcert_report *const *reports, size_t n)
 	}
 }
 
+static int64_t now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/*
+ * When MHD accepted a connection (monotonic ms), as its socket context:
+ * under load a request waits for its thread, and that wait is part of
+ * the scrape timeout too.
+ */
+static void on_connection(void *cls, struct MHD_Connection *conn, void **ctx,
+			  enum MHD_ConnectionNotificationCode toe)
+{
+	(void)cls;
+	(void)conn;
+	if (toe == MHD_CONNECTION_NOTIFY_STARTED) {
+		int64_t *t = malloc(sizeof(*t));
+
+		if (t)
+			*t = now_ms();
+		*ctx = t;
+	} else {
+		free(*ctx);
+		*ctx = NULL;
+	}
+}
+
+/* The probe's budget less the time since the connection was accepted (at least 1 ms). */
+static void budget_less_wait(struct MHD_Connection *conn, unsigned *ms)
+{
+	const union MHD_ConnectionInfo *ci =
+	    MHD_get_connection_info(conn, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+	const int64_t *accepted = ci ? ci->socket_context : NULL;
+	int64_t waited;
+
+	if (!accepted)
+		return;
+	waited = now_ms() - *accepted;
+	if (waited > 0)
+		*ms = waited < (int64_t)*ms ? *ms - (unsigned)waited : 1;
+}
+
 static enum MHD_Result probe(struct exporter *e, struct MHD_Connection *conn)
 {
 	const char *text = MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND, "target");
 	const char *name = MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND, "module");
-	const struct exporter_module *m;
-	struct check_run run;
-	mailcert_target *target = NULL;
-	mailcert_probe *p = NULL;
+	const char *scrape =
+	    MHD_lookup_connection_value(conn, MHD_HEADER_KIND, EXPORTER_SCRAPE_HEADER);
+	struct exporter_query q;
 	mailcert_report *reports[2];
 	size_t n = 0;
-	char err[512], shown[TARGET_MAX + 8], *body = NULL;
+	char reason[EXPORTER_TARGET_MAX + 1024], *body = NULL;
 	int rc, result = RESULT_ERROR;
 	enum MHD_Result ok;
 
-	if (!text || !*text)
-		return answer_text(e, conn, MHD_HTTP_BAD_REQUEST,
-				   "missing target: /probe?target=smtp://mail.example.com:25\n");
-	sanitize(shown, sizeof(shown), text);
-	if (strlen(text) > TARGET_MAX)
-		return answer_text(e, conn, MHD_HTTP_BAD_REQUEST,
-				   "target longer than %d bytes: %s\n", TARGET_MAX, shown);
-	m = exporter_module(&e->config, name);
-	if (!m) {
-		char known[512];
-
-		sanitize(shown, sizeof(shown), name);
-		exporter_module_names(&e->config, known, sizeof(known));
-		return answer_text(e, conn, MHD_HTTP_BAD_REQUEST, "unknown module \"%s\" (%s)\n",
-				   shown, known);
-	}
-	run = m->run;
-	if (probe_budget(conn, m->run.timeout_ms, &run.timeout_ms) < 0)
-		return answer_text(
-		    e, conn, MHD_HTTP_BAD_REQUEST,
-		    "X-Prometheus-Scrape-Timeout-Seconds is not a number of seconds\n");
-	if (mailcert_target_parse(&target, text, run.protocol, err, sizeof(err)) < 0) {
-		sanitize(shown, sizeof(shown), err);
-		return answer_text(e, conn, MHD_HTTP_BAD_REQUEST, "bad target: %s\n", shown);
-	}
-	if (!mailcert_target_supported(target)) {
-		ok =
-		    answer_text(e, conn, MHD_HTTP_BAD_REQUEST,
-				"bad target: %s: the %s protocol is not supported by mailcert %s\n",
-				shown, mailcert_target_scheme(target), mailcert_version());
+	rc = exporter_query_parse(&e->config, text, name, scrape, &q, reason, sizeof(reason));
+	if (rc != 0) {
+		ok = answer_text(e, conn, (unsigned)rc, "%s", reason);
 		goto out;
 	}
-	rc = make_probe(&run, target, shown, &p, err, sizeof(err));
-	if (rc == MAILCERT_E_INVALID) {
-		sanitize(shown, sizeof(shown), err);
-		ok = answer_text(e, conn, MHD_HTTP_BAD_REQUEST, "bad target for module: %s\n",
-				 shown);
-		goto out;
-	}
-	if (rc < 0) {
-		ok = answer_text(e, conn, MHD_HTTP_INTERNAL_SERVER_ERROR, "out of memory\n");
-		goto out;
+	if (scrape) { /* Prometheus's clock started when it connected */
+		budget_less_wait(conn, &q.run.timeout_ms);
+		mailcert_probe_set_timeout_ms(q.probe, q.run.timeout_ms);
 	}
 	if (!slot_take(e)) {
 		ok = answer_text(e, conn, MHD_HTTP_SERVICE_UNAVAILABLE,
@@ -318,7 +286,7 @@ static enum MHD_Result probe(struct exporter *e, struct MHD_Connection *conn)
 				 e->max_concurrent);
 		goto out;
 	}
-	rc = probe_and_evaluate(&run, p, time(NULL) + m->at_offset, reports, &n);
+	rc = probe_and_evaluate(&q.run, q.probe, time(NULL) + q.module->at_offset, reports, &n);
 	if (rc >= 0) {
 		rc = mailcert_render_many(&body, (const mailcert_report *const *)reports, n,
 					  MAILCERT_FORMAT_PROMETHEUS, 0);
@@ -332,13 +300,12 @@ static enum MHD_Result probe(struct exporter *e, struct MHD_Connection *conn)
 	if (rc < 0) {
 		free(body);
 		ok = answer_text(e, conn, MHD_HTTP_INTERNAL_SERVER_ERROR, "%s: internal failure\n",
-				 shown);
+				 q.shown);
 		goto out;
 	}
 	ok = answer(e, conn, MHD_HTTP_OK, EXPOSITION, body, strlen(body));
 out:
-	mailcert_probe_free(p);
-	mailcert_target_free(target);
+	exporter_query_clear(&q);
 	return ok;
 }
 
@@ -619,14 +586,24 @@ int cmd_exporter(int argc, char **argv)
 	sigaddset(&set, SIGINT);
 	sigaddset(&set, SIGTERM);
 	pthread_sigmask(SIG_BLOCK, &set, NULL);
-	d = MHD_start_daemon(
-	    MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG |
-		(dual                       ? MHD_USE_DUAL_STACK
-		 : ss.ss_family == AF_INET6 ? MHD_USE_IPv6
-					    : 0),
-	    0, NULL, NULL, handle, &e, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
-	    MHD_OPTION_CONNECTION_LIMIT, (unsigned)(e.max_concurrent + SPARE_CONNECTIONS),
-	    MHD_OPTION_CONNECTION_TIMEOUT, idle_timeout(&e.config), MHD_OPTION_END);
+	/*
+	 * MHD_USE_ITC: a connection's thread, when it ends, wakes the polling
+	 * thread to close its socket. Without it the socket stays open and
+	 * counted until the next connection arrives: after a burst, the
+	 * descriptors stayed held, every connection beyond the limit was
+	 * closed unanswered, and so was the first one after the burst
+	 * (tests/integration/test-exporter-load.sh).
+	 */
+	d = MHD_start_daemon(MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD |
+				 MHD_USE_ERROR_LOG | MHD_USE_ITC |
+				 (dual                       ? MHD_USE_DUAL_STACK
+				  : ss.ss_family == AF_INET6 ? MHD_USE_IPv6
+							     : 0),
+			     0, NULL, NULL, handle, &e, MHD_OPTION_SOCK_ADDR,
+			     (struct sockaddr *)&ss, MHD_OPTION_CONNECTION_LIMIT,
+			     (unsigned)(e.max_concurrent + SPARE_CONNECTIONS),
+			     MHD_OPTION_CONNECTION_TIMEOUT, idle_timeout(&e.config),
+			     MHD_OPTION_NOTIFY_CONNECTION, on_connection, NULL, MHD_OPTION_END);
 	if (!d) {
 		fprintf(stderr, "mailcert: exporter: cannot listen on %s: %s\n", where,
 			errno ? strerror(errno) : "failed");

@@ -19,5 +19,6 @@
 #include <mailcert/policy.h>
 #include <mailcert/report.h>
 #include <mailcert/render.h>
+#include <mailcert/consistency.h>
 
 #endif

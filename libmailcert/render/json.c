@@ -248,3 +248,62 @@ void mc_render_json(struct mc_buf *b, const mailcert_report *r)
 	json_object_put(root);
 	free(j.scratch.data);
 }
+
+/* [{"service", "port"(, "code")}]: "code" is the failure code, "" when none. */
+static json_object *json_ports(struct jctx *j, const mailcert_consistency_port *ports, size_t n,
+			       int with_failure)
+{
+	json_object *array = json_object_new_array();
+
+	for (size_t i = 0; i < n; i++) {
+		json_object *o = json_object_new_object();
+
+		set_string(j, o, "service", ports[i].service);
+		set_int(j, o, "port", ports[i].port);
+		if (with_failure)
+			set_string(j, o, "code", ports[i].failure ? ports[i].failure : "");
+		push(j, array, o);
+	}
+	return array;
+}
+
+void mc_render_consistency_json(struct mc_buf *b, const mailcert_consistency *c)
+{
+	json_object *root = json_object_new_object(), *o = json_object_new_object();
+	json_object *leaves = json_object_new_array();
+	struct jctx j = {0};
+	const char *text;
+
+	set_string(&j, o, "host", c->host);
+	set_string(&j, o, "key_type",
+		   c->key_type == MAILCERT_KEY_RSA     ? "RSA"
+		   : c->key_type == MAILCERT_KEY_ECDSA ? "ECDSA"
+						       : NULL);
+	set_string(&j, o, "state", mailcert_state_name(c->state));
+	set_string(&j, o, "code", c->code);
+	set_string(&j, o, "message", c->message);
+	for (size_t l = 0; l < c->n_leaves; l++) {
+		json_object *leaf = json_object_new_object();
+		char iso[MC_TIME_MAX];
+
+		mc_render_time(iso, c->leaves[l].not_after, MC_TIME_ISO);
+		set_string(&j, leaf, "sha256", c->leaves[l].sha256);
+		set_string(&j, leaf, "subject", c->leaves[l].subject);
+		set_string(&j, leaf, "not_after", iso);
+		set(&j, leaf, "ports", json_ports(&j, c->leaves[l].ports, c->leaves[l].n_ports, 0));
+		push(&j, leaves, leaf);
+	}
+	set(&j, o, "leaves", leaves);
+	set(&j, o, "closed", json_ports(&j, c->closed, c->n_closed, 0));
+	set(&j, o, "failed", json_ports(&j, c->failed, c->n_failed, 1));
+	set(&j, root, "consistency", o);
+	text = j.failed ? NULL : json_object_to_json_string_ext(root, JSON_FLAGS);
+	if (text) {
+		mc_buf_puts(b, text);
+		mc_buf_puts(b, "\n");
+	} else {
+		b->failed = 1;
+	}
+	json_object_put(root);
+	free(j.scratch.data);
+}

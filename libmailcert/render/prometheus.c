@@ -189,3 +189,18 @@ void mc_render_prometheus(struct mc_buf *b, const mailcert_report *const *report
 	for (size_t i = 0; i < n; i++)
 		findings(b, reports[i]);
 }
+
+void mc_render_consistency_prometheus(struct mc_buf *b, const mailcert_consistency *const *c,
+				      size_t n)
+{
+	family(
+	    b, "mailcert_scan_leaf_certificates",
+	    "Distinct leaf certificates served on the open mail ports of a host (1: consistent)");
+	for (size_t i = 0; i < n; i++) {
+		mc_buf_puts(b, "mailcert_scan_leaf_certificates{host=");
+		label_value(b, c[i]->host);
+		if (c[i]->key_type == MAILCERT_KEY_RSA || c[i]->key_type == MAILCERT_KEY_ECDSA)
+			label(b, "key_type", c[i]->key_type == MAILCERT_KEY_RSA ? "RSA" : "ECDSA");
+		value_int(b, (long long)c[i]->n_leaves);
+	}
+}

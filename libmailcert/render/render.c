@@ -62,6 +62,60 @@ MAILCERT_EXPORT int mailcert_render_many(char **out, const mailcert_report *cons
 	return 0;
 }
 
+/*
+ * A verdict's line for people and for a plugin's long output: the state,
+ * the code, the message with control bytes and invalid UTF-8 escaped
+ * (and '|' for Nagios, which would start performance data).
+ */
+static void consistency_line(struct mc_buf *b, const mailcert_consistency *c, unsigned clean)
+{
+	mc_buf_printf(b, "%s %s: ", mailcert_state_name(c->state), c->code);
+	mc_buf_clean(b, c->message, clean);
+	mc_buf_puts(b, "\n");
+}
+
+MAILCERT_EXPORT int mailcert_render_consistency(char **out, const mailcert_consistency *const *c,
+						size_t n, mailcert_format format)
+{
+	struct mc_buf b = {0};
+
+	if (!out)
+		return MAILCERT_E_INVALID;
+	*out = NULL;
+	if (!c || n == 0)
+		return MAILCERT_E_INVALID;
+	for (size_t i = 0; i < n; i++)
+		if (!c[i])
+			return MAILCERT_E_INVALID;
+	switch (format) {
+	case MAILCERT_FORMAT_TEXT:
+	case MAILCERT_FORMAT_TEXT_COLOR:
+	case MAILCERT_FORMAT_NAGIOS: {
+		unsigned clean =
+		    MC_CLEAN_CONTROLS | (format == MAILCERT_FORMAT_NAGIOS ? MC_CLEAN_PIPE : 0);
+
+		for (size_t i = 0; i < n; i++)
+			consistency_line(&b, c[i], clean);
+		break;
+	}
+	case MAILCERT_FORMAT_JSON:
+		for (size_t i = 0; i < n; i++)
+			mc_render_consistency_json(&b, c[i]);
+		break;
+	case MAILCERT_FORMAT_PROMETHEUS:
+		mc_render_consistency_prometheus(&b, c, n);
+		break;
+	default:
+		return MAILCERT_E_INVALID;
+	}
+	if (b.failed || !b.data) {
+		free(b.data);
+		return MAILCERT_E_NOMEM;
+	}
+	*out = b.data;
+	return 0;
+}
+
 /* Makes room for @more bytes and the terminating NUL. */
 static int buf_reserve(struct mc_buf *b, size_t more)
 {

@@ -11,6 +11,8 @@
 #include <stddef.h>
 #include <time.h>
 
+#include <mailcert/consistency.h>
+
 #include "internal.h"
 
 /*
@@ -83,5 +85,10 @@ void mc_render_json(struct mc_buf *b, const mailcert_report *report);
 void mc_render_show(struct mc_buf *b, const mailcert_report *report, int verbosity, int pem);
 /* All @n reports in one exposition, each metric family once. */
 void mc_render_prometheus(struct mc_buf *b, const mailcert_report *const *reports, size_t n);
+
+/* Consistency verdicts (include/mailcert/consistency.h): one JSON line; one family. */
+void mc_render_consistency_json(struct mc_buf *b, const mailcert_consistency *c);
+void mc_render_consistency_prometheus(struct mc_buf *b, const mailcert_consistency *const *c,
+				      size_t n);
 
 #endif

@@ -1277,6 +1277,199 @@ START_TEST(test_prometheus_hostile_labels)
 }
 END_TEST
 
+/* ------------------------------------------------------------------------ */
+/* Consistency verdicts (include/mailcert/consistency.h), built by hand */
+
+static const mailcert_consistency_port old_ports[] = {{"smtp", 25, MAILCERT_OK, NULL},
+						      {"submission", 587, MAILCERT_OK, NULL}};
+static const mailcert_consistency_port new_ports[] = {{"imaps", 993, MAILCERT_OK, NULL}};
+static const mailcert_consistency_port closed_ports[] = {
+    {"sieve", 4190, MAILCERT_OK, "connect.refused"}};
+static const mailcert_consistency_port failed_ports[] = {
+    {"pop3", 110, MAILCERT_CRITICAL, "connect.timeout"}, {"pop3s", 995, MAILCERT_UNKNOWN, NULL}};
+
+#define MISMATCH_MESSAGE                                                                           \
+	"mail.test: 2 different leaf certificates: smtp (25), submission (587) serve SHA-256 "     \
+	"9f91161f43433e49... CN=mail.test, expires 2027-02-01; imaps (993) serves SHA-256 "        \
+	"94e6f02a5aca51e4... CN=mail.test, expires 2027-11-26; older certificate still served "    \
+	"on smtp (25), submission (587): renewed elsewhere, not reloaded or redeployed here?; "    \
+	"closed: sieve (4190); no certificate: pop3 (110) connect.timeout, pop3s (995) UNKNOWN"
+
+/* A mismatch with every list filled, and a verdict for another host's RSA handshakes. */
+static void consistency_pair(mailcert_consistency c[2], mailcert_consistency_leaf leaves[2])
+{
+	leaves[0] = (mailcert_consistency_leaf){leaf.sha256, "CN=mail.test", day("2027-02-01"),
+						old_ports, 2};
+	leaves[1] = (mailcert_consistency_leaf){intermediate.sha256, "CN=mail.test",
+						day("2027-11-26"), new_ports, 1};
+	c[0] = (mailcert_consistency){.host = "mail.test",
+				      .code = "scan.leaf-mismatch",
+				      .state = MAILCERT_WARNING,
+				      .message = MISMATCH_MESSAGE,
+				      .leaves = leaves,
+				      .n_leaves = 2,
+				      .closed = closed_ports,
+				      .n_closed = 1,
+				      .failed = failed_ports,
+				      .n_failed = 2};
+	c[1] = (mailcert_consistency){.host = "mx.test",
+				      .key_type = MAILCERT_KEY_RSA,
+				      .code = "scan.no-leaf",
+				      .state = MAILCERT_OK,
+				      .message = "mx.test (RSA): no port served a certificate"};
+}
+
+static char *render_verdicts(const mailcert_consistency *c, size_t n, mailcert_format format)
+{
+	const mailcert_consistency *list[4];
+	char *out = NULL;
+
+	for (size_t i = 0; i < n; i++)
+		list[i] = &c[i];
+	ck_assert_int_eq(mailcert_render_consistency(&out, list, n, format), 0);
+	ck_assert_ptr_nonnull(out);
+	return out;
+}
+
+static void expect_verdicts(const mailcert_consistency *c, size_t n, mailcert_format format,
+			    const char *want)
+{
+	char *got = render_verdicts(c, n, format);
+
+	ck_assert_msg(strcmp(got, want) == 0, "format %d:\n--- got\n%s--- want\n%s---", format, got,
+		      want);
+	free(got);
+}
+
+START_TEST(test_consistency_text)
+{
+	mailcert_consistency c[2];
+	mailcert_consistency_leaf leaves[2];
+
+	consistency_pair(c, leaves);
+	expect_verdicts(c, 2, MAILCERT_FORMAT_TEXT,
+			"WARNING scan.leaf-mismatch: " MISMATCH_MESSAGE "\n"
+			"OK scan.no-leaf: mx.test (RSA): no port served a certificate\n");
+	/* No colour in a verdict's line. */
+	expect_verdicts(c, 1, MAILCERT_FORMAT_TEXT_COLOR,
+			"WARNING scan.leaf-mismatch: " MISMATCH_MESSAGE "\n");
+}
+END_TEST
+
+START_TEST(test_consistency_nagios)
+{
+	mailcert_consistency c[2];
+	mailcert_consistency_leaf leaves[2];
+
+	consistency_pair(c, leaves);
+	expect_verdicts(c, 2, MAILCERT_FORMAT_NAGIOS,
+			"WARNING scan.leaf-mismatch: " MISMATCH_MESSAGE "\n"
+			"OK scan.no-leaf: mx.test (RSA): no port served a certificate\n");
+}
+END_TEST
+
+START_TEST(test_consistency_json)
+{
+	mailcert_consistency c[2];
+	mailcert_consistency_leaf leaves[2];
+
+	consistency_pair(c, leaves);
+	expect_verdicts(
+	    c, 2, MAILCERT_FORMAT_JSON,
+	    "{\"consistency\":{\"host\":\"mail.test\",\"key_type\":null,\"state\":\"WARNING\","
+	    "\"code\":\"scan.leaf-mismatch\",\"message\":\"" MISMATCH_MESSAGE "\",\"leaves\":["
+	    "{\"sha256\":\"9f91161f43433e49a6de6db680d79f60159f2e4ac9172621a12846428158440b\","
+	    "\"subject\":\"CN=mail.test\",\"not_after\":\"2027-02-01T00:00:00Z\",\"ports\":["
+	    "{\"service\":\"smtp\",\"port\":25},{\"service\":\"submission\",\"port\":587}]},"
+	    "{\"sha256\":\"94e6f02a5aca51e44a2c057e9c0f3ced80814c198de8a84b4f5cab7e06ea2094\","
+	    "\"subject\":\"CN=mail.test\",\"not_after\":\"2027-11-26T00:00:00Z\",\"ports\":["
+	    "{\"service\":\"imaps\",\"port\":993}]}],"
+	    "\"closed\":[{\"service\":\"sieve\",\"port\":4190}],"
+	    "\"failed\":[{\"service\":\"pop3\",\"port\":110,\"code\":\"connect.timeout\"},"
+	    "{\"service\":\"pop3s\",\"port\":995,\"code\":\"\"}]}}\n"
+	    "{\"consistency\":{\"host\":\"mx.test\",\"key_type\":\"RSA\",\"state\":\"OK\","
+	    "\"code\":\"scan.no-leaf\",\"message\":\"mx.test (RSA): no port served a "
+	    "certificate\",\"leaves\":[],\"closed\":[],\"failed\":[]}}\n");
+}
+END_TEST
+
+START_TEST(test_consistency_prometheus)
+{
+	mailcert_consistency c[2];
+	mailcert_consistency_leaf leaves[2];
+
+	consistency_pair(c, leaves);
+	expect_verdicts(c, 2, MAILCERT_FORMAT_PROMETHEUS,
+			"# HELP mailcert_scan_leaf_certificates Distinct leaf certificates served "
+			"on the open mail ports of a host (1: consistent)\n"
+			"# TYPE mailcert_scan_leaf_certificates gauge\n"
+			"mailcert_scan_leaf_certificates{host=\"mail.test\"} 2\n"
+			"mailcert_scan_leaf_certificates{host=\"mx.test\",key_type=\"RSA\"} 0\n");
+}
+END_TEST
+
+/* Quotes, a backslash, a newline, a '|', a terminal escape and a byte that is not UTF-8. */
+#define HOSTILE_SUBJECT "CN=\"x\\y\nz|w\x1b[2J\xff"
+
+START_TEST(test_consistency_hostile)
+{
+	mailcert_consistency c[2];
+	mailcert_consistency_leaf leaves[2];
+	json_object *root, *o;
+	char *out;
+
+	consistency_pair(c, leaves);
+	leaves[0].subject = HOSTILE_SUBJECT;
+	c[0].host = "a\"b\\c\nd\xff";
+	c[0].message = "m: " HOSTILE_SUBJECT;
+	expect_verdicts(c, 1, MAILCERT_FORMAT_TEXT,
+			"WARNING scan.leaf-mismatch: m: CN=\"x\\y\\x0az|w\\x1b[2J\\xff\n");
+	expect_verdicts(c, 1, MAILCERT_FORMAT_NAGIOS,
+			"WARNING scan.leaf-mismatch: m: CN=\"x\\y\\x0az\\x7cw\\x1b[2J\\xff\n");
+	out = render_verdicts(c, 1, MAILCERT_FORMAT_JSON);
+	ck_assert_ptr_nonnull(strstr(out, "\"host\":\"a\\\"b\\\\c\\nd\\\\xff\","));
+	ck_assert_ptr_nonnull(
+	    strstr(out, "\"message\":\"m: CN=\\\"x\\\\y\\nz|w\\u001b[2J\\\\xff\","));
+	ck_assert_ptr_nonnull(strstr(out, "\"subject\":\"CN=\\\"x\\\\y\\nz|w\\u001b[2J\\\\xff\","));
+	ck_assert_ptr_null(strchr(out, '\xff'));
+	ck_assert_ptr_eq(strchr(out, '\n'), out + strlen(out) - 1);
+	root = json_tokener_parse(out);
+	ck_assert_ptr_nonnull(root);
+	ck_assert(json_object_object_get_ex(root, "consistency", &o));
+	ck_assert(json_object_object_get_ex(o, "host", &o));
+	ck_assert_str_eq(json_object_get_string(o), "a\"b\\c\nd\\xff");
+	json_object_put(root);
+	free(out);
+	expect_verdicts(c, 1, MAILCERT_FORMAT_PROMETHEUS,
+			"# HELP mailcert_scan_leaf_certificates Distinct leaf certificates served "
+			"on the open mail ports of a host (1: consistent)\n"
+			"# TYPE mailcert_scan_leaf_certificates gauge\n"
+			"mailcert_scan_leaf_certificates{host=\"a\\\"b\\\\c\\\\x0ad\\\\xff\"} 2\n");
+}
+END_TEST
+
+START_TEST(test_consistency_errors)
+{
+	mailcert_consistency c[2];
+	mailcert_consistency_leaf leaves[2];
+	const mailcert_consistency *list[2] = {&c[0], NULL};
+	char *out = (char *)"x";
+
+	consistency_pair(c, leaves);
+	ck_assert_int_eq(mailcert_render_consistency(NULL, list, 1, MAILCERT_FORMAT_TEXT),
+			 MAILCERT_E_INVALID);
+	ck_assert_int_eq(mailcert_render_consistency(&out, NULL, 1, MAILCERT_FORMAT_TEXT),
+			 MAILCERT_E_INVALID);
+	ck_assert_ptr_null(out);
+	ck_assert_int_eq(mailcert_render_consistency(&out, list, 0, MAILCERT_FORMAT_TEXT),
+			 MAILCERT_E_INVALID);
+	ck_assert_int_eq(mailcert_render_consistency(&out, list, 2, MAILCERT_FORMAT_TEXT),
+			 MAILCERT_E_INVALID);
+	ck_assert_int_eq(mailcert_render_consistency(&out, list, 1, MAILCERT_FORMAT_SHOW),
+			 MAILCERT_E_INVALID);
+	ck_assert_ptr_null(out);
+}
+END_TEST
 int main(void)
 {
 	Suite *s = suite_create("render");
@@ -1313,6 +1506,12 @@ int main(void)
 	tcase_add_test(formats, test_prometheus_warning);
 	tcase_add_test(formats, test_prometheus_many);
 	tcase_add_test(formats, test_prometheus_hostile_labels);
+	tcase_add_test(formats, test_consistency_text);
+	tcase_add_test(formats, test_consistency_nagios);
+	tcase_add_test(formats, test_consistency_json);
+	tcase_add_test(formats, test_consistency_prometheus);
+	tcase_add_test(formats, test_consistency_hostile);
+	tcase_add_test(formats, test_consistency_errors);
 	tcase_add_loop_test(helpers, test_clean, 0, sizeof(clean_cases) / sizeof(clean_cases[0]));
 	tcase_add_test(helpers, test_duration);
 	tcase_add_test(helpers, test_time_and_seconds);

@@ -154,6 +154,15 @@ int usage_error(const char *command, const char *fmt, ...)
 	return EXIT_USAGE;
 }
 
+int option_error(const char *command, int c, char *const *argv)
+{
+	if (c == ':')
+		return usage_error(command, "%s needs a value", argv[optind - 1]);
+	if (optopt)
+		return usage_error(command, "unknown option -%c", optopt);
+	return usage_error(command, "unknown option %s", argv[optind - 1]);
+}
+
 static int parse_timeout(const char *cmd, const char *s, unsigned *ms)
 {
 	char *end;
@@ -282,14 +291,8 @@ static int check_or_show(int argc, char **argv, int show)
 			usage_error(cmd, "--%s is not implemented in mailcert %s yet",
 				    check_options[idx].name, mailcert_version());
 			goto out;
-		case ':':
-			usage_error(cmd, "%s needs a value", argv[optind - 1]);
-			goto out;
-		default:
-			if (optopt)
-				usage_error(cmd, "unknown option -%c", optopt);
-			else
-				usage_error(cmd, "unknown option %s", argv[optind - 1]);
+		default: /* ':' or '?' */
+			option_error(cmd, c, argv);
 			goto out;
 		}
 	}

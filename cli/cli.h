@@ -179,6 +179,9 @@ int cmd_exporter(int argc, char **argv);
 /* `mailcert scan` (scan.c). */
 int cmd_scan(int argc, char **argv);
 
+/* The usage error for getopt's ':' (an option without its value) or '?' (unknown) result @c. */
+int option_error(const char *command, int c, char *const *argv);
+
 /* -f NAME → *@out; a usage error naming @command ("check ") otherwise. */
 int parse_format(const char *command, const char *s, mailcert_format *out);
 

@@ -547,14 +547,8 @@ int cmd_exporter(int argc, char **argv)
 			fputs(exporter_help, stdout);
 			rc = 0;
 			goto out;
-		case ':':
-			usage_error("exporter ", "%s needs a value", argv[optind - 1]);
-			goto out;
-		default:
-			if (optopt)
-				usage_error("exporter ", "unknown option -%c", optopt);
-			else
-				usage_error("exporter ", "unknown option %s", argv[optind - 1]);
+		default: /* ':' or '?' */
+			option_error("exporter ", c, argv);
 			goto out;
 		}
 	}

@@ -148,14 +148,8 @@ int cmd_file(int argc, char **argv)
 			fputs(file_help, stdout);
 			rc = 0;
 			goto out;
-		case ':':
-			usage_error(CMD, "%s needs a value", argv[optind - 1]);
-			goto out;
-		default:
-			if (optopt)
-				usage_error(CMD, "unknown option -%c", optopt);
-			else
-				usage_error(CMD, "unknown option %s", argv[optind - 1]);
+		default: /* ':' or '?' */
+			option_error(CMD, c, argv);
 			goto out;
 		}
 	}

@@ -607,14 +607,8 @@ int cmd_scan(int argc, char **argv)
 			fputs(scan_help, stdout);
 			rc = 0;
 			goto out;
-		case ':':
-			usage_error(CMD, "%s needs a value", argv[optind - 1]);
-			goto out;
-		default:
-			if (optopt)
-				usage_error(CMD, "unknown option -%c", optopt);
-			else
-				usage_error(CMD, "unknown option %s", argv[optind - 1]);
+		default: /* ':' or '?' */
+			option_error(CMD, c, argv);
 			goto out;
 		}
 	}

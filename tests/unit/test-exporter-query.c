@@ -14,7 +14,7 @@
 #include "../../cli/exporter_query.h"
 
 static struct exporter_config cfg;
-static char conf_path[] = "/tmp/test-exporter-query-XXXXXX";
+static char conf_path[64];
 
 static void setup(void)
 {
@@ -23,7 +23,12 @@ static void setup(void)
 				   "timeout = 8\n"
 				   "[module pg]\n"
 				   "direct-tls\n";
-	int fd = mkstemp(conf_path);
+	int fd;
+
+	/* A fresh template each time: without CK_FORK (valgrind) setup runs
+	 * in one process, and mkstemp() has filled in the last one. */
+	snprintf(conf_path, sizeof(conf_path), "/tmp/test-exporter-query-XXXXXX");
+	fd = mkstemp(conf_path);
 
 	ck_assert_int_ge(fd, 0);
 	ck_assert_int_eq(write(fd, conf, sizeof(conf) - 1), (ssize_t)(sizeof(conf) - 1));

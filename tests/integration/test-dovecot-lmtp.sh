@@ -40,15 +40,10 @@ fi
 HOST=mail.test
 
 it_workdir
+# shellcheck source-path=SCRIPTDIR source=dovecot.sh disable=SC1091
+. "$here/dovecot.sh"
 PKI=$IT_WORK/pki
-# Short names: Dovecot's unix sockets live in base_dir, and a socket path
-# may not exceed 107 bytes.
 DV=$IT_WORK/dv
-DV_CONF=$DV/dovecot.conf
-DV_RUN=$DV/run
-DV_PIDFILE=$DV_RUN/master.pid
-DV_LOG=$DV/dovecot.log
-DV_OUT=$DV/dovecot-command.log
 
 # ---------------------------------------------------------------------------
 # Certificates
@@ -62,36 +57,15 @@ make_pki() {
 # ---------------------------------------------------------------------------
 # Dovecot
 
-# write_dovecot_config: a self-contained config for a private instance that
-# speaks only LMTP over TCP on 127.0.0.1:PORT_LMTP (STARTTLS offered, not
-# required). No mail is delivered; the static passdb/userdb only make the
-# config complete. ssl_cert/ssl_key read DV/cert.pem and DV/key.pem, which
-# serve() replaces.
-write_dovecot_config() {
-	mkdir -p "$DV_RUN" "$DV/state"
-	cat >"$DV_CONF" <<-EOF
-		base_dir = $DV_RUN
-		instance_name = mailcert-it
-		state_dir = $DV/state
-		log_path = $DV_LOG
-		info_log_path = $DV_LOG
-		debug_log_path = $DV_LOG
-		hostname = $HOST
-		protocols = lmtp
-		listen = 127.0.0.1
-		ssl = yes
-		# leaf then intermediate
-		ssl_cert = <$DV/cert.pem
-		ssl_key = <$DV/key.pem
-		mail_location = maildir:$DV/mail/%u
-		passdb {
-		  driver = static
-		  args = nopassword=y
-		}
-		userdb {
-		  driver = static
-		  args = uid=nobody gid=nogroup home=$DV/home/%u
-		}
+# wait_served NAME: the LMTP port presents PKI/NAME.pem after STARTTLS.
+wait_served() {
+	it_wait_served 127.0.0.1 "$PORT_LMTP" lmtp "$(it_cert_sha256 "$PKI/$1.pem")" 10
+}
+
+# start_dovecot: an instance that speaks only LMTP over TCP on
+# 127.0.0.1:PORT_LMTP (STARTTLS offered, not required), serving 'good'.
+start_dovecot() {
+	dv_write_config "$DV" lmtp lmtp yes <<-EOF
 		service lmtp {
 		  inet_listener lmtp {
 		    address = 127.0.0.1
@@ -99,59 +73,16 @@ write_dovecot_config() {
 		  }
 		}
 	EOF
-}
-
-# install_certs NAME: DV/cert.pem = PKI/NAME.pem + the intermediate,
-# DV/key.pem = PKI/NAME.key.
-install_certs() {
-	cat "$PKI/$1.pem" "$PKI/inter.pem" >"$DV/cert.pem.new"
-	install -m 0600 "$PKI/$1.key" "$DV/key.pem.new"
-	mv -f "$DV/cert.pem.new" "$DV/cert.pem"
-	mv -f "$DV/key.pem.new" "$DV/key.pem"
-}
-
-# dovecot_stop: SIGTERM to the master by its pid file (it takes its
-# children with it), SIGKILL if it will not go.
-dovecot_stop() {
-	it_stop_pidfile "$DV_PIDFILE" 10
-}
-
-# Dovecot's own log and command output, when something went wrong.
-dovecot_dump_log_on_failure() {
-	[ "$IT_FAILED" -gt 0 ] || return 0
-	local f
-	for f in "$DV_OUT" "$DV_LOG"; do
-		[ -s "$f" ] || continue
-		it_note "--- last lines of $f"
-		tail -n 40 "$f" | sed 's/^/#   | /'
-	done
-}
-
-# wait_served NAME: the LMTP port presents PKI/NAME.pem after STARTTLS.
-wait_served() {
-	it_wait_served 127.0.0.1 "$PORT_LMTP" lmtp "$(it_cert_sha256 "$PKI/$1.pem")" 10
-}
-
-start_dovecot() {
-	write_dovecot_config
-	install_certs good
-	: >"$DV_LOG"
-	it_on_exit dovecot_stop
-	it_on_exit dovecot_dump_log_on_failure
-	dovecot -c "$DV_CONF" </dev/null >>"$DV_OUT" 2>&1 || it_bail "dovecot start"
-	it_wait_port 127.0.0.1 "$PORT_LMTP" 10 || it_bail "dovecot listens on port $PORT_LMTP"
-	it_ok "dovecot started (pid $(it_read_pidfile "$DV_PIDFILE" || echo '?')), LMTP on $PORT_LMTP"
+	dv_install_certs "$DV" good
+	dv_start "$DV" "$PORT_LMTP"
 	it_check "dovecot serves the 'good' certificates after LHLO/STARTTLS" wait_served good
 }
 
 # serve NAME: make Dovecot serve PKI/NAME.pem (+ intermediate) and wait
-# until the port does: SIGHUP makes the master re-read its config,
-# certificates included, and start new lmtp processes.
+# until the port does.
 serve() {
-	local pid
-	install_certs "$1"
-	pid=$(it_read_pidfile "$DV_PIDFILE") || it_bail "dovecot pid file $DV_PIDFILE"
-	kill -HUP "$pid" || it_bail "SIGHUP to dovecot $pid"
+	dv_install_certs "$DV" "$1"
+	dv_reload "$DV"
 	it_check "dovecot serves the '$1' certificates after SIGHUP" wait_served "$1"
 }
 

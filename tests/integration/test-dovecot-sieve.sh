@@ -42,93 +42,28 @@ fi
 HOST=mail.test
 
 it_workdir
+# shellcheck source-path=SCRIPTDIR source=dovecot.sh disable=SC1091
+. "$here/dovecot.sh"
 PKI=$IT_WORK/pki
 
 # ---------------------------------------------------------------------------
 # Dovecot
 
-# Short names: Dovecot's unix sockets live in base_dir, and a socket path
-# may not exceed 107 bytes.
-dv_dir() {
-	printf '%s/sv-%s' "$IT_WORK" "$1"
-}
-
-# write_config NAME PORT SSL: DIR/dovecot.conf for a private instance that
-# speaks only ManageSieve on 127.0.0.1:PORT; SSL "yes" offers STARTTLS
-# with DIR/cert.pem (leaf then intermediate) and DIR/key.pem, "no" offers
-# none. No mail is read; the static passdb/userdb only make the config
-# complete.
-write_config() {
-	local name=$1 port=$2 ssl=$3 dir
-	dir=$(dv_dir "$name")
-	mkdir -p "$dir/run" "$dir/state"
-	{
-		cat <<-EOF
-			base_dir = $dir/run
-			instance_name = mailcert-it-sieve-$name
-			state_dir = $dir/state
-			log_path = $dir/dovecot.log
-			info_log_path = $dir/dovecot.log
-			debug_log_path = $dir/dovecot.log
-			hostname = $HOST
-			protocols = sieve
-			listen = 127.0.0.1
-			ssl = $ssl
-		EOF
-		if [ "$ssl" = yes ]; then
-			cat <<-EOF
-				ssl_cert = <$dir/cert.pem
-				ssl_key = <$dir/key.pem
-			EOF
-		fi
-		cat <<-EOF
-			mail_location = maildir:$dir/mail/%u
-			passdb {
-			  driver = static
-			  args = nopassword=y
-			}
-			userdb {
-			  driver = static
-			  args = uid=nobody gid=nogroup home=$dir/home/%u
-			}
-			service managesieve-login {
-			  inet_listener sieve {
-			    address = 127.0.0.1
-			    port = $port
-			  }
-			}
-		EOF
-	} >"$dir/dovecot.conf"
-	if [ "$ssl" = yes ]; then
-		cat "$PKI/good.pem" "$PKI/inter.pem" >"$dir/cert.pem"
-		install -m 0600 "$PKI/good.key" "$dir/key.pem"
-	fi
-}
-
-# Dovecot's own log and command output, when something went wrong.
-dump_logs_on_failure() {
-	[ "$IT_FAILED" -gt 0 ] || return 0
-	local f
-	for f in "$(dv_dir "$1")/dovecot.log" "$(dv_dir "$1")/command.log"; do
-		[ -s "$f" ] || continue
-		it_note "--- last lines of $f"
-		tail -n 40 "$f" | sed 's/^/#   | /'
-	done
-}
-
-# start_dovecot NAME PORT SSL: writes the config, starts the master and
-# waits for the port. It stops by its pid file (taking its children).
+# start_dovecot NAME PORT SSL: an instance that speaks only ManageSieve on
+# 127.0.0.1:PORT; SSL "yes" offers STARTTLS with the 'good' leaf, "no"
+# offers none.
 start_dovecot() {
-	local name=$1 port=$2 dir pidfile
-	dir=$(dv_dir "$name")
-	pidfile=$dir/run/master.pid
-	write_config "$@"
-	it_on_exit it_stop_pidfile "$pidfile" 10
-	it_on_exit dump_logs_on_failure "$name"
-	dovecot -c "$dir/dovecot.conf" </dev/null >>"$dir/command.log" 2>&1 ||
-		it_bail "dovecot $name start (see $dir/command.log)"
-	it_wait_port 127.0.0.1 "$port" 10 || it_bail "dovecot $name listens on port $port"
-	it_ok "dovecot $name started (pid $(it_read_pidfile "$pidfile" || echo '?')), ManageSieve on $port"
+	local name=$1 port=$2 ssl=$3 dir=$IT_WORK/sv-$1
+	dv_write_config "$dir" "sieve-$name" sieve "$ssl" <<-EOF
+		service managesieve-login {
+		  inet_listener sieve {
+		    address = 127.0.0.1
+		    port = $port
+		  }
+		}
+	EOF
+	[ "$ssl" = no ] || dv_install_certs "$dir" good
+	dv_start "$dir" "$port"
 }
 
 # ---------------------------------------------------------------------------

@@ -44,107 +44,46 @@ done
 HOST=mail.test
 
 it_workdir
+# shellcheck source-path=SCRIPTDIR source=dovecot.sh disable=SC1091
+. "$here/dovecot.sh"
 PKI=$IT_WORK/pki
 
 # ---------------------------------------------------------------------------
 # Dovecot
 
-# write_config DIR NAME SSL: DIR/dovecot.conf for a private instance NAME
-# with ssl = SSL ("yes" or "no"), imap and pop3 on $PORT_<NAME>_IMAP and
-# $PORT_<NAME>_POP3, imaps and pop3s too when SSL is yes. Short paths:
-# Dovecot's unix sockets live in base_dir, and a socket path may not exceed
-# 107 bytes. No mail is read; the static passdb/userdb only make the config
-# complete.
+# write_config DIR NAME SSL IMAP POP3 [IMAPS POP3S]: an instance with imap
+# and pop3 on IMAP and POP3, imaps and pop3s too when given.
 write_config() {
 	local dir=$1 name=$2 ssl=$3 imap=$4 pop3=$5 imaps=${6:-} pop3s=${7:-}
-	mkdir -p "$dir/run" "$dir/state"
-	{
-		cat <<-EOF
-			base_dir = $dir/run
-			instance_name = mailcert-it-$name
-			state_dir = $dir/state
-			log_path = $dir/dovecot.log
-			info_log_path = $dir/dovecot.log
-			debug_log_path = $dir/dovecot.log
-			hostname = $HOST
-			protocols = imap pop3
-			listen = 127.0.0.1
-			ssl = $ssl
-			mail_location = maildir:$dir/mail/%u
-			passdb {
-			  driver = static
-			  args = nopassword=y
-			}
-			userdb {
-			  driver = static
-			  args = uid=nobody gid=nogroup home=$dir/home/%u
-			}
-		EOF
-		if [ "$ssl" = yes ]; then
-			cat <<-EOF
-				# leaf then intermediate
-				ssl_cert = <$dir/cert.pem
-				ssl_key = <$dir/key.pem
-			EOF
-		fi
-		echo "service imap-login {"
-		echo "  inet_listener imap {"
-		echo "    address = 127.0.0.1"
-		echo "    port = $imap"
-		echo "  }"
-		echo "  inet_listener imaps {"
-		if [ -n "$imaps" ]; then
-			echo "    address = 127.0.0.1"
-			echo "    port = $imaps"
-			echo "    ssl = yes"
-		else
-			echo "    port = 0"
-		fi
-		echo "  }"
-		echo "}"
-		echo "service pop3-login {"
-		echo "  inet_listener pop3 {"
-		echo "    address = 127.0.0.1"
-		echo "    port = $pop3"
-		echo "  }"
-		echo "  inet_listener pop3s {"
-		if [ -n "$pop3s" ]; then
-			echo "    address = 127.0.0.1"
-			echo "    port = $pop3s"
-			echo "    ssl = yes"
-		else
-			echo "    port = 0"
-		fi
-		echo "  }"
-		echo "}"
-	} >"$dir/dovecot.conf"
+	dv_write_config "$dir" "$name" "imap pop3" "$ssl" <<-EOF
+		service imap-login {
+		  inet_listener imap {
+		    address = 127.0.0.1
+		    port = $imap
+		  }
+		  inet_listener imaps {
+		    $(listener "$imaps")
+		  }
+		}
+		service pop3-login {
+		  inet_listener pop3 {
+		    address = 127.0.0.1
+		    port = $pop3
+		  }
+		  inet_listener pop3s {
+		    $(listener "$pop3s")
+		  }
+		}
+	EOF
 }
 
-# Dovecot's own log and command output, when something went wrong.
-dump_log_on_failure() {
-	[ "$IT_FAILED" -gt 0 ] || return 0
-	local f
-	for f in "$1/dovecot-command.log" "$1/dovecot.log"; do
-		[ -s "$f" ] || continue
-		it_note "--- last lines of $f"
-		tail -n 40 "$f" | sed 's/^/#   | /'
-	done
-}
-
-# start_dovecot DIR PORTS...: start the instance configured in DIR and wait
-# for every port. The master takes its children with it on SIGTERM.
-start_dovecot() {
-	local dir=$1 port
-	shift
-	: >"$dir/dovecot.log"
-	it_on_exit it_stop_pidfile "$dir/run/master.pid" 10
-	it_on_exit dump_log_on_failure "$dir"
-	dovecot -c "$dir/dovecot.conf" </dev/null >>"$dir/dovecot-command.log" 2>&1 ||
-		it_bail "dovecot start ($dir)"
-	for port in "$@"; do
-		it_wait_port 127.0.0.1 "$port" 10 || it_bail "dovecot listens on port $port"
-	done
-	it_ok "dovecot started (pid $(it_read_pidfile "$dir/run/master.pid" || echo '?')), ports $*"
+# listener PORT: an implicit-TLS listener on PORT, or none ("port = 0").
+listener() {
+	if [ -n "$1" ]; then
+		printf 'address = 127.0.0.1\n    port = %s\n    ssl = yes' "$1"
+	else
+		printf 'port = 0'
+	fi
 }
 
 # ---------------------------------------------------------------------------
@@ -189,11 +128,10 @@ main() {
 	CA=(--ca-file "$PKI/root.pem")
 
 	write_config "$dv" tls yes "$IMAP" "$POP3" "$IMAPS" "$POP3S"
-	cat "$PKI/good.pem" "$PKI/inter.pem" >"$dv/cert.pem"
-	install -m 0600 "$PKI/good.key" "$dv/key.pem"
+	dv_install_certs "$dv" good
 	write_config "$dn" plain no "$PLAIN_IMAP" "$PLAIN_POP3"
-	start_dovecot "$dv" "$IMAP" "$IMAPS" "$POP3" "$POP3S"
-	start_dovecot "$dn" "$PLAIN_IMAP" "$PLAIN_POP3"
+	dv_start "$dv" "$IMAP" "$IMAPS" "$POP3" "$POP3S"
+	dv_start "$dn" "$PLAIN_IMAP" "$PLAIN_POP3"
 
 	good_chain imap "$IMAP" -starttls imap
 	good_chain imaps "$IMAPS"

@@ -47,6 +47,8 @@ HOST=mail.test
 it_workdir
 # shellcheck source-path=SCRIPTDIR source=postfix.sh disable=SC1091
 . "$here/postfix.sh"
+# shellcheck source-path=SCRIPTDIR source=dovecot.sh disable=SC1091
+. "$here/dovecot.sh"
 PKI=$IT_WORK/pki
 DV=$IT_WORK/dv
 
@@ -54,28 +56,7 @@ DV=$IT_WORK/dv
 # Dovecot: imap, imaps, pop3, pop3s with DV/cert.pem (leaf + intermediate)
 
 dv_config() {
-	mkdir -p "$DV/run" "$DV/state"
-	cat >"$DV/dovecot.conf" <<-EOF
-		base_dir = $DV/run
-		instance_name = mailcert-it-scan
-		state_dir = $DV/state
-		log_path = $DV/dovecot.log
-		info_log_path = $DV/dovecot.log
-		hostname = $HOST
-		protocols = imap pop3
-		listen = 127.0.0.1
-		ssl = yes
-		ssl_cert = <$DV/cert.pem
-		ssl_key = <$DV/key.pem
-		mail_location = maildir:$DV/mail/%u
-		passdb {
-		  driver = static
-		  args = nopassword=y
-		}
-		userdb {
-		  driver = static
-		  args = uid=nobody gid=nogroup home=$DV/home/%u
-		}
+	dv_write_config "$DV" scan "imap pop3" yes <<-EOF
 		service imap-login {
 		  inet_listener imap {
 		    address = 127.0.0.1
@@ -99,32 +80,6 @@ dv_config() {
 		  }
 		}
 	EOF
-}
-
-# dv_serve NAME: Dovecot serves PKI/NAME.pem (+ intermediate) from now on.
-dv_serve() {
-	cat "$PKI/$1.pem" "$PKI/inter.pem" >"$DV/cert.pem"
-	install -m 0600 "$PKI/$1.key" "$DV/key.pem"
-}
-
-dv_dump_log_on_failure() {
-	[ "$IT_FAILED" -gt 0 ] || return 0
-	[ -s "$DV/dovecot.log" ] || return 0
-	it_note "--- last lines of $DV/dovecot.log"
-	tail -n 40 "$DV/dovecot.log" | sed 's/^/#   | /'
-}
-
-dv_start() {
-	local port
-	: >"$DV/dovecot.log"
-	it_on_exit it_stop_pidfile "$DV/run/master.pid" 10
-	it_on_exit dv_dump_log_on_failure
-	dovecot -c "$DV/dovecot.conf" </dev/null >>"$DV/dovecot-command.log" 2>&1 ||
-		it_bail "dovecot start"
-	for port in "$IMAP" "$IMAPS" "$POP3" "$POP3S"; do
-		it_wait_port 127.0.0.1 "$port" 10 || it_bail "dovecot listens on port $port"
-	done
-	it_ok "dovecot started, listening on $IMAP $IMAPS $POP3 $POP3S"
 }
 
 # ---------------------------------------------------------------------------
@@ -265,8 +220,8 @@ main() {
 
 	pf_setup
 	dv_config
-	dv_serve new
-	dv_start
+	dv_install_certs "$DV" new
+	dv_start "$DV" "$IMAP" "$IMAPS" "$POP3" "$POP3S"
 	# The leaves as another client sees them.
 	it_eq "gnutls-cli: smtp serves the old leaf" "$old_sha" \
 		"$(it_served_sha256 127.0.0.1 "$SMTP" smtp || true)"
@@ -276,8 +231,8 @@ main() {
 	mismatch "$old_sha" "$new_sha"
 
 	# Dovecot back on the old leaf: one leaf everywhere.
-	dv_serve old
-	kill -HUP "$(it_read_pidfile "$DV/run/master.pid")"
+	dv_install_certs "$DV" old
+	dv_reload "$DV"
 	it_wait_served 127.0.0.1 "$IMAPS" "" "$old_sha" 15 || it_not_ok "dovecot reloaded"
 	scan -f json
 	expect_rc_is "consistent" 0

@@ -322,14 +322,8 @@ static int check_or_show(int argc, char **argv, int show)
 		run.format = MAILCERT_FORMAT_TEXT;
 	if (show)
 		run.format = pem ? MAILCERT_FORMAT_SHOW_PEM : MAILCERT_FORMAT_SHOW;
-	/* Plugin output describes one service; several targets off a terminal
-	 * (a script, cron) get text unless a format was asked for. */
-	if (!format_given && run.format == MAILCERT_FORMAT_NAGIOS && argc - optind > 1)
-		run.format = MAILCERT_FORMAT_TEXT;
-	if (run.format == MAILCERT_FORMAT_NAGIOS && argc - optind > 1) {
-		usage_error(cmd, "a Nagios check takes one target (%d given)", argc - optind);
+	if (one_plugin_output(cmd, &run.format, format_given, argc - optind, "target"))
 		goto out;
-	}
 	rc = check_targets(&run, argv + optind, argc - optind);
 out:
 	mailcert_policy_free(run.policy);

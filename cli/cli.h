@@ -185,6 +185,14 @@ int option_error(const char *command, int c, char *const *argv);
 /* -f NAME → *@out; a usage error naming @command ("check ") otherwise. */
 int parse_format(const char *command, const char *s, mailcert_format *out);
 
+/*
+ * Several reports (@count @what, "target" or "file") cannot be one plugin
+ * output: a default Nagios format becomes text, an asked-for one is a
+ * usage error. 0, or EXIT_USAGE after a message naming @command.
+ */
+int one_plugin_output(const char *command, mailcert_format *format, int format_given, int count,
+		      const char *what);
+
 /* The worse of two states in the monitoring-plugin order OK < WARNING < UNKNOWN < CRITICAL. */
 int worse(int a, int b);
 

@@ -161,12 +161,8 @@ int cmd_file(int argc, char **argv)
 		usage_error(CMD, "--key goes with one certificate file (%d given)", argc - optind);
 		goto out;
 	}
-	if (!format_given && run.format == MAILCERT_FORMAT_NAGIOS && argc - optind > 1)
-		run.format = MAILCERT_FORMAT_TEXT;
-	if (run.format == MAILCERT_FORMAT_NAGIOS && argc - optind > 1) {
-		usage_error(CMD, "a Nagios check takes one file (%d given)", argc - optind);
+	if (one_plugin_output(CMD, &run.format, format_given, argc - optind, "file"))
 		goto out;
-	}
 	if (output_open(&o, run.format, run.verbosity, run.output))
 		goto out;
 	for (int i = optind; i < argc; i++)

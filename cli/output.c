@@ -31,6 +31,20 @@ int parse_format(const char *command, const char *s, mailcert_format *out)
 	return usage_error(command, "unknown format \"%s\" (text, nagios, json or prometheus)", s);
 }
 
+int one_plugin_output(const char *command, mailcert_format *format, int format_given, int count,
+		      const char *what)
+{
+	/* Plugin output describes one service; several off a terminal (a
+	 * script, cron) get text unless a format was asked for. */
+	if (*format != MAILCERT_FORMAT_NAGIOS || count <= 1)
+		return 0;
+	if (!format_given) {
+		*format = MAILCERT_FORMAT_TEXT;
+		return 0;
+	}
+	return usage_error(command, "a Nagios check takes one %s (%d given)", what, count);
+}
+
 int worse(int a, int b)
 {
 	static const int rank[] = {0, 1, 3, 2}; /* OK < WARNING < UNKNOWN < CRITICAL */

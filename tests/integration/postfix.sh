@@ -110,3 +110,12 @@ pf_start() {
 	done
 	it_ok "postfix started, listening on $*"
 }
+
+# pf_serve_bundle PORT BUNDLE: one smtpd on 127.0.0.1:PORT serving BUNDLE
+# (key, leaf, intermediates), started.
+pf_serve_bundle() {
+	pf_write_config "smtpd_tls_chain_files = $2" <<-EOF
+		127.0.0.1:$1 inet n - n - - smtpd
+	EOF
+	pf_start "$1"
+}

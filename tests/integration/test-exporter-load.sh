@@ -65,29 +65,7 @@ start_postfix() {
 	it_pki_leaf "$PKI" good "-1 day" "+90 days" "$HOST"
 	cat "$PKI/good.key" "$PKI/good.pem" "$PKI/inter.pem" >"$PKI/good.bundle"
 	chmod 0600 "$PKI/good.bundle"
-	pf_write_config "smtpd_tls_chain_files = $PKI/good.bundle" <<-EOF
-		127.0.0.1:$PORT_SMTP inet n - n - - smtpd
-	EOF
-	pf_start "$PORT_SMTP"
-}
-
-# A listener that accepts and says nothing (a long queue: the load's slow
-# targets all connect at once).
-start_silent() {
-	"$IT_PYTHON" -c '
-import socket, sys
-s = socket.socket()
-s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-s.bind(("127.0.0.1", int(sys.argv[1])))
-s.listen(1024)
-held = []
-while True:
-    c, _ = s.accept()
-    held.append(c)
-' "$PORT_SILENT" &
-	echo $! >"$IT_WORK/silent.pid"
-	it_on_exit it_stop_pidfile "$IT_WORK/silent.pid" 5
-	it_wait_port 127.0.0.1 "$PORT_SILENT" 10 || it_bail "silent listener on $PORT_SILENT"
+	pf_serve_bundle "$PORT_SMTP" "$PKI/good.bundle"
 }
 
 start_exporter() {
@@ -267,7 +245,7 @@ delta() {
 }
 
 start_postfix
-start_silent
+it_start_silent "$PORT_SILENT" 1024
 start_exporter
 
 # Warm-up: one request of each kind, so that what stays allocated for the

@@ -47,6 +47,15 @@ it_workdir
 PKI=$IT_WORK/pki
 I=$IT_WORK/icinga2
 
+# icinga2 runs plugins as the nagios user, who may not reach the build tree
+# (a clone in a mktemp -d directory is 0700): the plugins run from a copy
+# in the work directory, laid out as in the build tree for their
+# $ORIGIN/.. runpath.
+mkdir -p "$IT_WORK/plugins/cli"
+cp "$MAILCERT" "$(dirname "$MAILCERT")/check_mailcert" "$IT_WORK/plugins/cli/"
+cp -L "$(dirname "$MAILCERT")/../libmailcert.so.0" "$IT_WORK/plugins/"
+MAILCERT=$IT_WORK/plugins/cli/mailcert
+
 # write_conf FILE CHECK_COMMAND PORT: an icinga2.conf with the shipped
 # CheckCommands, a Host and two Services, the first using CHECK_COMMAND.
 write_conf() {

@@ -88,6 +88,16 @@ static const char check_help[] =
 	"      --crl-fetch        also fetch the CRLs the certificates point to (HTTP),\n"
 	"                         cached in ~/.cache/mailcert/crl until their nextUpdate;\n"
 	"                         a failed fetch is crl.unavailable\n"
+	"      --dane             match the TLSA records at _PORT._tcp.HOST (DANE),\n"
+	"                         validated with DNSSEC: dane.match, dane.mismatch\n"
+	"                         (CRITICAL), dane.bogus (CRITICAL), dane.none\n"
+	"      --tlsa \"U S M HEX\" match this TLSA record instead of DNS's, e.g.\n"
+	"                         \"3 1 1 0c72ac70...\"; repeatable\n"
+	"      --resolver ADDR    send DNSSEC lookups to ADDR[:PORT] (default: the\n"
+	"                         resolvers of /etc/resolv.conf); it must pass DNSSEC\n"
+	"                         records through: mailcert validates them itself\n"
+	"      --trust-anchor FILE  DNSSEC trust anchor, DS or DNSKEY records (default:\n"
+	"                         /usr/share/dns/root.key, package dns-root-data)\n"
 	"\n"
 	"Output:\n"
 	"  -f, --format FMT       text (default on a terminal, or for several targets),\n"
@@ -124,7 +134,6 @@ static const char show_help[] =
 enum {
 	OPT_PEM = OPT_PROBE_LAST + 1,
 	OPT_OUTPUT,
-	OPT_LATER, /* documented in CLI.md, not implemented yet */
 };
 
 const struct option check_options[] = {
@@ -135,8 +144,6 @@ const struct option check_options[] = {
 	{"help", no_argument, NULL, 'h'},
 	{"pem", no_argument, NULL, OPT_PEM},
 	{"output", required_argument, NULL, OPT_OUTPUT},
-	{"dane", no_argument, NULL, OPT_LATER},
-	{"tlsa", required_argument, NULL, OPT_LATER},
 	{NULL, 0, NULL, 0},
 };
 
@@ -287,10 +294,6 @@ static int check_or_show(int argc, char **argv, int show)
 			fputs(show ? show_help : check_help, stdout);
 			rc = 0;
 			goto out;
-		case OPT_LATER:
-			usage_error(cmd, "--%s is not implemented in mailcert %s yet",
-				    check_options[idx].name, mailcert_version());
-			goto out;
 		default: /* ':' or '?' */
 			option_error(cmd, c, argv);
 			goto out;
@@ -343,8 +346,11 @@ int cmd_show(int argc, char **argv)
 int evaluate_observation(const struct check_run *run, mailcert_observation *obs, time_t now,
 			 mailcert_report **out)
 {
-	/* --crl-fetch: I/O, before the pure evaluation */
+	/* --crl-fetch and --dane: I/O, before the pure evaluation */
 	int rc = mailcert_policy_fetch_crls(run->policy, obs, run->timeout_ms);
+
+	if (rc >= 0)
+		rc = mailcert_policy_fetch_tlsa(run->policy, obs, run->timeout_ms);
 
 	return rc < 0 ? rc : mailcert_evaluate(out, obs, run->policy, now);
 }

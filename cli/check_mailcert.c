@@ -460,9 +460,15 @@ int main(int argc, char **argv)
 			run.family = c == '4' ? MAILCERT_FAMILY_INET : MAILCERT_FAMILY_INET6;
 			break;
 		case CM_DANE:
-			unknown("--dane is not implemented in check_mailcert %s yet",
-				mailcert_version());
-			goto out;
+			/* check_ssl_cert's --dane TYPE keeps the records of one type only. */
+			if (optarg) {
+				unknown("--dane %s (records of one type only) is not supported: "
+					"--dane matches every TLSA record",
+					optarg);
+				goto out;
+			}
+			mailcert_policy_set_dane(run.policy, 1);
+			break;
 		case CM_PROMETHEUS:
 			run.format = MAILCERT_FORMAT_PROMETHEUS;
 			break;

@@ -65,6 +65,10 @@ enum {
 	OPT_MIN_KEY_BITS,
 	OPT_SEVERITY,
 	OPT_CRL,
+	OPT_DANE,
+	OPT_TLSA,
+	OPT_RESOLVER,
+	OPT_TRUST_ANCHOR,
 };
 
 #define POLICY_OPTIONS                                                                             \
@@ -81,10 +85,13 @@ enum {
 	    {"pin", required_argument, NULL, OPT_PIN},                                             \
 	    {"min-key-bits", required_argument, NULL, OPT_MIN_KEY_BITS},                           \
 	    {"severity", required_argument, NULL, OPT_SEVERITY},                                   \
-	    {"crl", required_argument, NULL, OPT_CRL}
+	    {"crl", required_argument, NULL, OPT_CRL}, {"dane", no_argument, NULL, OPT_DANE},       \
+	    {"tlsa", required_argument, NULL, OPT_TLSA},                                           \
+	    {"resolver", required_argument, NULL, OPT_RESOLVER},                                   \
+	    {"trust-anchor", required_argument, NULL, OPT_TRUST_ANCHOR}
 
 /* Whether getopt's @c is one of POLICY_OPTIONS. */
-#define IS_POLICY_OPTION(c) ((c) == 'n' || (c) == 'w' || (c) == 'c' || ((c) >= OPT_CA_FILE && (c) <= OPT_CRL))
+#define IS_POLICY_OPTION(c) ((c) == 'n' || (c) == 'w' || (c) == 'c' || ((c) >= OPT_CA_FILE && (c) <= OPT_TRUST_ANCHOR))
 
 /*
  * Applies policy option @c with @arg to @run (its policy; --at sets
@@ -178,6 +185,9 @@ int cmd_exporter(int argc, char **argv);
 
 /* `mailcert scan` (scan.c). */
 int cmd_scan(int argc, char **argv);
+
+/* `mailcert domain` (domain.c). */
+int cmd_domain(int argc, char **argv);
 
 /* The usage error for getopt's ':' (an option without its value) or '?' (unknown) result @c. */
 int option_error(const char *command, int c, char *const *argv);

@@ -124,6 +124,13 @@ int cmd_file(int argc, char **argv)
 	optind = 1;
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, ":n:w:c:f:vh", options, NULL)) != -1) {
+		/* DNS lookups need a server's name and port; a file has neither. */
+		if (c == OPT_DANE || c == OPT_RESOLVER || c == OPT_TRUST_ANCHOR) {
+			usage_error(CMD, "%s looks up a server's TLSA records in DNS; for a file, "
+				    "give the records to match with --tlsa \"3 1 1 HEX\"",
+				    argv[optind - 1]);
+			goto out;
+		}
 		if (IS_POLICY_OPTION(c)) {
 			if (policy_option(CMD, &run, c, optarg))
 				goto out;

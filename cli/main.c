@@ -19,13 +19,10 @@ static const char main_help[] =
 	"  exporter          a Prometheus exporter: --listen ADDR:PORT, /probe?target=URL\n"
 	"  scan [TARGET...]  many targets at once (arguments, --input FILE or stdin);\n"
 	"                    --mail-ports HOST sweeps a host's mail ports\n"
-	"\n"
-	"Planned: domain.\n"
+	"  domain DOMAIN     a mail domain: MX hosts with DANE, MTA-STS, TLS-RPT\n"
 	"\n"
 	"Run 'mailcert COMMAND --help' for a command's options.\n"
 	"Exit status: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN.\n";
-
-static const char *const planned[] = {"domain"};
 
 int main(int argc, char **argv)
 {
@@ -51,9 +48,7 @@ int main(int argc, char **argv)
 		return cmd_exporter(argc - 1, argv + 1);
 	if (strcmp(cmd, "scan") == 0)
 		return cmd_scan(argc - 1, argv + 1);
-	for (size_t i = 0; i < sizeof(planned) / sizeof(planned[0]); i++)
-		if (strcmp(cmd, planned[i]) == 0)
-			return usage_error(NULL, "'%s' is not implemented in mailcert %s yet", cmd,
-					   mailcert_version());
+	if (strcmp(cmd, "domain") == 0)
+		return cmd_domain(argc - 1, argv + 1);
 	return usage_error(NULL, "unknown command \"%s\"", cmd);
 }

@@ -112,6 +112,21 @@ int policy_option(const char *cmd, struct check_run *run, int c, const char *arg
 		if (mailcert_policy_add_crl_file(p, arg, err, sizeof(err)) < 0)
 			return usage_error(cmd, "--crl: %s", err);
 		return 0;
+	case OPT_DANE:
+		mailcert_policy_set_dane(p, 1);
+		return 0;
+	case OPT_TLSA:
+		if (mailcert_policy_add_tlsa(p, arg, err, sizeof(err)) < 0)
+			return usage_error(cmd, "--tlsa \"%s\": %s", arg, err);
+		return 0;
+	case OPT_RESOLVER:
+		if (mailcert_policy_set_resolver(p, arg, err, sizeof(err)) < 0)
+			return usage_error(cmd, "--resolver: %s", err);
+		return 0;
+	case OPT_TRUST_ANCHOR:
+		if (mailcert_policy_set_trust_anchor(p, arg, err, sizeof(err)) < 0)
+			return usage_error(cmd, "--trust-anchor: %s", err);
+		return 0;
 	default:
 		return usage_error(cmd, "internal error: option %d is no policy option", c);
 	}

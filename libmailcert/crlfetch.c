@@ -17,7 +17,6 @@
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,17 +25,15 @@
 #include <time.h>
 #include <unistd.h>
 
-#include <curl/curl.h>
-#include <dlfcn.h>
 #include <gnutls/crypto.h>
 
+#include "http.h"
 #include "internal.h"
 #include "net.h"
 
 #define CRL_MAX_BYTES (32u << 20) /* a CRL larger than this is refused */
 #define URL_MAX 1024
 #define CACHE_DEFAULT 3600 /* seconds a CRL without nextUpdate is reused */
-#define MAX_REDIRS 3L
 
 void mc_observation_free_crls(mailcert_observation *obs)
 {
@@ -177,132 +174,22 @@ static int normalize_crl(gnutls_datum_t *raw, time_t *next)
 	return raw->data ? 0 : -1;
 }
 
-/* ---- download ------------------------------------------------------ */
-
-struct body {
-	unsigned char *data;
-	size_t len, cap;
-	int too_big;
-};
-
-static size_t on_body(char *ptr, size_t size, size_t nmemb, void *user)
-{
-	struct body *b = user;
-	size_t n = size * nmemb;
-
-	if (n > CRL_MAX_BYTES - b->len) {
-		b->too_big = 1;
-		return 0; /* aborts the transfer */
-	}
-	if (b->len + n > b->cap) {
-		size_t cap = b->cap ? b->cap : 65536;
-		unsigned char *p;
-
-		while (cap < b->len + n)
-			cap *= 2;
-		p = realloc(b->data, cap);
-		if (!p)
-			return 0;
-		b->data = p;
-		b->cap = cap;
-	}
-	memcpy(b->data + b->len, ptr, n);
-	b->len += n;
-	return n;
-}
-
-/*
- * libcurl is loaded when a CRL is first fetched, not linked: it brings
- * some twenty libraries whose loading would cost every run of mailcert
- * about 1.8 ms of CPU (docs/performance.md) for an opt-in feature.
- */
-static struct {
-	CURLcode (*global_init)(long flags);
-	CURL *(*easy_init)(void);
-	CURLcode (*easy_setopt)(CURL *c, CURLoption opt, ...);
-	CURLcode (*easy_perform)(CURL *c);
-	CURLcode (*easy_getinfo)(CURL *c, CURLINFO info, ...);
-	void (*easy_cleanup)(CURL *c);
-	const char *(*easy_strerror)(CURLcode rc);
-} curl;
-static pthread_once_t curl_once = PTHREAD_ONCE_INIT;
-static char curl_error[256]; /* why libcurl is not usable, or "" */
-
-static void curl_load(void)
-{
-	static const char *const names[] = {"libcurl-gnutls.so.4", "libcurl.so.4"};
-	void *h = NULL;
-
-	for (size_t i = 0; !h && i < sizeof(names) / sizeof(names[0]); i++)
-		h = dlopen(names[i], RTLD_NOW | RTLD_LOCAL);
-	if (!h) {
-		snprintf(curl_error, sizeof(curl_error),
-			 "libcurl could not be loaded (%s); --crl-fetch needs the libcurl4-gnutls "
-			 "package",
-			 dlerror());
-		return;
-	}
-	*(void **)&curl.global_init = dlsym(h, "curl_global_init");
-	*(void **)&curl.easy_init = dlsym(h, "curl_easy_init");
-	*(void **)&curl.easy_setopt = dlsym(h, "curl_easy_setopt");
-	*(void **)&curl.easy_perform = dlsym(h, "curl_easy_perform");
-	*(void **)&curl.easy_getinfo = dlsym(h, "curl_easy_getinfo");
-	*(void **)&curl.easy_cleanup = dlsym(h, "curl_easy_cleanup");
-	*(void **)&curl.easy_strerror = dlsym(h, "curl_easy_strerror");
-	if (!curl.global_init || !curl.easy_init || !curl.easy_setopt || !curl.easy_perform ||
-	    !curl.easy_getinfo || !curl.easy_cleanup || !curl.easy_strerror)
-		snprintf(curl_error, sizeof(curl_error), "the libcurl found lacks a function");
-	else if (curl.global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
-		snprintf(curl_error, sizeof(curl_error), "libcurl could not be initialised");
-	/* The handle stays open: libcurl is in use until the process ends. */
-}
-
 /* GETs @url within @timeout_ms into @out (malloc'ed); NULL, or why not (malloc'ed). */
 static char *download(const char *url, long long timeout_ms, gnutls_datum_t *out)
 {
-	struct body b = {0};
-	CURL *c;
-	CURLcode rc;
-	long status = 0;
+	struct mc_http_request req = {.url = url,
+				      .follow_redirects = 1,
+				      .max_bytes = CRL_MAX_BYTES,
+				      .timeout_ms = timeout_ms};
+	struct mc_http_response resp;
+	char *why = mc_http_get(&req, &resp);
 
 	out->data = NULL;
-	if (timeout_ms <= 0)
-		return mc_strdup("no time left within the timeout");
-	pthread_once(&curl_once, curl_load);
-	if (curl_error[0])
-		return mc_strdup(curl_error);
-	if (!(c = curl.easy_init()))
-		return mc_strdup("libcurl could not be initialised");
-	curl.easy_setopt(c, CURLOPT_URL, url);
-	curl.easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
-	curl.easy_setopt(c, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
-	curl.easy_setopt(c, CURLOPT_FOLLOWLOCATION, 1L);
-	curl.easy_setopt(c, CURLOPT_MAXREDIRS, MAX_REDIRS);
-	curl.easy_setopt(c, CURLOPT_TIMEOUT_MS, (long)timeout_ms);
-	curl.easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
-	curl.easy_setopt(c, CURLOPT_FAILONERROR, 1L);
-	curl.easy_setopt(c, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)CRL_MAX_BYTES);
-	curl.easy_setopt(c, CURLOPT_USERAGENT, "mailcert/" MAILCERT_VERSION_STRING);
-	curl.easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
-	curl.easy_setopt(c, CURLOPT_WRITEDATA, &b);
-	rc = curl.easy_perform(c);
-	curl.easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
-	curl.easy_cleanup(c);
-	if (rc == CURLE_OK && b.len > 0) {
-		out->data = b.data;
-		out->size = (unsigned)b.len;
-		return NULL;
-	}
-	free(b.data);
-	if (rc == CURLE_OK)
-		return mc_strdup("the server sent nothing");
-	if (rc == CURLE_HTTP_RETURNED_ERROR)
-		return mc_asprintf("HTTP status %ld", status);
-	if (b.too_big || rc == CURLE_FILESIZE_EXCEEDED)
-		return mc_asprintf("larger than %u MiB", CRL_MAX_BYTES >> 20);
-	if (rc == CURLE_OPERATION_TIMEDOUT)
-		return mc_asprintf("no answer within the timeout (%lld ms)", timeout_ms);
-	return mc_strdup(curl.easy_strerror(rc));
+	if (why)
+		return why;
+	out->data = resp.body;
+	out->size = (unsigned)resp.len;
+	return NULL;
 }
 
 /* ---- one distribution point ---------------------------------------- */

@@ -54,6 +54,7 @@ static int (*const checks[])(struct mc_eval *) = {
     mc_check_expect,
     mc_check_crypto,
     mc_check_revocation,
+    mc_check_dane, /* last: a DANE match lowers PKIX findings made before it */
 };
 
 static int evaluate_chain(struct mc_eval *ev)

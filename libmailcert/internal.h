@@ -26,11 +26,43 @@
 #define MC_TRANSCRIPT_MAX 8192  /* the plaintext dialogue as shown by `mailcert show` */
 #define MC_MAX_FILE_KEYS 2      /* private keys with one certificate file: in it, and --key */
 #define MC_MAX_CRL_FETCH 8      /* CRL distribution points fetched for one check (--crl-fetch) */
+#define MC_MAX_TLSA 16          /* TLSA records kept, from DNS or --tlsa */
+#define MC_TLSA_DATA_MAX 8192   /* association data of one record (a full certificate) */
 
 /* ---- targets ------------------------------------------------------ */
 
 /* The implicit-TLS scheme for a STARTTLS scheme ("smtp" → "smtps"), or NULL. */
 const char *mc_scheme_implicit(const char *scheme);
+
+/* ---- DANE ------------------------------------------------------------ */
+
+/* One TLSA record (RFC 6698): certificate usage, selector, matching type, data. */
+struct mc_tlsa {
+	unsigned char usage, selector, mtype;
+	unsigned char *data; /* malloc'ed */
+	size_t len;
+};
+
+/* "3 1 1 HEX" (--tlsa; spaces inside HEX allowed) → @out; 0 or -1 with a reason in @err. */
+int mc_tlsa_parse_text(struct mc_tlsa *out, const char *text, char *err, size_t errlen);
+/* TLSA RDATA from DNS → @out; 0 or -1 when malformed. */
+int mc_tlsa_parse_rdata(struct mc_tlsa *out, const unsigned char *rdata, size_t len);
+
+/* What a TLSA lookup found (--dane; dane.c): the records and how sure DNS is of them. */
+struct mc_dane_lookup {
+	int done;      /* a lookup was made */
+	char name[300]; /* "_25._tcp.mx.example.com" */
+	int status;    /* enum mc_dns_status (dns.h), or one of these: */
+#define MC_DANE_NO_NAME (-1)   /* the target is an IP address */
+#define MC_DANE_UNCHECKED (-2) /* no resolver could be set up: why says why */
+	int nxdomain;
+	char why[256]; /* status BOGUS or FAILED: why, printable */
+	struct mc_tlsa rr[MC_MAX_TLSA];
+	size_t n;
+	size_t malformed; /* records whose data did not parse, or beyond MC_MAX_TLSA */
+};
+
+void mc_dane_lookup_clear(struct mc_dane_lookup *l);
 
 /* ---- observation --------------------------------------------------- */
 
@@ -55,6 +87,7 @@ struct mailcert_observation {
 		char *error;        /* why it could not be fetched, or NULL */
 	} crl_fetch[MC_MAX_CRL_FETCH];
 	size_t crl_fetch_len;
+	struct mc_dane_lookup dane; /* mailcert_policy_fetch_tlsa() */
 	char *tls_version;
 	char *tls_cipher;
 	char *tls_alpn;
@@ -66,6 +99,7 @@ struct mailcert_observation {
 	 * the private keys found with it, each by its public half's SHA-256
 	 * key ID, compared with the leaf by checks/deploy.c. */
 	char *file;
+	char *domain; /* mailcert_domain_evaluate(): the mail domain judged, else NULL */
 	struct mc_file_key {
 		char *path;
 		unsigned char id[32];
@@ -145,6 +179,14 @@ struct mailcert_policy {
 	char **crl_paths;
 	size_t crls_len;
 	int crl_fetch;
+	/* DANE: records given with --tlsa (used instead of DNS), --dane, and
+	 * the resolver and trust anchor of DNSSEC lookups (NULL: defaults). */
+	struct mc_tlsa tlsa[MC_MAX_TLSA];
+	size_t tlsa_len;
+	int dane;
+	char *resolver, *trust_anchor;
+	/* --ca-file / --ca-dir as given, for HTTPS fetches by libcurl (MTA-STS) */
+	char *ca_file, *ca_dir;
 };
 
 /* The trust list to verify against (loading the system store if needed); NULL on failure. */
@@ -221,6 +263,14 @@ int mc_is_trust_anchor(gnutls_x509_trust_list_t trust, gnutls_x509_crt_t crt);
 int mc_check_crypto(struct mc_eval *ev);   /* checks/crypto.c */
 int mc_check_chain(struct mc_eval *ev);    /* checks/chain.c */
 int mc_check_expect(struct mc_eval *ev);   /* checks/expect.c */
+int mc_check_dane(struct mc_eval *ev);     /* checks/dane.c */
+
+/*
+ * Lowers finding @i of @report to OK, its message extended by "; @why",
+ * and recomputes the report's state (report.c). For checks that find a
+ * finding moot, as DANE makes PKIX trust moot.
+ */
+int mc_report_relax(mailcert_report *report, size_t i, const char *why);
 
 /* checks/expect.c: the syntax of --serial and --pin; 0 or MAILCERT_E_INVALID. */
 int mc_serial_normalize(char **out, const char *hex);

@@ -40,12 +40,14 @@ MAILCERT_EXPORT void mailcert_observation_free(mailcert_observation *obs)
 	for (size_t i = 0; i < obs->ocsp_len; i++)
 		free(obs->ocsp[i].data);
 	mc_observation_free_crls(obs);
+	mc_dane_lookup_clear(&obs->dane);
 	free(obs->target);
 	free(obs->host);
 	free(obs->tls_version);
 	free(obs->tls_cipher);
 	free(obs->tls_alpn);
 	free(obs->file);
+	free(obs->domain);
 	for (size_t i = 0; i < obs->keys_len; i++)
 		free(obs->keys[i].path);
 	free(obs);
@@ -219,4 +221,9 @@ MAILCERT_EXPORT const char *mailcert_observation_transcript(const mailcert_obser
 MAILCERT_EXPORT mailcert_timings mailcert_observation_timings(const mailcert_observation *obs)
 {
 	return obs->timings;
+}
+
+MAILCERT_EXPORT const char *mailcert_observation_domain(const mailcert_observation *obs)
+{
+	return obs->domain;
 }

@@ -100,6 +100,12 @@ MAILCERT_EXPORT void mailcert_policy_free(mailcert_policy *p)
 	}
 	free(p->crls);
 	free(p->crl_paths);
+	for (size_t i = 0; i < p->tlsa_len; i++)
+		free(p->tlsa[i].data);
+	free(p->resolver);
+	free(p->trust_anchor);
+	free(p->ca_file);
+	free(p->ca_dir);
 	gnutls_x509_trust_list_deinit(p->trust, 1);
 	pthread_mutex_destroy(&p->lock);
 	free(p);
@@ -353,6 +359,15 @@ static int add_trust(mailcert_policy *p, const char *path, int is_dir, char *err
 							      GNUTLS_X509_FMT_PEM, 0, 0);
 	p->trust_explicit = 1;
 	pthread_mutex_unlock(&p->lock);
+	/* libcurl takes one CA file and one directory (MTA-STS fetches): the last given. */
+	if (added > 0) {
+		char **keep = is_dir ? &p->ca_dir : &p->ca_file, *copy = mc_strdup(path);
+
+		if (!copy)
+			return MAILCERT_E_NOMEM;
+		free(*keep);
+		*keep = copy;
+	}
 	return trust_result(added, what, path, err, errlen);
 }
 

@@ -134,3 +134,22 @@ MAILCERT_EXPORT const char *mailcert_report_matched_name(const mailcert_report *
 {
 	return r->matched_name;
 }
+
+int mc_report_relax(mailcert_report *r, size_t i, const char *why)
+{
+	char *message = mc_asprintf("%s; %s", r->findings[i].message, why);
+
+	if (!message)
+		return MAILCERT_E_NOMEM;
+	free(r->findings[i].message);
+	r->findings[i].message = message;
+	r->findings[i].severity = MAILCERT_OK;
+	r->state = MAILCERT_OK;
+	for (size_t j = 0; j < r->findings_len; j++) {
+		mailcert_state s = r->findings[j].severity;
+
+		if (s == MAILCERT_CRITICAL || (s > r->state && r->state != MAILCERT_CRITICAL))
+			r->state = s;
+	}
+	return 0;
+}

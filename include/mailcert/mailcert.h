@@ -20,5 +20,6 @@
 #include <mailcert/report.h>
 #include <mailcert/render.h>
 #include <mailcert/consistency.h>
+#include <mailcert/domain.h>
 
 #endif

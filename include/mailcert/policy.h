@@ -167,6 +167,62 @@ MAILCERT_EXPORT int mailcert_policy_set_crl_fetch(mailcert_policy *policy, int f
 MAILCERT_EXPORT int mailcert_policy_fetch_crls(const mailcert_policy *policy,
 					       mailcert_observation *obs, unsigned timeout_ms);
 
+/*
+ * DANE (RFC 6698, RFC 7672 for SMTP). A TLSA record given inline
+ * (--tlsa): "USAGE SELECTOR MTYPE HEX", e.g. "3 1 1 0c72ac70…", trusted
+ * as if it came from DNSSEC-validated DNS. With one or more, the DNS is
+ * not asked. MAILCERT_E_INVALID with a reason in @err when malformed;
+ * repeatable, at most 16.
+ *
+ * When a record matches, it authenticates the server as RFC 7672 says:
+ * DANE-EE (3) makes the leaf's names, validity dates and PKIX trust moot
+ * (those findings are kept, lowered to OK, with the reason); DANE-TA (2)
+ * makes the chain lead to the matched certificate instead of a CA of the
+ * trust store, names and dates still count. PKIX-TA (0) and PKIX-EE (1)
+ * add the match to PKIX trust; RFC 7672 makes them unusable for SMTP.
+ * No usable record matching is dane.mismatch (CRITICAL).
+ */
+MAILCERT_EXPORT int mailcert_policy_add_tlsa(mailcert_policy *policy, const char *record,
+					     char *err, unsigned errlen);
+
+/*
+ * Whether mailcert_policy_fetch_tlsa() looks TLSA records up in DNS
+ * (--dane): at _PORT._tcp.HOST of the target, validated with DNSSEC.
+ * Off by default.
+ */
+MAILCERT_EXPORT int mailcert_policy_set_dane(mailcert_policy *policy, int dane);
+
+/*
+ * The resolver DNSSEC lookups are sent to ("127.0.0.1", "127.0.0.1:5353",
+ * "[::1]:53"); it must pass DNSSEC records through (libunbound validates
+ * them itself). NULL: those of /etc/resolv.conf. MAILCERT_E_INVALID with
+ * a reason when not an address.
+ */
+MAILCERT_EXPORT int mailcert_policy_set_resolver(mailcert_policy *policy, const char *address,
+						 char *err, unsigned errlen);
+
+/*
+ * The DNSSEC trust anchor: a file of DS or DNSKEY records in zone-file
+ * form. NULL: the root key of dns-root-data (/usr/share/dns/root.key).
+ * MAILCERT_E_IO with a reason when it cannot be read.
+ */
+MAILCERT_EXPORT int mailcert_policy_set_trust_anchor(mailcert_policy *policy, const char *path,
+						     char *err, unsigned errlen);
+
+/*
+ * When the policy asks for DANE from DNS (mailcert_policy_set_dane) and
+ * gives no inline record, looks up the TLSA records of @obs's target
+ * (_PORT._tcp.HOST) with DNSSEC validation, within @timeout_ms, and
+ * records them and their validation state in @obs for the evaluation:
+ * call it between mailcert_probe_run() and mailcert_evaluate(). DNS
+ * trouble is recorded, not returned: dane.bogus, dane.lookup-failed, and
+ * a resolver that cannot be set up (no trust anchor) dane.unchecked
+ * (UNKNOWN). 0; MAILCERT_E_NOMEM; MAILCERT_E_INVALID for NULL arguments.
+ * Does nothing for an observation without a chain or of a file.
+ */
+MAILCERT_EXPORT int mailcert_policy_fetch_tlsa(const mailcert_policy *policy,
+					       mailcert_observation *obs, unsigned timeout_ms);
+
 #ifdef __cplusplus
 }
 #endif

@@ -126,6 +126,14 @@ static void json_target(struct jctx *j, json_object *root, const mailcert_observ
 		set_null(j, root, "port");
 		return;
 	}
+	/* A mail domain's own report (`mailcert domain`): no port, protocol "domain". */
+	if (mailcert_observation_domain(obs)) {
+		set_string(j, root, "target", mailcert_observation_domain(obs));
+		set_string(j, root, "protocol", "domain");
+		set_string(j, root, "host", mailcert_observation_domain(obs));
+		set_null(j, root, "port");
+		return;
+	}
 	rc = mailcert_target_parse(&t, text, NULL, NULL, 0);
 	if (rc == MAILCERT_E_NOMEM)
 		j->failed = 1;

@@ -143,6 +143,19 @@ static void nagios_validity(struct mc_buf *b, const mailcert_report *r)
 	mc_buf_puts(b, ")");
 }
 
+/* A mail domain in order: "2 MX hosts OK", else its first finding (a null MX). */
+static void domain_summary(struct mc_buf *b, const mailcert_report *r)
+{
+	size_t n = mailcert_report_finding_count(r), hosts = 0;
+
+	for (size_t i = 0; i < n; i++)
+		hosts += strcmp(mailcert_finding_code(mailcert_report_finding(r, i)), "mx.summary") == 0;
+	if (hosts)
+		mc_buf_printf(b, "%zu MX host%s OK", hosts, hosts == 1 ? "" : "s");
+	else if (n)
+		mc_buf_clean(b, mailcert_finding_message(mailcert_report_finding(r, 0)), CLEAN);
+}
+
 static void nagios_summary(struct mc_buf *b, const mailcert_report *r)
 {
 	long worst = worst_finding(r);
@@ -153,6 +166,11 @@ static void nagios_summary(struct mc_buf *b, const mailcert_report *r)
 	if (key_type)
 		mc_buf_printf(b, " (%s)", key_type);
 	mc_buf_puts(b, ": ");
+	if ((mailcert_report_state(r) == MAILCERT_OK || worst < 0) &&
+	    mailcert_observation_domain(mailcert_report_observation(r))) {
+		domain_summary(b, r);
+		return;
+	}
 	if (mailcert_report_state(r) == MAILCERT_OK || worst < 0) {
 		nagios_validity(b, r);
 		return;
@@ -193,6 +211,12 @@ static void perf_remaining(struct mc_buf *b, const char *label, const mailcert_c
 	mc_buf_printf(b, "%llds;%lld:;%lld:;0;", c->remaining_s, c->warning_s, c->critical_s);
 }
 
+/* A certificate file or a mail domain's own report: no connection, no stages. */
+static int no_connection(const mailcert_observation *obs)
+{
+	return mailcert_observation_file(obs) || mailcert_observation_domain(obs);
+}
+
 /*
  * The same labels at every verbosity and in every state, so that a
  * grapher's series do not come and go: a stage not reached is 0. A
@@ -205,7 +229,7 @@ static void nagios_perfdata(struct mc_buf *b, const mailcert_report *r)
 	size_t n = mailcert_report_cert_count(r);
 	long first = earliest_cert(r);
 
-	if (first < 0 && mailcert_observation_file(obs))
+	if (first < 0 && no_connection(obs))
 		return; /* nothing to measure: no '|' with nothing after it */
 	mc_buf_puts(b, " |");
 	if (first >= 0)
@@ -217,7 +241,7 @@ static void nagios_perfdata(struct mc_buf *b, const mailcert_report *r)
 		snprintf(label, sizeof(label), "cert_remaining_%zu", i);
 		perf_remaining(b, label, mailcert_report_cert(r, i));
 	}
-	if (mailcert_observation_file(obs))
+	if (no_connection(obs))
 		return;
 	perf_seconds(b, "time", t.total_s);
 	perf_seconds(b, "time_connect", t.connect_s);
@@ -315,7 +339,7 @@ static void nagios_config(struct mc_buf *b, const mailcert_report *r)
 
 	mc_render_time(at, mailcert_report_now(r), MC_TIME_ISO);
 	mc_buf_printf(b, "evaluated at %s\n", at);
-	if (mailcert_observation_file(obs))
+	if (no_connection(obs))
 		return;
 	mc_render_seconds(s[0], t.connect_s);
 	mc_render_seconds(s[1], t.dialogue_s);
@@ -331,7 +355,7 @@ static void nagios_transcript(struct mc_buf *b, const mailcert_report *r)
 	const mailcert_observation *obs = mailcert_report_observation(r);
 	const char *p = mailcert_observation_transcript(obs);
 
-	if (mailcert_observation_file(obs))
+	if (no_connection(obs))
 		return;
 	if (!p || !*p) {
 		mc_buf_puts(b, "no plaintext dialogue\n");

@@ -210,7 +210,8 @@ void mc_render_text(struct mc_buf *b, const mailcert_report *r, int verbosity, i
 	/* Without a chain the peer may be the address that refused us: not "connected". */
 	if (certs > 0)
 		text_connection(b, obs);
-	if (verbosity > 0 && !mailcert_observation_file(obs)) /* a file took no stages */
+	/* A file or a domain's own report took no stages. */
+	if (verbosity > 0 && !mailcert_observation_file(obs) && !mailcert_observation_domain(obs))
 		text_timings(b, obs);
 	if (mailcert_report_matched_name(r)) {
 		mc_buf_puts(b, "  name ");

@@ -79,11 +79,21 @@ expect_state() {
 commands() {
 	usage "no command" "Usage: mailcert COMMAND"
 	usage "unknown command" 'unknown command "frobnicate"' frobnicate
-	local cmd
-	# shellcheck disable=SC2043 # one planned command left
-	for cmd in domain; do
-		usage "planned command '$cmd'" "'$cmd' is not implemented in mailcert $VERSION yet" "$cmd"
-	done
+	usage "domain without a domain" "no domain given, e.g. mailcert domain example.com" domain
+	usage "domain with two" "one domain at a time (2 given)" domain a.example b.example
+	usage "domain with a bad name" '"a b" is not a domain name' domain 'a b'
+	usage "domain --name" "--name does not apply: the domain's MX records say which hosts" \
+		domain -n mx.example a.example
+	usage "domain --tlsa" "--tlsa does not apply" domain --tlsa "3 1 1 00" a.example
+	usage "domain --port 0" "--port takes a port number from 1 to 65535, not \"0\"" \
+		domain --port 0 a.example
+	usage "domain --resolver by name" \
+		'--resolver: "dns.example" is not an IP address with an optional port' \
+		domain --resolver dns.example a.example
+	it_run "$MAILCERT" domain --help
+	expect_rc "domain --help" 0
+	it_contains "domain --help names the MTA-STS URL" "https://mta-sts.DOMAIN/.well-known/" \
+		"$(cat "$IT_LAST_OUT")"
 	usage "show without a target" "no target given" show
 	usage "show with two targets" "show takes one target (2 given)" show "$NOWHERE" "$NOWHERE"
 	usage "show -f json" "show has one output; for JSON or Nagios use check -f" show -f json \
@@ -154,9 +164,18 @@ options() {
 	usage "long option without its argument" "mailcert: --ca-file needs a value" check "$NOWHERE" --ca-file
 	usage "unknown format" 'unknown format "xml"' check -f xml "$NOWHERE"
 
-	# Documented in CLI.md, not implemented yet: refused, naming the flag.
-	usage "--tlsa X (later issue)" "--tlsa is not implemented in mailcert $VERSION yet" \
+	usage "--tlsa X" '--tlsa "X": a TLSA record is "USAGE SELECTOR MTYPE HEX"' \
 		check --tlsa X "$NOWHERE"
+	usage "--tlsa with odd hex" '--tlsa "3 1 1 abc": the TLSA data has an odd number of hex digits' \
+		check --tlsa "3 1 1 abc" "$NOWHERE"
+	usage "--tlsa SHA-256 too short" \
+		'--tlsa "3 1 1 abcd": matching type 1 needs 32 bytes (SHA-256) of data, not 2 bytes' \
+		check --tlsa "3 1 1 abcd" "$NOWHERE"
+	usage "--trust-anchor missing" \
+		'--trust-anchor: cannot read the trust anchor file "/nonexistent/root.key": No such file or directory' \
+		check --dane --trust-anchor /nonexistent/root.key "$NOWHERE"
+	usage "file --dane" "--dane looks up a server's TLSA records in DNS; for a file" \
+		file --dane /dev/null
 	usage "--key-type dsa" '--key-type "dsa": use rsa or ecdsa' check --key-type dsa "$NOWHERE"
 	usage "--all-keys with --key-type" \
 		"--all-keys checks every key type; --key-type only one: give one of them" \
@@ -208,8 +227,9 @@ options() {
 	usage "--force-starttls on postgres" \
 		"postgres://mail.invalid: --force-starttls applies to pop3:// targets only" \
 		check --direct-tls --force-starttls postgres://mail.invalid
-	usage "--dane (later issue)" "--dane is not implemented in mailcert $VERSION yet" \
-		check --dane "$NOWHERE"
+	usage "--resolver by name" \
+		'--resolver: "dns.example" is not an IP address with an optional port' \
+		check --dane --resolver dns.example "$NOWHERE"
 
 	local t
 	for t in abc -5 5x @10 ""; do
@@ -726,9 +746,8 @@ check_mailcert_cli() {
 		-H mail.invalid --not-issued-by X
 	cm_unknown "unsupported short flag" \
 		"check_mailcert does not support the check_ssl_cert option -L" -H mail.invalid -L A
-	cm_unknown "--dane" "--dane is not implemented in check_mailcert $VERSION yet" \
-		-H mail.invalid --dane
-	cm_unknown "--dane=311" "--dane is not implemented" -H mail.invalid --dane=311
+	cm_unknown "--dane=311" "--dane 311 (records of one type only) is not supported" \
+		-H mail.invalid --dane=311
 	cm_unknown "-P tds" "-P tds (Microsoft SQL Server) is not supported" -H mail.invalid -P tds
 	cm_unknown "unknown protocol" "unsupported protocol gopher" -H mail.invalid -P gopher
 	cm_unknown "-w not above -c" "--warning (10) is less than or equal to --critical (15)" \

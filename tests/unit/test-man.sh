@@ -39,7 +39,7 @@ done
 
 # Every option of every command's --help is in mailcert(1).
 man -l "$MAN_DIR/mailcert.1" 2>/dev/null | sed 's/‐$//' >"$IT_WORK/mailcert.txt"
-for cmd in check show file demo exporter scan; do
+for cmd in check show file demo exporter scan domain; do
 	"$MAILCERT" "$cmd" --help >"$IT_WORK/$cmd.help" 2>&1 || true
 	while read -r opt; do
 		it_check "mailcert(1) documents $cmd $opt" grep -qe "$opt" "$IT_WORK/mailcert.txt"

@@ -1,0 +1,85 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * Mail domains: will other mail servers deliver to this domain securely?
+ * The MX hosts (each then checked like any SMTP server, with DANE), the
+ * MTA-STS policy (RFC 8461) and the TLS-RPT record (RFC 8460).
+ *
+ * Looking up (I/O) and judging (pure) are separate, as for servers:
+ *
+ *   mailcert_domain_lookup(&d, "example.com", policy, 10000, err, sizeof(err));
+ *   for each i < mailcert_domain_mx_count(d):
+ *       probe smtp://HOST:25 at mailcert_domain_mx_address(d, i),
+ *       mailcert_policy_fetch_tlsa(), mailcert_evaluate() → mx_reports[i]
+ *   mailcert_domain_evaluate(&report, d, mx_reports, policy, now);
+ */
+#ifndef MAILCERT_DOMAIN_H
+#define MAILCERT_DOMAIN_H
+
+#include <stddef.h>
+#include <time.h>
+#include <mailcert/common.h>
+#include <mailcert/policy.h>
+#include <mailcert/report.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct mailcert_domain mailcert_domain;
+
+/*
+ * Looks up mail domain @domain within @timeout_ms, through the resolver
+ * and trust anchor of @policy (mailcert_policy_set_resolver(),
+ * mailcert_policy_set_trust_anchor()), validating with DNSSEC: the MX
+ * hosts by preference (at most 8; the domain itself when it has no MX,
+ * none for a null MX), an address of each, the _mta-sts TXT record and,
+ * when there is one, the policy at
+ * https://mta-sts.DOMAIN/.well-known/mta-sts.txt (libcurl, trusting the
+ * policy's --ca-file/--ca-dir or the system store, no redirects, at most
+ * 64 KiB), and the _smtp._tls TXT record. What went wrong is
+ * recorded for mailcert_domain_evaluate(), not returned. On success
+ * *@out is the caller's, to free with mailcert_domain_free().
+ * MAILCERT_E_INVALID when @domain is not a domain name, MAILCERT_E_IO
+ * when no resolver can be set up (no trust anchor), each with the reason
+ * in @err; MAILCERT_E_NOMEM.
+ */
+MAILCERT_EXPORT int mailcert_domain_lookup(mailcert_domain **out, const char *domain,
+					   const mailcert_policy *policy, unsigned timeout_ms,
+					   char *err, unsigned errlen);
+
+/* Frees @domain; NULL is a no-op. */
+MAILCERT_EXPORT void mailcert_domain_free(mailcert_domain *domain);
+
+/* The domain name as looked up (lowercase, no final dot); lives as long as @domain. */
+MAILCERT_EXPORT const char *mailcert_domain_name(const mailcert_domain *domain);
+
+/* Number of MX hosts to check, in order of preference. */
+MAILCERT_EXPORT size_t mailcert_domain_mx_count(const mailcert_domain *domain);
+
+/* MX host @index ("mx1.example.com"), or NULL out of range; lives as long as @domain. */
+MAILCERT_EXPORT const char *mailcert_domain_mx_host(const mailcert_domain *domain, size_t index);
+
+/*
+ * An address of MX host @index as DNS gave it ("192.0.2.1", "2001:db8::1"),
+ * to connect to; NULL when it has none (the evaluation says so).
+ */
+MAILCERT_EXPORT const char *mailcert_domain_mx_address(const mailcert_domain *domain, size_t index);
+
+/*
+ * Judges @domain as of @now: a report whose findings are mx.* (one
+ * mx.summary per MX host, with the state of its report in
+ * @mx_reports[i], NULL when not probed), mta-sts.* and tls-rpt.*. Pure.
+ * On success *@out is the caller's, to free with mailcert_report_free().
+ */
+MAILCERT_EXPORT int mailcert_domain_evaluate(mailcert_report **out, const mailcert_domain *domain,
+					     const mailcert_report *const *mx_reports,
+					     const mailcert_policy *policy, time_t now);
+
+/* The domain a report of mailcert_domain_evaluate() is about, else NULL; lives as long as @obs. */
+MAILCERT_EXPORT const char *mailcert_observation_domain(const mailcert_observation *obs);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

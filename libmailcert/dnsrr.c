@@ -1,0 +1,90 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * Parsers of DNS record data as libunbound returns it (wire form, names
+ * uncompressed). The bytes come from the network: every read is bounded
+ * by the record's length, and names are kept only when they are plain
+ * host names, so they are safe to print and to connect to.
+ */
+#include <arpa/inet.h>
+#include <string.h>
+
+#include "dns.h"
+
+static int name_char(unsigned char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '_';
+}
+
+int mc_rr_name(const unsigned char *rdata, size_t len, size_t *off, char out[MC_DNS_NAME_MAX])
+{
+	size_t o = *off, w = 0;
+
+	/* At most 127 labels fit in 255 octets; the bound makes the loop finite. */
+	for (int labels = 0; labels < 128; labels++) {
+		size_t l;
+
+		if (o >= len)
+			return -1;
+		l = rdata[o++];
+		if (l == 0) {
+			out[w] = '\0';
+			*off = o;
+			return 0;
+		}
+		/* 0xC0: a compression pointer, which RDATA from libunbound never has. */
+		if (l > 63 || l > len - o || w + l + 1 >= MC_DNS_NAME_MAX)
+			return -1;
+		if (w)
+			out[w++] = '.';
+		for (size_t i = 0; i < l; i++) {
+			unsigned char c = rdata[o + i];
+
+			if (c >= 'A' && c <= 'Z')
+				c = (unsigned char)(c - 'A' + 'a');
+			if (!name_char(c))
+				return -1;
+			out[w++] = (char)c;
+		}
+		o += l;
+	}
+	return -1;
+}
+
+int mc_rr_mx(const unsigned char *rdata, size_t len, unsigned *pref, char host[MC_DNS_NAME_MAX])
+{
+	size_t off = 2;
+
+	if (len < 3)
+		return -1;
+	*pref = (unsigned)rdata[0] << 8 | rdata[1];
+	return mc_rr_name(rdata, len, &off, host) == 0 && off == len ? 0 : -1;
+}
+
+int mc_rr_txt(const unsigned char *rdata, size_t len, char *out, size_t outlen, size_t *used)
+{
+	size_t w = 0;
+
+	if (outlen == 0)
+		return -1;
+	for (size_t o = 0; o < len;) {
+		size_t l = rdata[o++];
+
+		if (l > len - o || l >= outlen - w)
+			return -1;
+		memcpy(out + w, rdata + o, l);
+		w += l;
+		o += l;
+	}
+	out[w] = '\0';
+	*used = w;
+	return 0;
+}
+
+int mc_rr_addr(const unsigned char *rdata, size_t len, int type, char *out, size_t outlen)
+{
+	int af = type == MC_RR_A ? AF_INET : AF_INET6;
+
+	if (len != (af == AF_INET ? 4u : 16u))
+		return -1;
+	return inet_ntop(af, rdata, out, (socklen_t)outlen) ? 0 : -1;
+}

@@ -1,0 +1,45 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * What mailcert_domain_lookup() found (domain.c), for its judgement
+ * (checks/domain.c). Not installed.
+ */
+#ifndef MAILCERT_DOMAIN_INTERNAL_H
+#define MAILCERT_DOMAIN_INTERNAL_H
+
+#include <stddef.h>
+
+#include "dns.h"
+
+#define MC_MAX_MX 8 /* MX hosts checked, by preference */
+
+struct mc_mx {
+	char host[MC_DNS_NAME_MAX];
+	unsigned pref;
+	char addr[64]; /* "" when none */
+	char why[256]; /* why there is no address */
+};
+
+struct mailcert_domain {
+	char name[MC_DNS_NAME_MAX];
+	/* MX */
+	int mx_status, mx_nxdomain;
+	char mx_why[256];
+	int mx_implicit, mx_null;
+	size_t mx_skipped; /* malformed, or beyond MC_MAX_MX */
+	struct mc_mx mx[MC_MAX_MX];
+	size_t mx_len;
+	/* MTA-STS: the TXT record (found 1, none 0, invalid -1) and the policy */
+	int sts_status, sts_found;
+	char sts_id[33], sts_why[512];
+	char sts_url[300];
+	char *sts_body; /* NULL when not fetched */
+	size_t sts_len;
+	char sts_type[128];
+	long sts_http;
+	char *sts_error; /* why the fetch failed, or NULL */
+	/* TLS-RPT */
+	int rpt_status, rpt_found;
+	char rpt_rua[512], rpt_why[512];
+};
+
+#endif

@@ -1,0 +1,984 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * DANE: checks/dane.c judging TLSA records against chains made here, the
+ * records given inline (--tlsa) or as a DNS lookup recorded in the
+ * observation; and the parsers it stands on: mc_tlsa_parse_text() and
+ * mc_tlsa_parse_rdata() (dane.c), mc_dns_server_parse() (dns.c) and the
+ * RDATA parsers of dnsrr.c.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+
+#include <gnutls/abstract.h>
+#include <gnutls/crypto.h>
+
+#include "../common/evaluation.h"
+#include "dns.h"
+
+#define RECORD_MAX 4096 /* "U S M HEX" of a whole test certificate (ECDSA, ~500 bytes) */
+#define HOST "mail.test"
+#define N(a) (int)(sizeof(a) / sizeof((a)[0]))
+
+/* Beside ev_root → ev_inter: a PKI that ev_policy() does not trust. */
+static struct mc_fixture_cert other_root, other_inter;
+
+static void pki_setup(void)
+{
+	ev_pki_setup();
+	ev_make_ca(&other_root, "Other Root", NULL, 3650);
+	ev_make_ca(&other_inter, "Other Intermediate", &other_root, 1000);
+}
+
+static void pki_teardown(void)
+{
+	mc_fixture_cert_clear(&other_inter);
+	mc_fixture_cert_clear(&other_root);
+	ev_pki_teardown();
+}
+
+/* ---- helpers ------------------------------------------------------- */
+
+/* The TLSA record "USAGE SELECTOR MTYPE HEX" for @c, as --tlsa takes it. */
+static void record(char out[RECORD_MAX], const struct mc_fixture_cert *c, unsigned usage,
+		   unsigned selector, unsigned mtype)
+{
+	unsigned char digest[64];
+	const unsigned char *bytes = digest;
+	gnutls_datum_t d;
+	gnutls_pubkey_t key;
+	size_t n;
+	int k;
+
+	/* Selector 0 is the whole certificate, 1 its SubjectPublicKeyInfo. */
+	if (selector == 0) {
+		ck_assert_int_eq(mc_fixture_cert_der(c, &d), 0);
+	} else {
+		ck_assert_int_eq(gnutls_pubkey_init(&key), 0);
+		ck_assert_int_eq(gnutls_pubkey_import_x509(key, c->crt, 0), 0);
+		ck_assert_int_eq(gnutls_pubkey_export2(key, GNUTLS_X509_FMT_DER, &d), 0);
+		gnutls_pubkey_deinit(key);
+	}
+	if (mtype == 0) {
+		bytes = d.data;
+		n = d.size;
+	} else {
+		n = mtype == 1 ? 32 : 64;
+		ck_assert_int_eq(
+		    gnutls_hash_fast(mtype == 1 ? GNUTLS_DIG_SHA256 : GNUTLS_DIG_SHA512, d.data,
+				     d.size, digest),
+		    0);
+	}
+	k = snprintf(out, RECORD_MAX, "%u %u %u ", usage, selector, mtype);
+	ck_assert_uint_lt((size_t)k + 2 * n, RECORD_MAX);
+	for (size_t i = 0; i < n; i++)
+		sprintf(out + k + 2 * i, "%02x", bytes[i]);
+	gnutls_free(d.data);
+}
+
+/* @chain as @target sent it. */
+static mailcert_observation *observe(const char *target, const struct mc_fixture_cert *const *chain,
+				     size_t n)
+{
+	mailcert_observation *obs = mc_observation_new(target, HOST);
+
+	ck_assert_ptr_nonnull(obs);
+	for (size_t i = 0; i < n; i++) {
+		gnutls_datum_t der;
+
+		ck_assert_int_eq(mc_fixture_cert_der(chain[i], &der), 0);
+		ck_assert_int_eq(mc_observation_add_cert(obs, der.data, der.size), 0);
+		gnutls_free(der.data);
+	}
+	return obs;
+}
+
+/* Evaluates @obs and frees it (the report keeps a reference). */
+static mailcert_report *evaluate(mailcert_observation *obs, const mailcert_policy *p)
+{
+	mailcert_report *r = NULL;
+
+	ck_assert_int_eq(mailcert_evaluate(&r, obs, p, NOW), 0);
+	mailcert_observation_free(obs);
+	return r;
+}
+
+/* The first finding @code of @r, or NULL. */
+static const mailcert_finding *finding(const mailcert_report *r, const char *code)
+{
+	for (size_t i = 0; i < mailcert_report_finding_count(r); i++) {
+		const mailcert_finding *f = mailcert_report_finding(r, i);
+
+		if (strcmp(mailcert_finding_code(f), code) == 0)
+			return f;
+	}
+	return NULL;
+}
+
+/* Asserts the findings of @r ("a b ", in order) and its state, naming the case @name. */
+static void assert_codes(const char *name, const mailcert_report *r, const char *codes,
+			 mailcert_state state)
+{
+	char got[1024];
+
+	ev_codes(got, sizeof(got), r);
+	ck_assert_msg(strcmp(got, codes) == 0, "%s: findings: want [%s], got [%s]", name, codes,
+		      got);
+	ck_assert_msg(mailcert_report_state(r) == state, "%s: state %s, want %s", name,
+		      mailcert_state_name(mailcert_report_state(r)), mailcert_state_name(state));
+}
+
+/* ---- checks/dane.c ------------------------------------------------- */
+
+enum leaf_kind { LEAF_GOOD, LEAF_SELF_SIGNED, LEAF_EXPIRED, LEAF_WRONG_NAME };
+
+/* Whom a chain element or a record is of. */
+enum who { NOBODY, LEAF, INTER, OTHER_INTER, OTHER_ROOT };
+
+struct tlsa {
+	enum who of;
+	unsigned char usage, selector, mtype;
+};
+
+#define MOOT "moot for DANE"
+#define EE_MATCH "the TLSA record 3 1 1 (DANE-EE) given with --tlsa matches the leaf"
+#define EE_MOOT MOOT ": a DANE-EE TLSA record"
+#define TA_MATCH                                                                                   \
+	"the TLSA record 2 0 1 (DANE-TA) given with --tlsa matches the chain certificate, and "    \
+	"the chain leads to it"
+#define TA_MOOT MOOT ": the chain leads to the trust anchor of a DANE-TA TLSA record"
+#define TLS "tls://" HOST ":443"
+
+/* clang-format off */
+#define EE_SELECTOR(s, m)                                                                          \
+	{.name = "EE 3 " #s " " #m, .tlsa = {{LEAF, 3, s, m}}, .codes = "dane.match ",             \
+	 .about = {"dane.match", 0}, .msg = {{"dane.match", "the TLSA record 3 " #s " " #m " (DANE-EE)"}}}
+#define UNUSABLE_RAW(why, u, s, m, len)                                                            \
+	{.name = why, .dns = {.done = 1, .status = MC_DNS_SECURE, .raw = {u, s, m, len}},          \
+	 .codes = "dane.unusable ", .state = MAILCERT_WARNING,                                     \
+	 .msg = {{"dane.unusable", "none of the 1 TLSA records at _25._tcp.mail.test is usable here"}}}
+/* clang-format on */
+
+static const struct dane_case {
+	const char *name;
+	enum leaf_kind kind;
+	enum who chain[2];   /* sent after the leaf, the first its issuer; none: INTER */
+	const char *target;  /* NULL: smtp://mail.test:25 */
+	struct tlsa tlsa[2]; /* given with --tlsa */
+	struct {
+		int done, status; /* a lookup is recorded, with this outcome */
+		const char *why;
+		struct tlsa rr; /* in the answer */
+		struct {
+			unsigned char usage, selector, mtype; /* usage 0: none */
+			size_t len;
+		} raw; /* in the answer, unchecked: what the parser would refuse */
+		size_t malformed;
+	} dns;
+	const char *lowered; /* --severity lowered=warning */
+	const char *codes;   /* every finding, in order; NULL: not checked */
+	mailcert_state state;
+	struct {
+		const char *code;
+		int cert;
+	} about; /* the chain element a finding is about */
+	struct {
+		const char *code;
+		mailcert_state state;
+	} sev[2];
+	struct {
+		const char *code, *part;
+	} msg[3];
+	struct {
+		const char *code, *before, *after;
+	} quotes;             /* a message that quotes the leaf's own 3 1 1 record */
+	const char *not_moot; /* a finding DANE must leave standing */
+} dane_cases[] = {
+    /* clang-format off */
+    /* RFC 7672 §3.1.1: DANE-EE authenticates the leaf's key whatever PKIX says... */
+    {.name = "EE, trusted chain", .tlsa = {{LEAF, 3, 1, 1}}, .codes = "dane.match ",
+     .about = {"dane.match", 0}, .msg = {{"dane.match", EE_MATCH}}},
+    {.name = "EE, self-signed leaf", .kind = LEAF_SELF_SIGNED, .tlsa = {{LEAF, 3, 1, 1}},
+     .codes = "trust.self-signed dane.match ", .about = {"dane.match", 0},
+     .sev = {{"trust.self-signed", MAILCERT_OK}},
+     .msg = {{"dane.match", EE_MATCH}, {"trust.self-signed", EE_MOOT}}},
+    {.name = "EE, expired leaf", .kind = LEAF_EXPIRED, .tlsa = {{LEAF, 3, 1, 1}},
+     .codes = "cert.expired dane.match ", .about = {"dane.match", 0},
+     .sev = {{"cert.expired", MAILCERT_OK}},
+     .msg = {{"dane.match", EE_MATCH}, {"cert.expired", EE_MOOT}}},
+    {.name = "EE, wrong name", .kind = LEAF_WRONG_NAME, .tlsa = {{LEAF, 3, 1, 1}},
+     .codes = "name.mismatch dane.match ", .about = {"dane.match", 0},
+     .sev = {{"name.mismatch", MAILCERT_OK}},
+     .msg = {{"dane.match", EE_MATCH}, {"name.mismatch", EE_MOOT}}},
+    /* ...and without the record the same chains fail: what it lowered was real. */
+    {.name = "no lookup and no --tlsa: no DANE finding", .codes = ""},
+    {.name = "no record, self-signed leaf", .kind = LEAF_SELF_SIGNED,
+     .codes = "trust.self-signed ", .state = MAILCERT_CRITICAL},
+    {.name = "no record, expired leaf", .kind = LEAF_EXPIRED,
+     .codes = "cert.expired ", .state = MAILCERT_CRITICAL},
+    {.name = "no record, wrong name", .kind = LEAF_WRONG_NAME,
+     .codes = "name.mismatch ", .state = MAILCERT_CRITICAL},
+    /* Every selector and matching type (RFC 6698 §2.1.2, §2.1.3). */
+    EE_SELECTOR(1, 1),
+    EE_SELECTOR(0, 1),
+    EE_SELECTOR(1, 2),
+    EE_SELECTOR(1, 0),
+    EE_SELECTOR(0, 0),
+    EE_SELECTOR(0, 2),
+    /* One record that matches is enough: another key's beside it spoils nothing. */
+    {.name = "EE, the second record matches", .tlsa = {{OTHER_INTER, 3, 1, 1}, {LEAF, 3, 1, 1}},
+     .codes = "dane.match "},
+    /* A mismatch names the record that would match the key served. */
+    {.name = "EE mismatch", .tlsa = {{OTHER_INTER, 3, 1, 1}},
+     .codes = "dane.mismatch ", .state = MAILCERT_CRITICAL, .about = {"dane.mismatch", -1},
+     .sev = {{"dane.mismatch", MAILCERT_CRITICAL}},
+     .msg = {{"dane.mismatch", "none of the 1 usable TLSA records given with --tlsa matches the chain"}},
+     .quotes = {"dane.mismatch", "(\"", "\")"}},
+    {.name = "--severity dane.mismatch=warning", .tlsa = {{OTHER_INTER, 3, 1, 1}},
+     .lowered = "dane.mismatch", .codes = "dane.mismatch ", .state = MAILCERT_WARNING,
+     .sev = {{"dane.mismatch", MAILCERT_WARNING}}},
+
+    /* RFC 7672 §3.1.2: DANE-TA makes trust moot, not the dates or names. */
+    {.name = "TA 2 0 1 of an untrusted intermediate", .chain = {OTHER_INTER},
+     .tlsa = {{OTHER_INTER, 2, 0, 1}}, .codes = "trust.untrusted dane.match ",
+     .about = {"dane.match", 1}, .sev = {{"trust.untrusted", MAILCERT_OK}},
+     .msg = {{"dane.match", TA_MATCH}, {"trust.untrusted", TA_MOOT}}},
+    {.name = "TA 2 1 1 of the root, sent too", .chain = {OTHER_INTER, OTHER_ROOT},
+     .tlsa = {{OTHER_ROOT, 2, 1, 1}}, .about = {"dane.match", 2},
+     .sev = {{"trust.untrusted", MAILCERT_OK}}, .msg = {{"dane.match", "2 1 1 (DANE-TA)"}}},
+    /*
+     * RFC 7671 §5.2.2: a digest matches only a certificate the client has,
+     * so unless every DANE-TA record is "2 1 0" the TA must be sent; the
+     * match lowers chain.root-included, whose advice would break DANE.
+     */
+    {.name = "TA 2 0 1 of the root: sending it is needed", .chain = {OTHER_INTER, OTHER_ROOT},
+     .tlsa = {{OTHER_ROOT, 2, 0, 1}}, .codes = "trust.untrusted chain.root-included dane.match ",
+     .about = {"chain.root-included", 2}, .sev = {{"chain.root-included", MAILCERT_OK}}},
+    {.name = "TA, expired leaf", .kind = LEAF_EXPIRED, .chain = {OTHER_INTER},
+     .tlsa = {{OTHER_INTER, 2, 0, 1}}, .codes = "cert.expired trust.untrusted dane.match ",
+     .state = MAILCERT_CRITICAL,
+     .sev = {{"cert.expired", MAILCERT_CRITICAL}, {"trust.untrusted", MAILCERT_OK}},
+     .not_moot = "cert.expired"},
+    {.name = "TA, wrong name", .kind = LEAF_WRONG_NAME, .chain = {OTHER_INTER},
+     .tlsa = {{OTHER_INTER, 2, 0, 1}}, .codes = "trust.untrusted name.mismatch dane.match ",
+     .state = MAILCERT_CRITICAL, .sev = {{"name.mismatch", MAILCERT_CRITICAL}}},
+    /* A CA certificate in the chain that did not issue it is no trust anchor of it. */
+    {.name = "TA of an unrelated CA in the chain", .chain = {INTER, OTHER_ROOT},
+     .tlsa = {{OTHER_ROOT, 2, 0, 1}}, .codes = "chain.extra dane.mismatch ",
+     .state = MAILCERT_CRITICAL, .sev = {{"dane.mismatch", MAILCERT_CRITICAL}}},
+    /* A trust anchor issues: a TA record of the leaf itself matches nothing. */
+    {.name = "TA of the leaf", .tlsa = {{LEAF, 2, 0, 1}, {LEAF, 2, 1, 1}},
+     .codes = "dane.mismatch ", .state = MAILCERT_CRITICAL,
+     .msg = {{"dane.mismatch", "none of the 2 usable TLSA records"}}},
+
+    /* RFC 7672 §3.1.3: SMTP ignores usages 0 and 1... */
+    {.name = "PKIX usages on smtp://", .tlsa = {{LEAF, 1, 1, 1}, {INTER, 0, 0, 1}},
+     .codes = "dane.unusable ", .state = MAILCERT_WARNING,
+     .msg = {{"dane.unusable", "none of the 2 TLSA records given with --tlsa is usable here"},
+    	 {"dane.unusable", "usages 0 and 1, which SMTP ignores (RFC 7672 §3.1.3)"}},
+     .quotes = {"dane.unusable", "\"", "\""}},
+    /* ...elsewhere they count, and need PKIX to pass as well (RFC 6698 §2.1.1). */
+    {.name = "PKIX-EE on tls://, trusted chain", .target = TLS, .tlsa = {{LEAF, 1, 0, 1}},
+     .codes = "dane.match ", .about = {"dane.match", 0}, .msg = {{"dane.match", "(PKIX-EE)"}}},
+    {.name = "PKIX-TA on tls://, trusted chain", .target = TLS, .tlsa = {{INTER, 0, 0, 1}},
+     .codes = "dane.match ", .about = {"dane.match", 1}, .msg = {{"dane.match", "(PKIX-TA)"}}},
+    {.name = "PKIX-EE on tls://, untrusted chain", .chain = {OTHER_INTER}, .target = TLS,
+     .tlsa = {{LEAF, 1, 0, 1}}, .codes = "trust.untrusted dane.mismatch ",
+     .state = MAILCERT_CRITICAL, .sev = {{"trust.untrusted", MAILCERT_CRITICAL}}},
+    {.name = "PKIX-TA on tls://, untrusted chain", .chain = {OTHER_INTER}, .target = TLS,
+     .tlsa = {{OTHER_INTER, 0, 0, 1}}, .codes = "trust.untrusted dane.mismatch ",
+     .state = MAILCERT_CRITICAL, .sev = {{"trust.untrusted", MAILCERT_CRITICAL}}},
+
+    /* Unknown parameters, or data of the wrong length for its type: unusable (RFC 7671 §4). */
+    {.name = "on tls://, unusable does not blame SMTP", .target = TLS,
+     .dns = {.done = 1, .status = MC_DNS_SECURE, .raw = {3, 2, 1, 32}},
+     .codes = "dane.unusable ", .state = MAILCERT_WARNING,
+     .msg = {{"dane.unusable", "(unknown parameters)"}}},
+    UNUSABLE_RAW("selector 2", 3, 2, 1, 32),
+    UNUSABLE_RAW("matching type 3", 3, 1, 3, 32),
+    UNUSABLE_RAW("usage 4", 4, 1, 1, 32),
+    UNUSABLE_RAW("usage 255", 255, 1, 1, 32),
+    UNUSABLE_RAW("SHA-256 of 31 bytes", 3, 1, 1, 31),
+    UNUSABLE_RAW("SHA-256 of 33 bytes", 3, 1, 1, 33),
+    UNUSABLE_RAW("SHA-512 of 32 bytes", 3, 1, 2, 32),
+    UNUSABLE_RAW("full data of no bytes", 3, 1, 0, 0),
+    /* Records whose data did not parse count in the message, and are not usable. */
+    {.name = "malformed records only", .dns = {.done = 1, .status = MC_DNS_SECURE, .malformed = 2},
+     .codes = "dane.unusable ", .state = MAILCERT_WARNING,
+     .msg = {{"dane.unusable", "none of the 2 TLSA records"}}},
+
+    /* RFC 7672 §2.2: only a validated answer binds senders; a bogus or failed one defers mail. */
+    {.name = "lookup bogus", .dns = {.done = 1, .status = MC_DNS_BOGUS, .why = "signature expired",
+     .rr = {LEAF, 3, 1, 1}}, .codes = "dane.bogus ", .state = MAILCERT_CRITICAL,
+     .sev = {{"dane.bogus", MAILCERT_CRITICAL}}, .msg = {{"dane.bogus", "the TLSA records at "
+     "_25._tcp.mail.test fail DNSSEC validation (signature expired)"}}},
+    {.name = "lookup failed", .dns = {.done = 1, .status = MC_DNS_FAILED, .why = "SERVFAIL"},
+     .codes = "dane.lookup-failed ", .state = MAILCERT_CRITICAL,
+     .sev = {{"dane.lookup-failed", MAILCERT_CRITICAL}},
+     .msg = {{"dane.lookup-failed", "the TLSA lookup of _25._tcp.mail.test failed (SERVFAIL)"}}},
+    {.name = "lookup insecure, with records",
+     .dns = {.done = 1, .status = MC_DNS_INSECURE, .rr = {LEAF, 3, 1, 1}},
+     .codes = "dane.none ", .sev = {{"dane.none", MAILCERT_OK}}, .msg = {{"dane.none", "no DANE: "
+     "_25._tcp.mail.test is not in a DNSSEC-signed zone, so senders ignore its TLSA records"}}},
+    {.name = "lookup insecure, no records", .dns = {.done = 1, .status = MC_DNS_INSECURE},
+     .codes = "dane.none ", .sev = {{"dane.none", MAILCERT_OK}},
+     .msg = {{"dane.none", "is not in a DNSSEC-signed zone"}}},
+    {.name = "lookup secure, no records", .dns = {.done = 1, .status = MC_DNS_SECURE},
+     .codes = "dane.none ", .sev = {{"dane.none", MAILCERT_OK}},
+     .msg = {{"dane.none", "no DANE: DNSSEC proves there is no TLSA record at _25._tcp.mail.test"}}},
+    {.name = "lookup secure, a matching record",
+     .dns = {.done = 1, .status = MC_DNS_SECURE, .rr = {LEAF, 3, 1, 1}},
+     .codes = "dane.match ", .sev = {{"dane.match", MAILCERT_OK}}, .msg = {{"dane.match",
+     "the TLSA record 3 1 1 (DANE-EE) at _25._tcp.mail.test matches the leaf"}}},
+    {.name = "lookup of an IP address", .dns = {.done = 1, .status = MC_DANE_NO_NAME},
+     .codes = "dane.none ", .sev = {{"dane.none", MAILCERT_OK}},
+     .msg = {{"dane.none", "no DANE: the target is an IP address, which has no TLSA name"}}},
+    {.name = "lookup unchecked",
+     .dns = {.done = 1, .status = MC_DANE_UNCHECKED, .why = "no DNSSEC trust anchor"},
+     .codes = "dane.unchecked ", .state = MAILCERT_UNKNOWN,
+     .sev = {{"dane.unchecked", MAILCERT_UNKNOWN}},
+     .msg = {{"dane.unchecked", "DANE could not be checked: no DNSSEC trust anchor"}}},
+
+    /* Records given with --tlsa are judged instead of those DNS returned... */
+    {.name = "--tlsa wins over a bogus lookup", .tlsa = {{LEAF, 3, 1, 1}},
+     .dns = {.done = 1, .status = MC_DNS_BOGUS, .why = "signature expired"},
+     .codes = "dane.match ", .msg = {{"dane.match", "given with --tlsa"}}},
+    /* ...so dane.unusable counts them alone, not the lookup's malformed ones. */
+    {.name = "--tlsa unusable, beside malformed DNS records", .tlsa = {{LEAF, 1, 1, 1}},
+     .dns = {.done = 1, .status = MC_DNS_SECURE, .malformed = 2},
+     .codes = "dane.unusable ", .state = MAILCERT_WARNING,
+     .msg = {{"dane.unusable", "none of the 1 TLSA records given with --tlsa is usable here"}}},
+    /* clang-format on */
+};
+
+/* A leaf for mail.test issued by @issuer, spoilt as @kind says. */
+static void make_leaf(struct mc_fixture_cert *c, enum leaf_kind kind,
+		      const struct mc_fixture_cert *issuer)
+{
+	static const char *const good[] = {HOST, NULL}, *const wrong[] = {"other.test", NULL};
+	const struct mc_fixture_cert_spec spec = {
+	    .cn = kind == LEAF_WRONG_NAME ? "other.test" : HOST,
+	    .dns = kind == LEAF_WRONG_NAME ? wrong : good,
+	    .issuer = kind == LEAF_SELF_SIGNED ? NULL : issuer,
+	    .not_before = NOW - (kind == LEAF_EXPIRED ? 100 : 10) * DAY,
+	    .not_after = kind == LEAF_EXPIRED ? NOW - DAY : NOW + 80 * DAY};
+
+	ev_make(c, &spec);
+}
+
+/* The lookup of _25._tcp.mail.test that mailcert_policy_fetch_tlsa() would record. */
+static void record_lookup(mailcert_observation *obs, const struct dane_case *c,
+			  const struct mc_fixture_cert *const *who)
+{
+	struct mc_dane_lookup *l = &obs->dane;
+	char rec[RECORD_MAX], err[256];
+
+	l->done = 1;
+	l->status = c->dns.status;
+	snprintf(l->name, sizeof(l->name), "_25._tcp.%s", HOST);
+	snprintf(l->why, sizeof(l->why), "%s", c->dns.why ? c->dns.why : "");
+	l->malformed = c->dns.malformed;
+	if (c->dns.rr.of) {
+		record(rec, who[c->dns.rr.of], c->dns.rr.usage, c->dns.rr.selector,
+		       c->dns.rr.mtype);
+		ck_assert_msg(mc_tlsa_parse_text(&l->rr[l->n++], rec, err, sizeof(err)) == 0, "%s",
+			      err);
+	}
+	if (c->dns.raw.usage) {
+		struct mc_tlsa *t = &l->rr[l->n++];
+
+		*t = (struct mc_tlsa){.usage = c->dns.raw.usage,
+				      .selector = c->dns.raw.selector,
+				      .mtype = c->dns.raw.mtype,
+				      .data = malloc(c->dns.raw.len),
+				      .len = c->dns.raw.len};
+		ck_assert_ptr_nonnull(t->data);
+		memset(t->data, 0xab, t->len);
+	}
+}
+
+START_TEST(test_dane)
+{
+	const struct dane_case *c = &dane_cases[_i];
+	struct mc_fixture_cert leaf;
+	const struct mc_fixture_cert *who[] = {NULL, &leaf, &ev_inter, &other_inter, &other_root};
+	const struct mc_fixture_cert *chain[3] = {&leaf, who[c->chain[0] ? c->chain[0] : INTER],
+						  who[c->chain[1]]};
+	size_t n = c->kind == LEAF_SELF_SIGNED ? 1 : c->chain[1] ? 3 : 2;
+	char rec[RECORD_MAX], mine[RECORD_MAX], want[RECORD_MAX + 256], err[256];
+	mailcert_policy *p = ev_policy();
+	mailcert_observation *obs;
+	const mailcert_finding *f;
+	mailcert_report *r;
+	const char *msg;
+
+	make_leaf(&leaf, c->kind, chain[1]);
+	record(mine, &leaf, 3, 1, 1);
+	for (int i = 0; i < N(c->tlsa) && c->tlsa[i].of; i++) {
+		const struct tlsa *t = &c->tlsa[i];
+
+		record(rec, who[t->of], t->usage, t->selector, t->mtype);
+		ck_assert_msg(mailcert_policy_add_tlsa(p, rec, err, sizeof(err)) == 0, "%s: %s",
+			      rec, err);
+	}
+	if (c->lowered)
+		ck_assert_int_eq(mailcert_policy_set_severity(p, c->lowered, MAILCERT_WARNING), 0);
+	obs = observe(c->target ? c->target : "smtp://" HOST ":25", chain, n);
+	if (c->dns.done)
+		record_lookup(obs, c, who);
+	r = evaluate(obs, p);
+
+	if (c->codes)
+		assert_codes(c->name, r, c->codes, c->state);
+	if (c->about.code) {
+		f = finding(r, c->about.code);
+		ck_assert_msg(f && mailcert_finding_cert(f) == c->about.cert,
+			      "%s: %s is about certificate %d, want %d", c->name, c->about.code,
+			      f ? mailcert_finding_cert(f) : -2, c->about.cert);
+	}
+	for (int i = 0; i < N(c->sev) && c->sev[i].code; i++) {
+		f = finding(r, c->sev[i].code);
+		ck_assert_msg(f && mailcert_finding_severity(f) == c->sev[i].state,
+			      "%s: %s is %s, want %s", c->name, c->sev[i].code,
+			      f ? mailcert_state_name(mailcert_finding_severity(f)) : "absent",
+			      mailcert_state_name(c->sev[i].state));
+	}
+	for (int i = 0; i < N(c->msg) && c->msg[i].code; i++) {
+		msg = ev_message(r, c->msg[i].code);
+		ck_assert_msg(msg && strstr(msg, c->msg[i].part),
+			      "%s: %s says \"%s\"\n  not \"%s\"", c->name, c->msg[i].code,
+			      msg ? msg : "(absent)", c->msg[i].part);
+	}
+	if (c->quotes.code) {
+		snprintf(want, sizeof(want), "%s%s%s", c->quotes.before, mine, c->quotes.after);
+		msg = ev_message(r, c->quotes.code);
+		ck_assert_msg(msg && strstr(msg, want), "%s: %s says \"%s\"\n  not \"%s\"", c->name,
+			      c->quotes.code, msg ? msg : "(absent)", want);
+	}
+	if (c->not_moot) {
+		msg = ev_message(r, c->not_moot);
+		ck_assert_msg(msg && !strstr(msg, MOOT), "%s: %s says \"%s\"", c->name, c->not_moot,
+			      msg ? msg : "(absent)");
+	}
+	mailcert_report_free(r);
+	mailcert_policy_free(p);
+	mc_fixture_cert_clear(&leaf);
+}
+END_TEST
+
+/* A failure before any certificate: no DANE judgement either. */
+START_TEST(test_no_chain)
+{
+	char rec[RECORD_MAX], err[256];
+	mailcert_observation *obs = observe("smtp://" HOST ":25", NULL, 0);
+	mailcert_policy *p = ev_policy();
+	mailcert_report *r;
+
+	record(rec, &ev_inter, 3, 1, 1);
+	ck_assert_int_eq(mailcert_policy_add_tlsa(p, rec, err, sizeof(err)), 0);
+	mc_observation_fail(obs, "tcp.refused", "connection refused");
+	r = evaluate(obs, p);
+	assert_codes("no chain", r, "tcp.refused ", MAILCERT_CRITICAL);
+	mailcert_report_free(r);
+	mailcert_policy_free(p);
+}
+END_TEST
+
+/* ---- the policy setters ---------------------------------------------- */
+
+START_TEST(test_policy_setters)
+{
+	mailcert_policy *p;
+	char err[256], rec[RECORD_MAX];
+
+	ck_assert_int_eq(mailcert_policy_new(&p), 0);
+	record(rec, &ev_inter, 3, 1, 1);
+	ck_assert_int_eq(mailcert_policy_add_tlsa(NULL, rec, err, sizeof(err)), MAILCERT_E_INVALID);
+	ck_assert_int_eq(mailcert_policy_add_tlsa(p, NULL, err, sizeof(err)), MAILCERT_E_INVALID);
+	ck_assert_int_eq(mailcert_policy_add_tlsa(p, "3 1 1 00", err, sizeof(err)),
+			 MAILCERT_E_INVALID);
+	ck_assert_str_eq(err, "matching type 1 needs 32 bytes (SHA-256) of data, not 1 bytes");
+	for (int i = 0; i < MC_MAX_TLSA; i++)
+		ck_assert_int_eq(mailcert_policy_add_tlsa(p, rec, err, sizeof(err)), 0);
+	ck_assert_int_eq(mailcert_policy_add_tlsa(p, rec, err, sizeof(err)), MAILCERT_E_INVALID);
+	ck_assert_str_eq(err, "at most 16 TLSA records");
+
+	ck_assert_int_eq(mailcert_policy_set_dane(NULL, 1), MAILCERT_E_INVALID);
+	ck_assert_int_eq(mailcert_policy_set_dane(p, 1), 0);
+
+	ck_assert_int_eq(mailcert_policy_set_resolver(p, "127.0.0.1:5353", err, sizeof(err)), 0);
+	ck_assert_int_eq(mailcert_policy_set_resolver(p, "[::1]:53", err, sizeof(err)), 0);
+	ck_assert_int_eq(mailcert_policy_set_resolver(p, NULL, err, sizeof(err)), 0);
+	ck_assert_int_eq(mailcert_policy_set_resolver(p, "ns.example", err, sizeof(err)),
+			 MAILCERT_E_INVALID);
+	ck_assert_str_eq(err, "\"ns.example\" is not an IP address with an optional port "
+			      "(127.0.0.1, 127.0.0.1:5353, [::1]:53)");
+	ck_assert_int_eq(mailcert_policy_set_resolver(NULL, "127.0.0.1", err, sizeof(err)),
+			 MAILCERT_E_INVALID);
+
+	ck_assert_int_eq(mailcert_policy_set_trust_anchor(p, ev_ca_path, err, sizeof(err)), 0);
+	ck_assert_int_eq(mailcert_policy_set_trust_anchor(p, NULL, err, sizeof(err)), 0);
+	ck_assert_int_eq(
+	    mailcert_policy_set_trust_anchor(p, "/nonexistent/anchor.key", err, sizeof(err)),
+	    MAILCERT_E_IO);
+	ck_assert_str_eq(err, "cannot read the trust anchor file \"/nonexistent/anchor.key\": No "
+			      "such file or directory");
+	ck_assert_int_eq(mailcert_policy_set_trust_anchor(NULL, NULL, err, sizeof(err)),
+			 MAILCERT_E_INVALID);
+	mailcert_policy_free(p);
+}
+END_TEST
+
+/* ---- mc_tlsa_parse_text / _rdata ------------------------------------ */
+
+#define SHA256_HEX "0c72ac70b745ac19998811b131d662c9ac69dbdbe7cb23e5b514b56664c5d3d6"
+
+static const struct text_good {
+	const char *text;
+	unsigned usage, selector, mtype;
+	size_t len;
+	unsigned char first, last;
+} text_good[] = {
+    {"3 1 1 " SHA256_HEX, 3, 1, 1, 32, 0x0c, 0xd6},
+    {"3 1 1 0C72AC70B745AC19998811B131D662C9AC69DBDBE7CB23E5B514B56664C5D3D6", 3, 1, 1, 32, 0x0c,
+     0xd6},
+    {"2 0 1 0c72ac70 b745ac19 998811b1 31d662c9\tac69dbdb e7cb23e5 b514b566 64c5d3d6", 2, 0, 1, 32,
+     0x0c, 0xd6},
+    {"  3\t1  1   " SHA256_HEX "  ", 3, 1, 1, 32, 0x0c, 0xd6},
+    {"3 0 0 3082", 3, 0, 0, 2, 0x30, 0x82},
+    {"3 1 2 " SHA256_HEX SHA256_HEX, 3, 1, 2, 64, 0x0c, 0xd6},
+    /* Unknown parameters parse; the check calls them unusable. */
+    {"4 2 3 ab", 4, 2, 3, 1, 0xab, 0xab},
+    {"255 255 255 ab", 255, 255, 255, 1, 0xab, 0xab},
+};
+
+START_TEST(test_parse_text_good)
+{
+	const struct text_good *c = &text_good[_i];
+	struct mc_tlsa t;
+	char err[256] = "";
+
+	ck_assert_msg(mc_tlsa_parse_text(&t, c->text, err, sizeof(err)) == 0, "%s: %s", c->text,
+		      err);
+	ck_assert_uint_eq(t.usage, c->usage);
+	ck_assert_uint_eq(t.selector, c->selector);
+	ck_assert_uint_eq(t.mtype, c->mtype);
+	ck_assert_uint_eq(t.len, c->len);
+	ck_assert_uint_eq(t.data[0], c->first);
+	ck_assert_uint_eq(t.data[t.len - 1], c->last);
+	free(t.data);
+}
+END_TEST
+
+#define SYNTAX "a TLSA record is \"USAGE SELECTOR MTYPE HEX\", e.g. \"3 1 1 0c72ac70…\""
+
+static const struct text_bad {
+	const char *text;
+	const char *err; /* exact, or NULL: any */
+} text_bad[] = {
+    {"", SYNTAX},
+    {"3", SYNTAX},
+    {"3 1", SYNTAX},
+    {"3 1 1", SYNTAX},
+    {"3 1 1" SHA256_HEX, NULL},
+    {"256 1 1 " SHA256_HEX, SYNTAX},
+    {"3 1 256 " SHA256_HEX, SYNTAX},
+    {"-1 1 1 " SHA256_HEX, SYNTAX},
+    {"x 1 1 " SHA256_HEX, SYNTAX},
+    {"3,1,1 " SHA256_HEX, SYNTAX},
+    {"3 1 1 abc", "the TLSA data has an odd number of hex digits"},
+    {"3 1 1 0c72ac70b745ac19998811b131d662c9ac69dbdbe7cb23e5b514b56664c5d3dz",
+     "the TLSA data is not hexadecimal"},
+    {"3 1 1 0x0c72", "the TLSA data is not hexadecimal"},
+    {"3 1 1 " SHA256_HEX "\n", "the TLSA data is not hexadecimal"},
+    {"3 1 1 0c72ac70b745ac19998811b131d662c9ac69dbdbe7cb23e5b514b56664c5d3",
+     "matching type 1 needs 32 bytes (SHA-256) of data, not 31 bytes"},
+    {"3 1 2 " SHA256_HEX, "matching type 2 needs 64 bytes (SHA-512) of data, not 32 bytes"},
+    {"3 1 0 ", "matching type 0 needs some bytes of data, not 0 bytes"},
+    {"3 1 1 ", NULL},
+};
+
+START_TEST(test_parse_text_bad)
+{
+	const struct text_bad *c = &text_bad[_i];
+	struct mc_tlsa t;
+	char err[256] = "";
+
+	ck_assert_msg(mc_tlsa_parse_text(&t, c->text, err, sizeof(err)) == -1, "\"%s\" parsed",
+		      c->text);
+	ck_assert_ptr_null(t.data);
+	ck_assert_msg(err[0], "\"%s\": no reason", c->text);
+	if (c->err)
+		ck_assert_str_eq(err, c->err);
+}
+END_TEST
+
+/* Data beyond MC_TLSA_DATA_MAX bytes is refused, not truncated. */
+START_TEST(test_parse_text_too_long)
+{
+	size_t digits = 2 * MC_TLSA_DATA_MAX + 2;
+	char *text = malloc(digits + 7), err[256] = "";
+	struct mc_tlsa t;
+
+	ck_assert_ptr_nonnull(text);
+	memcpy(text, "3 0 0 ", 6);
+	memset(text + 6, 'a', digits);
+	text[6 + digits] = '\0';
+	ck_assert_int_eq(mc_tlsa_parse_text(&t, text, err, sizeof(err)), -1);
+	ck_assert_str_eq(err, "the TLSA data is too long");
+	text[6 + digits - 2] = '\0'; /* exactly MC_TLSA_DATA_MAX bytes */
+	ck_assert_int_eq(mc_tlsa_parse_text(&t, text, err, sizeof(err)), 0);
+	ck_assert_uint_eq(t.len, MC_TLSA_DATA_MAX);
+	free(t.data);
+	free(text);
+}
+END_TEST
+
+START_TEST(test_parse_rdata)
+{
+	static const unsigned char ok[] = {3, 1, 1, 0xde, 0xad};
+	struct mc_tlsa t;
+
+	ck_assert_int_eq(mc_tlsa_parse_rdata(&t, ok, sizeof(ok)), 0);
+	ck_assert_uint_eq(t.usage, 3);
+	ck_assert_uint_eq(t.selector, 1);
+	ck_assert_uint_eq(t.mtype, 1);
+	ck_assert_uint_eq(t.len, 2);
+	ck_assert_uint_eq(t.data[0], 0xde);
+	ck_assert_uint_eq(t.data[1], 0xad);
+	free(t.data);
+	/* No association data: malformed. */
+	ck_assert_int_eq(mc_tlsa_parse_rdata(&t, ok, 3), -1);
+	ck_assert_ptr_null(t.data);
+	ck_assert_int_eq(mc_tlsa_parse_rdata(&t, ok, 0), -1);
+}
+END_TEST
+
+/* ---- mc_dns_server_parse --------------------------------------------- */
+
+static const struct server_case {
+	const char *in, *out; /* out NULL: refused */
+	size_t size;          /* of the output; 0: 80 */
+} server_cases[] = {
+    {"127.0.0.1", "127.0.0.1@53"},
+    {"127.0.0.1:5353", "127.0.0.1@5353"},
+    {"192.0.2.1:65535", "192.0.2.1@65535"},
+    {"[::1]:53", "::1@53"},
+    {"[2001:db8::1]:5353", "2001:db8::1@5353"},
+    {"[::1]", "::1@53"},
+    {"::1", "::1@53"},
+    {"2001:db8::53", "2001:db8::53@53"},
+    {"", NULL},
+    {"host", NULL},
+    {"ns.example:53", NULL},
+    {"1.2.3.4:0", NULL},
+    {"1.2.3.4:70000", NULL},
+    {"1.2.3.4:", NULL},
+    {"1.2.3.4:-53", NULL},
+    {"1.2.3.4:+53", NULL},
+    {"1.2.3.4:53x", NULL},
+    {"1.2.3", NULL},
+    {"1.2.3.4.5", NULL},
+    {"[::1", NULL},
+    {"[::1]x", NULL},
+    {"[::1]:", NULL},
+    {"[]:53", NULL},
+    {"::1]:53", NULL},
+    {"[host]:53", NULL},
+    {"1.2.3.4 ", NULL},
+    /* A bounded output: too small is a refusal, not a cut address. */
+    {"127.0.0.1", NULL, 12},
+    {"10.0.0.1", "10.0.0.1@53", 12},
+};
+
+START_TEST(test_server_parse)
+{
+	const struct server_case *c = &server_cases[_i];
+	char out[80];
+	int rc = mc_dns_server_parse(c->in, out, c->size ? c->size : sizeof(out));
+
+	if (!c->out) {
+		ck_assert_msg(rc == -1, "\"%s\" accepted as \"%s\"", c->in, out);
+		return;
+	}
+	ck_assert_msg(rc == 0, "\"%s\" refused", c->in);
+	ck_assert_str_eq(out, c->out);
+}
+END_TEST
+
+/* ---- dnsrr.c ------------------------------------------------------- */
+
+#define R(s) (const unsigned char *)(s), sizeof(s) - 1
+
+static const struct name_case {
+	const char *name;
+	const unsigned char *rdata;
+	size_t len;
+	const char *out; /* NULL: refused */
+	size_t off, end; /* where the name starts, and ends (0: at len) */
+} name_cases[] = {
+    {"three labels", R("\004mail\007example\003com\000"), "mail.example.com"},
+    {"upper case folded", R("\004MAIL\007ExAmPlE\003COM\000"), "mail.example.com"},
+    {"digits, hyphen, underscore", R("\004_25_\004_tcp\005a-b-9\000"), "_25_._tcp.a-b-9"},
+    {"the root", R("\000"), ""},
+    {"at an offset, more data after", R("\x00\x0a\x02mx\x04test\x00\xff\xff"), "mx.test", 2, 11},
+    /* RFC 1035 §4.1.4: compression has no place in RDATA taken alone. */
+    {"a compression pointer", R("\004mail\300\014"), NULL},
+    {"a pointer first", R("\300\014"), NULL},
+    {"label type 0x40", R("\100abc"), NULL},
+    {"a label past the end", R("\004mail\007exam"), NULL},
+    {"no root label", R("\004mail"), NULL},
+    {"empty input", R(""), NULL},
+    /* Host names only (RFC 952, RFC 2181 §11 aside): nothing to quote later. */
+    {"a space", R("\004ma l\000"), NULL},
+    {"a dot inside a label", R("\003a.b\000"), NULL},
+    {"a NUL inside a label", R("\003a\000b\000"), NULL},
+    {"a high byte", R("\003a\303b\000"), NULL},
+    {"a slash", R("\003a/b\000"), NULL},
+    {"an asterisk", R("\001*\007example\000"), NULL},
+};
+
+START_TEST(test_rr_name)
+{
+	const struct name_case *c = &name_cases[_i];
+	char out[MC_DNS_NAME_MAX];
+	size_t off = c->off;
+	int rc = mc_rr_name(c->rdata, c->len, &off, out);
+
+	if (!c->out) {
+		ck_assert_msg(rc == -1, "%s: accepted as \"%s\"", c->name, out);
+		ck_assert_uint_eq(off, c->off);
+		return;
+	}
+	ck_assert_msg(rc == 0, "%s: refused", c->name);
+	ck_assert_str_eq(out, c->out);
+	ck_assert_uint_eq(off, c->end ? c->end : c->len);
+}
+END_TEST
+
+/* "\004mail\007example\003com\000" from "mail.example.com" (test input, not checked). */
+static size_t wire(unsigned char *out, const char *name)
+{
+	size_t w = 0;
+
+	while (*name) {
+		size_t l = strcspn(name, ".");
+
+		out[w++] = (unsigned char)l;
+		memcpy(out + w, name, l);
+		w += l;
+		name += l;
+		if (*name == '.')
+			name++;
+	}
+	out[w++] = 0;
+	return w;
+}
+
+/* Label and name lengths: 63 and 253 are the limits (RFC 1035 §2.3.4). */
+START_TEST(test_rr_name_limits)
+{
+	unsigned char rdata[400];
+	char name[300], out[MC_DNS_NAME_MAX];
+	size_t len, off;
+
+	/* A 63-byte label, and one of 64 (whose length byte is 0x40, a reserved type). */
+	memset(name, 'a', 63);
+	name[63] = '\0';
+	len = wire(rdata, name);
+	off = 0;
+	ck_assert_int_eq(mc_rr_name(rdata, len, &off, out), 0);
+	ck_assert_str_eq(out, name);
+	memset(name, 'a', 64);
+	name[64] = '\0';
+	len = wire(rdata, name);
+	off = 0;
+	ck_assert_int_eq(mc_rr_name(rdata, len, &off, out), -1);
+
+	/* 63.63.63.61: 253 characters, 255 bytes in wire form. */
+	memset(name, 'b', 253);
+	name[63] = name[127] = name[191] = '.';
+	name[253] = '\0';
+	len = wire(rdata, name);
+	ck_assert_uint_eq(len, 255);
+	off = 0;
+	ck_assert_int_eq(mc_rr_name(rdata, len, &off, out), 0);
+	ck_assert_str_eq(out, name);
+	ck_assert_uint_eq(off, 255);
+
+	/* 63.63.63.62: 254 characters, one too many. */
+	memset(name, 'b', 254);
+	name[63] = name[127] = name[191] = '.';
+	name[254] = '\0';
+	len = wire(rdata, name);
+	off = 0;
+	ck_assert_int_eq(mc_rr_name(rdata, len, &off, out), -1);
+
+	/* Many one-letter labels: the text bound stops it before the label count does. */
+	for (size_t i = 0; i < 150; i++) {
+		rdata[2 * i] = 1;
+		rdata[2 * i + 1] = 'x';
+	}
+	rdata[300] = 0;
+	off = 0;
+	ck_assert_int_eq(mc_rr_name(rdata, 301, &off, out), -1);
+	/* 127 of them: 253 characters, fine. */
+	rdata[254] = 0;
+	off = 0;
+	ck_assert_int_eq(mc_rr_name(rdata, 255, &off, out), 0);
+	ck_assert_uint_eq(strlen(out), 253);
+}
+END_TEST
+
+#define MX "\000\012\003mx1\007example\003com\000"
+
+static const struct mx_case {
+	const char *name;
+	const unsigned char *rdata;
+	size_t len;
+	int pref;         /* -1: refused */
+	const char *host; /* NULL: not checked */
+} mx_cases[] = {
+    {"preference 10", R(MX), 10, "mx1.example.com"},
+    /* RFC 7505: preference 0 and the root. */
+    {"null MX", R("\x00\x00\x00"), 0, ""},
+    {"preference 65535", R("\xff\xff\x00"), 65535, NULL},
+    {"empty", R(""), -1},
+    {"no host", (const unsigned char *)MX, 2, -1},
+    {"truncated host", (const unsigned char *)MX, sizeof(MX) - 2, -1},
+    {"trailing bytes", R("\x00\x0a\x02mx\x00\x00"), -1},
+    {"a bad host name", R("\x00\x0a\x02m x\x00"), -1},
+};
+
+START_TEST(test_rr_mx)
+{
+	const struct mx_case *c = &mx_cases[_i];
+	char host[MC_DNS_NAME_MAX];
+	unsigned pref = 0;
+	int rc = mc_rr_mx(c->rdata, c->len, &pref, host);
+
+	if (c->pref < 0) {
+		ck_assert_msg(rc == -1, "%s: accepted", c->name);
+		return;
+	}
+	ck_assert_msg(rc == 0, "%s: refused", c->name);
+	ck_assert_uint_eq(pref, (unsigned)c->pref);
+	if (c->host)
+		ck_assert_str_eq(host, c->host);
+}
+END_TEST
+
+#define TWO "\x07v=STSv1\x0c; id=2026011"
+
+static const struct txt_case {
+	const char *name;
+	const unsigned char *rdata;
+	size_t len, size; /* size: of the output */
+	int used;         /* -1: refused */
+	const char *out;  /* compared up to used, and its NUL */
+} txt_cases[] = {
+    {"two strings, joined", R(TWO), 64, 19, "v=STSv1; id=2026011"},
+    {"empty strings skipped", R("\000\003abc\000"), 64, 3, "abc"},
+    /* A NUL in the text is kept; used says how much is real. */
+    {"a NUL in the text", R("\003a\000z"), 64, 3, "a\0z"},
+    {"no strings at all", R(""), 64, 0, ""},
+    {"one empty string", R("\000"), 64, 0, ""},
+    {"a length past the end", R("\005abc"), 64, -1},
+    {"a length past the end of a second string", (const unsigned char *)TWO, 5, 64, -1},
+    /* The output bound: 19 bytes need 20. */
+    {"19 bytes in 20", R(TWO), 20, 19, "v=STSv1; id=2026011"},
+    {"19 bytes in 19", R(TWO), 19, -1},
+    {"19 bytes in 8", R(TWO), 8, -1},
+    {"19 bytes in none", R(TWO), 0, -1},
+};
+
+START_TEST(test_rr_txt)
+{
+	const struct txt_case *c = &txt_cases[_i];
+	char out[64];
+	size_t used = 99;
+	int rc = mc_rr_txt(c->rdata, c->len, out, c->size, &used);
+
+	if (c->used < 0) {
+		ck_assert_msg(rc == -1, "%s: accepted", c->name);
+		return;
+	}
+	ck_assert_msg(rc == 0, "%s: refused", c->name);
+	ck_assert_uint_eq(used, (size_t)c->used);
+	ck_assert_msg(memcmp(out, c->out, used + 1) == 0, "%s: got \"%s\"", c->name, out);
+}
+END_TEST
+
+#define V4 "\300\000\002\001"
+#define V6 "\x20\x01\x0d\xb8\0\0\0\0\0\0\0\0\0\0\0\1"
+
+static const struct addr_case {
+	const char *name;
+	const char *rdata;
+	size_t len;
+	int type;
+	size_t size;     /* of the output */
+	const char *out; /* NULL: refused */
+} addr_cases[] = {
+    {"A", V4, 4, MC_RR_A, 64, "192.0.2.1"},
+    {"AAAA", V6, 16, MC_RR_AAAA, 64, "2001:db8::1"},
+    {"16 bytes as A", V6, 16, MC_RR_A, 64, NULL},
+    {"4 bytes as AAAA", V4, 4, MC_RR_AAAA, 64, NULL},
+    {"A of 3 bytes", V4, 3, MC_RR_A, 64, NULL},
+    {"AAAA of 15 bytes", V6, 15, MC_RR_AAAA, 64, NULL},
+    {"A of no bytes", V4, 0, MC_RR_A, 64, NULL},
+    /* An output too small for the text. */
+    {"192.0.2.1 in 9 bytes", V4, 4, MC_RR_A, 9, NULL},
+    {"192.0.2.1 in 10 bytes", V4, 4, MC_RR_A, 10, "192.0.2.1"},
+};
+
+START_TEST(test_rr_addr)
+{
+	const struct addr_case *c = &addr_cases[_i];
+	char out[64];
+	int rc = mc_rr_addr((const unsigned char *)c->rdata, c->len, c->type, out, c->size);
+
+	if (!c->out) {
+		ck_assert_msg(rc == -1, "%s: accepted as \"%s\"", c->name, out);
+		return;
+	}
+	ck_assert_msg(rc == 0, "%s: refused", c->name);
+	ck_assert_str_eq(out, c->out);
+}
+END_TEST
+
+static Suite *suite(void)
+{
+	Suite *s = suite_create("dane");
+	TCase *tc = tcase_create("check");
+	TCase *parse = tcase_create("parse");
+
+	tcase_add_unchecked_fixture(tc, pki_setup, pki_teardown);
+	tcase_add_loop_test(tc, test_dane, 0, N(dane_cases));
+	tcase_add_test(tc, test_no_chain);
+	tcase_add_test(tc, test_policy_setters);
+	suite_add_tcase(s, tc);
+
+	tcase_add_loop_test(parse, test_parse_text_good, 0, N(text_good));
+	tcase_add_loop_test(parse, test_parse_text_bad, 0, N(text_bad));
+	tcase_add_test(parse, test_parse_text_too_long);
+	tcase_add_test(parse, test_parse_rdata);
+	tcase_add_loop_test(parse, test_server_parse, 0, N(server_cases));
+	tcase_add_loop_test(parse, test_rr_name, 0, N(name_cases));
+	tcase_add_test(parse, test_rr_name_limits);
+	tcase_add_loop_test(parse, test_rr_mx, 0, N(mx_cases));
+	tcase_add_loop_test(parse, test_rr_txt, 0, N(txt_cases));
+	tcase_add_loop_test(parse, test_rr_addr, 0, N(addr_cases));
+	suite_add_tcase(s, parse);
+	return s;
+}
+
+int main(void)
+{
+	SRunner *sr = srunner_create(suite());
+	int failed;
+
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? 1 : 0;
+}

@@ -58,6 +58,10 @@ static const char help[] =
     "      --ignore-sig-alg     ignore weak (SHA-1, MD5) signatures\n"
     "      --ignore-ocsp        ignore stapled OCSP problems\n"
     "      --ignore-sct         accepted: check_mailcert never requires SCTs\n"
+    "      --dane               match the TLSA records at _PORT._tcp.HOST, validated\n"
+    "                           with DNSSEC (not check_ssl_cert's --dane TYPE)\n"
+    "      --resolver ADDR, --trust-anchor FILE  for --dane: the resolver and the\n"
+    "                           DNSSEC trust anchor, as in mailcert check\n"
     "  -4, -6                   IPv4 or IPv6 only\n"
     "      --prometheus         Prometheus text output instead of Nagios\n"
     "  -v, --verbose            more detail; repeatable\n"
@@ -82,6 +86,8 @@ enum {
 	CM_XMPPHOST,
 	CM_DANE,
 	CM_PROMETHEUS,
+	CM_RESOLVER,
+	CM_TRUST_ANCHOR,
 };
 
 static const struct option options[] = {
@@ -109,6 +115,8 @@ static const struct option options[] = {
     {"resolve", required_argument, NULL, CM_RESOLVE},
     {"xmpphost", required_argument, NULL, CM_XMPPHOST},
     {"dane", optional_argument, NULL, CM_DANE},
+    {"resolver", required_argument, NULL, CM_RESOLVER},
+    {"trust-anchor", required_argument, NULL, CM_TRUST_ANCHOR},
     {"prometheus", no_argument, NULL, CM_PROMETHEUS},
     {"verbose", no_argument, NULL, 'v'},
     {"help", no_argument, NULL, 'h'},
@@ -468,6 +476,14 @@ int main(int argc, char **argv)
 				goto out;
 			}
 			mailcert_policy_set_dane(run.policy, 1);
+			break;
+		case CM_RESOLVER:
+			if (apply(&run, OPT_RESOLVER, optarg, "--resolver"))
+				goto out;
+			break;
+		case CM_TRUST_ANCHOR:
+			if (apply(&run, OPT_TRUST_ANCHOR, optarg, "--trust-anchor"))
+				goto out;
 			break;
 		case CM_PROMETHEUS:
 			run.format = MAILCERT_FORMAT_PROMETHEUS;

@@ -38,7 +38,8 @@ static const char domain_help[] =
     "      --helo NAME        EHLO name (default: mailcert.invalid)\n"
     "  -t, --timeout SEC      deadline for the lookups, and for each MX check\n"
     "                         (default 10)\n"
-    "  -4, -6                 connect over IPv4 or IPv6 only\n"
+    "  -4, -6                 IPv4 or IPv6 only: the MX hosts' A or AAAA records\n"
+    "                         (default: A, else AAAA)\n"
     "\n"
     "The policy options of 'mailcert check' apply to every MX host (-w, -c,\n"
     "--severity CODE=LEVEL, --min-tls, ...); the names checked are the MX host\n"
@@ -141,7 +142,8 @@ static int run_domain(const struct check_run *run, const char *name, unsigned po
 	struct output o;
 	size_t n = 0;
 	char err[512];
-	int rc = mailcert_domain_lookup(&d, name, run->policy, run->timeout_ms, err, sizeof(err));
+	int rc = mailcert_domain_lookup(&d, name, run->policy, run->family, run->timeout_ms, err,
+					sizeof(err));
 
 	if (rc == MAILCERT_E_INVALID || rc == MAILCERT_E_IO)
 		return usage_error(CMD, "%s", err);

@@ -98,18 +98,27 @@ static int lookup_txt(struct mc_dns *dns, const char *name, long long deadline, 
 	return rc;
 }
 
-/* An address of @host into @out (A first, then AAAA); "" and why not otherwise. */
-static int lookup_addr(struct mc_dns *dns, const char *host, long long deadline, char *out,
-		       size_t outlen, char why[256])
+/*
+ * An address of @host into @out: A first, then AAAA, or only the one of
+ * @family (-4, -6); "" and why not otherwise.
+ */
+static int lookup_addr(struct mc_dns *dns, const char *host, mailcert_family family,
+		       long long deadline, char *out, size_t outlen, char why[256])
 {
 	static const int types[] = {MC_RR_A, MC_RR_AAAA};
 
 	out[0] = '\0';
-	snprintf(why, 256, "no A or AAAA record");
+	snprintf(why, 256, "no %s record", family == MAILCERT_FAMILY_INET    ? "A"
+					   : family == MAILCERT_FAMILY_INET6 ? "AAAA"
+									     : "A or AAAA");
 	for (size_t t = 0; t < 2 && !out[0]; t++) {
 		struct mc_dns_answer a;
-		int rc = mc_dns_query(dns, host, types[t], deadline, &a);
+		int rc;
 
+		if ((family == MAILCERT_FAMILY_INET && types[t] != MC_RR_A) ||
+		    (family == MAILCERT_FAMILY_INET6 && types[t] != MC_RR_AAAA))
+			continue;
+		rc = mc_dns_query(dns, host, types[t], deadline, &a);
 		if (rc < 0)
 			return rc;
 		if (a.status == MC_DNS_FAILED || a.status == MC_DNS_BOGUS)
@@ -121,7 +130,8 @@ static int lookup_addr(struct mc_dns *dns, const char *host, long long deadline,
 	return 0;
 }
 
-static int lookup_mx(mailcert_domain *d, struct mc_dns *dns, long long deadline)
+static int lookup_mx(mailcert_domain *d, struct mc_dns *dns, mailcert_family family,
+		     long long deadline)
 {
 	struct mc_dns_answer a;
 	int rc = mc_dns_query(dns, d->name, MC_RR_MX, deadline, &a);
@@ -171,8 +181,8 @@ static int lookup_mx(mailcert_domain *d, struct mc_dns *dns, long long deadline)
 	}
 	mc_dns_answer_clear(&a);
 	for (size_t i = 0; i < d->mx_len; i++) {
-		rc = lookup_addr(dns, d->mx[i].host, deadline, d->mx[i].addr, sizeof(d->mx[i].addr),
-				 d->mx[i].why);
+		rc = lookup_addr(dns, d->mx[i].host, family, deadline, d->mx[i].addr,
+				 sizeof(d->mx[i].addr), d->mx[i].why);
 		if (rc < 0)
 			return rc;
 	}
@@ -181,7 +191,7 @@ static int lookup_mx(mailcert_domain *d, struct mc_dns *dns, long long deadline)
 
 /* RFC 8461 §3.3: the policy of https://mta-sts.DOMAIN/.well-known/mta-sts.txt. */
 static int fetch_policy(mailcert_domain *d, struct mc_dns *dns, const mailcert_policy *p,
-			long long deadline)
+			mailcert_family family, long long deadline)
 {
 	char host[MC_DNS_NAME_MAX + 8], addr[64], why[256], resolve[400];
 	struct mc_http_request req = {.url = d->sts_url,
@@ -195,7 +205,7 @@ static int fetch_policy(mailcert_domain *d, struct mc_dns *dns, const mailcert_p
 	snprintf(host, sizeof(host), "mta-sts.%s", d->name);
 	snprintf(d->sts_url, sizeof(d->sts_url), "https://%s/.well-known/mta-sts.txt", host);
 	/* Resolved here, so the policy host is found through the same DNS as the rest. */
-	rc = lookup_addr(dns, host, deadline, addr, sizeof(addr), why);
+	rc = lookup_addr(dns, host, family, deadline, addr, sizeof(addr), why);
 	if (rc < 0)
 		return rc;
 	if (!addr[0]) {
@@ -214,7 +224,7 @@ static int fetch_policy(mailcert_domain *d, struct mc_dns *dns, const mailcert_p
 }
 
 static int lookup_policies(mailcert_domain *d, struct mc_dns *dns, const mailcert_policy *p,
-			   long long deadline)
+			   mailcert_family family, long long deadline)
 {
 	char name[MC_DNS_NAME_MAX + 16];
 	struct txt_set s;
@@ -231,7 +241,7 @@ static int lookup_policies(mailcert_domain *d, struct mc_dns *dns, const mailcer
 		d->sts_found = mc_mtasts_txt((const char *const *)s.txt, s.len, s.n, d->sts_id,
 					     d->sts_why, sizeof(d->sts_why));
 	txt_clear(&s);
-	if (d->sts_found == 1 && (rc = fetch_policy(d, dns, p, deadline)) < 0)
+	if (d->sts_found == 1 && (rc = fetch_policy(d, dns, p, family, deadline)) < 0)
 		return rc;
 	snprintf(name, sizeof(name), "_smtp._tls.%s", d->name);
 	rc = lookup_txt(dns, name, deadline, &s);
@@ -248,8 +258,8 @@ static int lookup_policies(mailcert_domain *d, struct mc_dns *dns, const mailcer
 }
 
 MAILCERT_EXPORT int mailcert_domain_lookup(mailcert_domain **out, const char *domain,
-					   const mailcert_policy *policy, unsigned timeout_ms,
-					   char *err, unsigned errlen)
+					   const mailcert_policy *policy, mailcert_family family,
+					   unsigned timeout_ms, char *err, unsigned errlen)
 {
 	long long deadline = mc_now_ms() + timeout_ms;
 	mailcert_domain *d;
@@ -275,9 +285,9 @@ MAILCERT_EXPORT int mailcert_domain_lookup(mailcert_domain **out, const char *do
 		free(d);
 		return MAILCERT_E_IO;
 	}
-	rc = lookup_mx(d, dns, deadline);
+	rc = lookup_mx(d, dns, family, deadline);
 	if (rc >= 0)
-		rc = lookup_policies(d, dns, policy, deadline);
+		rc = lookup_policies(d, dns, policy, family, deadline);
 	mc_dns_free(dns);
 	if (rc < 0) {
 		mailcert_domain_free(d);

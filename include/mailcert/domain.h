@@ -6,7 +6,8 @@
  *
  * Looking up (I/O) and judging (pure) are separate, as for servers:
  *
- *   mailcert_domain_lookup(&d, "example.com", policy, 10000, err, sizeof(err));
+ *   mailcert_domain_lookup(&d, "example.com", policy, MAILCERT_FAMILY_ANY, 10000,
+ *                          err, sizeof(err));
  *   for each i < mailcert_domain_mx_count(d):
  *       probe smtp://HOST:25 at mailcert_domain_mx_address(d, i),
  *       mailcert_policy_fetch_tlsa(), mailcert_evaluate() → mx_reports[i]
@@ -19,6 +20,7 @@
 #include <time.h>
 #include <mailcert/common.h>
 #include <mailcert/policy.h>
+#include <mailcert/probe.h>
 #include <mailcert/report.h>
 
 #ifdef __cplusplus
@@ -32,7 +34,8 @@ typedef struct mailcert_domain mailcert_domain;
  * and trust anchor of @policy (mailcert_policy_set_resolver(),
  * mailcert_policy_set_trust_anchor()), validating with DNSSEC: the MX
  * hosts by preference (at most 8; the domain itself when it has no MX,
- * none for a null MX), an address of each, the _mta-sts TXT record and,
+ * none for a null MX), an address of each (A, else AAAA; only the one of
+ * @family when it is not MAILCERT_FAMILY_ANY), the _mta-sts TXT record and,
  * when there is one, the policy at
  * https://mta-sts.DOMAIN/.well-known/mta-sts.txt (libcurl, trusting the
  * policy's --ca-file/--ca-dir or the system store, no redirects, at most
@@ -44,8 +47,8 @@ typedef struct mailcert_domain mailcert_domain;
  * in @err; MAILCERT_E_NOMEM.
  */
 MAILCERT_EXPORT int mailcert_domain_lookup(mailcert_domain **out, const char *domain,
-					   const mailcert_policy *policy, unsigned timeout_ms,
-					   char *err, unsigned errlen);
+					   const mailcert_policy *policy, mailcert_family family,
+					   unsigned timeout_ms, char *err, unsigned errlen);
 
 /* Frees @domain; NULL is a no-op. */
 MAILCERT_EXPORT void mailcert_domain_free(mailcert_domain *domain);

@@ -19,6 +19,7 @@
 #                     no policy on the server (404)    → CRITICAL, dane.bogus
 #   plain.example     unsigned, with a TLSA record     → OK, dane.none
 #   syntax.example    unsigned, a policy with a bad mode → CRITICAL
+# check_mailcert is the one beside PATH-TO-MAILCERT.
 # Needs root (HTTPS on 127.0.3.1:443), postfix, nsd, unbound, bind9-utils,
 # bind9-dnsutils, certtool, openssl, python3.
 
@@ -206,6 +207,12 @@ it_eq "nagios, CRITICAL: the status line" \
 	"MAILCERT CRITICAL - mismatch.example: MX 10 mx.mismatch.example (127.0.0.1): CRITICAL: dane.mismatch (and 3 more)" \
 	"$(head -n 1 "$IT_LAST_OUT")"
 
+# -6: only AAAA records count, and the MX hosts here have none.
+it_run "$MAILCERT" domain -f json -6 -t 10 --port "$PORT" "${DNS[@]}" ee.example
+it_eq "-6: exit status" 2 "$IT_LAST_RC"
+it_check "-6: mx.no-address" has_finding "$IT_LAST_OUT" mx.no-address
+it_contains "-6: why" "MX 10 mx.ee.example has no address (no AAAA record)" "$(cat "$IT_LAST_OUT")"
+
 # The same DNS for any check: --dane on an SMTP target, and --tlsa inline.
 it_run "$MAILCERT" check -f json -t 10 --connect-to 127.0.0.1 --dane "${DNS[@]}" "smtp://mx.ee.example:$PORT"
 expect 0 OK "check --dane, DANE-EE"
@@ -216,6 +223,17 @@ expect_finding "check --dane, bogus" dane.bogus
 it_run "$MAILCERT" check -f json -t 10 --connect-to 127.0.0.1 --tlsa "3 1 1 $OTHER_311" "${DNS[@]}" "smtp://mx.ee.example:$PORT"
 expect 2 CRITICAL "check --tlsa, another key"
 expect_finding "check --tlsa" dane.mismatch
+# check_mailcert --dane, the same lookup under check_ssl_cert's flags.
+CHECK_MAILCERT=$(dirname "$MAILCERT")/check_mailcert
+it_run "$CHECK_MAILCERT" -H mx.ee.example -p "$PORT" -P smtp --resolve 127.0.0.1 --dane \
+	--resolver "$DW_RESOLVER" --trust-anchor "$DW_ANCHOR" --rootcert-file "$PKI/root.pem"
+it_eq "check_mailcert --dane: exit status" 0 "$IT_LAST_RC"
+it_check "check_mailcert --dane: dane.match listed" grep -q "^OK dane.match: the TLSA record 3 1 1 (DANE-EE)" "$IT_LAST_OUT"
+it_run "$CHECK_MAILCERT" -H mx.mismatch.example -p "$PORT" -P smtp --resolve 127.0.0.1 --dane \
+	--resolver "$DW_RESOLVER" --trust-anchor "$DW_ANCHOR" --rootcert-file "$PKI/root.pem"
+it_eq "check_mailcert --dane, mismatch: exit status" 2 "$IT_LAST_RC"
+it_check "check_mailcert --dane, mismatch: the status line" grep -q "^MAILCERT CRITICAL - .*none of the 1 usable TLSA records" "$IT_LAST_OUT"
+
 # A DANE-EE match makes the name moot: checked under a name the leaf lacks.
 it_run "$MAILCERT" check -f json -t 10 --connect-to 127.0.0.1 --tlsa "3 1 1 $LEAF_311" -n other.example "smtp://mx.ee.example:$PORT"
 expect 0 OK "check --tlsa 3 1 1 with a wrong --name"

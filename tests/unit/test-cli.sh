@@ -748,6 +748,8 @@ check_mailcert_cli() {
 		"check_mailcert does not support the check_ssl_cert option -L" -H mail.invalid -L A
 	cm_unknown "--dane=311" "--dane 311 (records of one type only) is not supported" \
 		-H mail.invalid --dane=311
+	cm_unknown "--resolver by name" 'invalid value for --resolver: "dns.example"' \
+		-H mail.invalid --dane --resolver dns.example
 	cm_unknown "-P tds" "-P tds (Microsoft SQL Server) is not supported" -H mail.invalid -P tds
 	cm_unknown "unknown protocol" "unsupported protocol gopher" -H mail.invalid -P gopher
 	cm_unknown "-w not above -c" "--warning (10) is less than or equal to --critical (15)" \

@@ -155,8 +155,10 @@ static int run_domain(const struct check_run *run, const char *name, unsigned po
 		goto nomem;
 	for (size_t i = 0; i < n; i++) {
 		rc = check_mx(run, d, i, port, &reports[i]);
-		if (rc == MAILCERT_E_INVALID)
+		if (rc == MAILCERT_E_INVALID) { /* check_mx() said why */
+			rc = EXIT_USAGE;
 			goto out;
+		}
 		if (rc < 0)
 			goto nomem;
 	}

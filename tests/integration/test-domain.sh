@@ -207,6 +207,12 @@ it_eq "nagios, CRITICAL: the status line" \
 	"MAILCERT CRITICAL - mismatch.example: MX 10 mx.mismatch.example (127.0.0.1): CRITICAL: dane.mismatch (and 3 more)" \
 	"$(head -n 1 "$IT_LAST_OUT")"
 
+# A probe option that does not fit is a usage error, found once an MX is known.
+it_run "$MAILCERT" domain -f json -t 10 --helo "a b" --port "$PORT" "${DNS[@]}" ee.example
+it_eq "--helo with a space: exit status" 3 "$IT_LAST_RC"
+it_contains "--helo with a space: the reason" '--helo "a b": one word of at most 255 characters' \
+	"$(cat "$IT_LAST_ERR")"
+
 # -6: only AAAA records count, and the MX hosts here have none.
 it_run "$MAILCERT" domain -f json -6 -t 10 --port "$PORT" "${DNS[@]}" ee.example
 it_eq "-6: exit status" 2 "$IT_LAST_RC"

@@ -14,17 +14,6 @@
 #include "internal.h"
 #include "net.h"
 
-static int hexval(int c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /* Digest lengths by matching type: full data, SHA2-256, SHA2-512. */
 static int data_len_ok(unsigned mtype, size_t len)
 {
@@ -63,7 +52,7 @@ int mc_tlsa_parse_text(struct mc_tlsa *out, const char *text, char *err, size_t 
 		return -1;
 	}
 	for (; *s; s++) {
-		int v = hexval((unsigned char)*s);
+		int v = mc_hexval((unsigned char)*s);
 
 		if (*s == ' ' || *s == '\t')
 			continue;
@@ -193,20 +182,6 @@ MAILCERT_EXPORT int mailcert_policy_set_trust_anchor(mailcert_policy *p, const c
 	return set_string(&p->trust_anchor, path);
 }
 
-/* "scheme://host:port" → port; 0 when there is none. */
-static unsigned target_port(const char *target)
-{
-	const char *colon = strrchr(target, ':');
-
-	return colon && colon[1] >= '0' && colon[1] <= '9' ? (unsigned)atoi(colon + 1) : 0;
-}
-
-/* Host names only: an IP address has no TLSA name. */
-static int is_address(const char *host)
-{
-	return strchr(host, ':') || strspn(host, "0123456789.") == strlen(host);
-}
-
 int mc_dane_lookup(struct mc_dns *dns, const char *host, unsigned port, long long deadline,
 		   struct mc_dane_lookup *out)
 {
@@ -237,6 +212,7 @@ int mc_dane_lookup(struct mc_dns *dns, const char *host, unsigned port, long lon
 MAILCERT_EXPORT int mailcert_policy_fetch_tlsa(const mailcert_policy *p, mailcert_observation *obs,
 					       unsigned timeout_ms)
 {
+	mailcert_target *target;
 	struct mc_dns *dns;
 	unsigned port;
 	int rc;
@@ -245,8 +221,13 @@ MAILCERT_EXPORT int mailcert_policy_fetch_tlsa(const mailcert_policy *p, mailcer
 		return MAILCERT_E_INVALID;
 	if (!p->dane || p->tlsa_len || obs->failure_code || obs->file || !obs->host)
 		return 0;
-	port = target_port(obs->target);
-	if (is_address(obs->host) || port == 0) {
+	/* The canonical "scheme://host:port" parses back (target.c). */
+	rc = mailcert_target_parse(&target, obs->target, NULL, NULL, 0);
+	if (rc < 0)
+		return rc;
+	port = mailcert_target_port(target);
+	mailcert_target_free(target);
+	if (mc_is_ip_literal(obs->host)) {
 		mc_dane_lookup_clear(&obs->dane);
 		obs->dane.done = 1;
 		obs->dane.status = MC_DANE_NO_NAME;

@@ -62,6 +62,13 @@ int mc_dns_server_parse(const char *server, char *out, size_t outlen);
 /* ---- record data (dnsrr.c): pure, bounded by @len ------------------ */
 
 /*
+ * A domain name as people write it ("Example.COM."), checked and written
+ * to @out as mc_rr_name() writes names: lowercase, no final dot, labels of
+ * 1-63 letters, digits, '-' and '_'. 0, or -1 when it is not one.
+ */
+int mc_dns_name_text(const char *in, char out[MC_DNS_NAME_MAX]);
+
+/*
  * A domain name in uncompressed wire form at @rdata[*off], as lowercase
  * dotted text without the final dot ("mail.example.com"; "" for the
  * root). Only letters, digits, '-' and '_' are accepted in labels, so the

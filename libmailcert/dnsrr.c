@@ -15,6 +15,32 @@ static int name_char(unsigned char c)
 	return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '_';
 }
 
+int mc_dns_name_text(const char *in, char out[MC_DNS_NAME_MAX])
+{
+	size_t n = strlen(in), label = 0;
+
+	if (n > 0 && in[n - 1] == '.')
+		n--;
+	if (n == 0 || n >= MC_DNS_NAME_MAX)
+		return -1;
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)in[i];
+
+		if (c >= 'A' && c <= 'Z')
+			c = (unsigned char)(c - 'A' + 'a');
+		if (c == '.') {
+			if (label == 0)
+				return -1;
+			label = 0;
+		} else if (!name_char(c) || ++label > 63) {
+			return -1;
+		}
+		out[i] = (char)c;
+	}
+	out[n] = '\0';
+	return label > 0 ? 0 : -1;
+}
+
 int mc_rr_name(const unsigned char *rdata, size_t len, size_t *off, char out[MC_DNS_NAME_MAX])
 {
 	size_t o = *off, w = 0;

@@ -30,37 +30,6 @@ struct txt_set {
 	size_t n;
 };
 
-/* Lowercase, no final dot, letters, digits, '-', '_' and dots only. */
-static int domain_ok(char *out, const char *in)
-{
-	size_t n = strlen(in), label = 0;
-
-	if (n > 0 && in[n - 1] == '.')
-		n--;
-	if (n == 0 || n >= MC_DNS_NAME_MAX)
-		return 0;
-	for (size_t i = 0; i < n; i++) {
-		char c = in[i];
-
-		if (c >= 'A' && c <= 'Z')
-			c = (char)(c - 'A' + 'a');
-		if (c == '.') {
-			if (label == 0)
-				return 0;
-			label = 0;
-		} else if ((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' ||
-			   c == '_') {
-			if (++label > 63)
-				return 0;
-		} else {
-			return 0;
-		}
-		out[i] = c;
-	}
-	out[n] = '\0';
-	return label > 0;
-}
-
 static void txt_clear(struct txt_set *s)
 {
 	for (size_t i = 0; i < s->n; i++)
@@ -272,7 +241,7 @@ MAILCERT_EXPORT int mailcert_domain_lookup(mailcert_domain **out, const char *do
 	d = calloc(1, sizeof(*d));
 	if (!d)
 		return MAILCERT_E_NOMEM;
-	if (!domain_ok(d->name, domain)) {
+	if (mc_dns_name_text(domain, d->name) < 0) {
 		char q[200];
 
 		mc_quote(q, sizeof(q), domain, strlen(domain), 60);

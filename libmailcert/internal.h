@@ -219,6 +219,10 @@ struct mailcert_report {
 };
 
 mailcert_report *mc_report_new(const mailcert_observation *obs, time_t now);
+/* The worse of two states in the report's ranking: CRITICAL, UNKNOWN, WARNING, OK. */
+mailcert_state mc_state_worse(mailcert_state state, mailcert_state severity);
+/* Recomputes the report's state from its findings, after severities changed. */
+void mc_report_restate(mailcert_report *report);
 /* Appends a finding and raises the state; @code must be a static string. */
 int mc_report_add(mailcert_report *report, const char *code, mailcert_state severity, int cert,
 		  const char *fmt, ...) MC_PRINTF(5, 6);

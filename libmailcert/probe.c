@@ -5,7 +5,6 @@
  * never wait, driven by the engine (engine.c). mailcert_probe_run() is a
  * one-probe engine, so a single check and a scan take the same steps.
  */
-#include <arpa/inet.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -169,11 +168,9 @@ static const char *key_type_name(mailcert_key_type type)
 /* RFC 6066 section 3: literal addresses are not sent as server names. */
 static const char *effective_sni(const mailcert_probe *p)
 {
-	unsigned char buf[16];
-
 	if (p->sni)
 		return p->sni;
-	if (inet_pton(AF_INET, p->host, buf) == 1 || inet_pton(AF_INET6, p->host, buf) == 1)
+	if (mc_is_ip_literal(p->host))
 		return NULL;
 	return p->host;
 }

@@ -66,10 +66,7 @@ int mc_report_add(mailcert_report *r, const char *code, mailcert_state severity,
 	f->severity = severity;
 	f->cert = cert;
 	r->findings_len++;
-	/* UNKNOWN ranks above CRITICAL only when nothing is critical, as in the
-	 * monitoring-plugins: a definite CRITICAL is the more useful answer. */
-	if (severity == MAILCERT_CRITICAL || (severity > r->state && r->state != MAILCERT_CRITICAL))
-		r->state = severity;
+	r->state = mc_state_worse(r->state, severity);
 	return 0;
 }
 
@@ -144,12 +141,24 @@ int mc_report_relax(mailcert_report *r, size_t i, const char *why)
 	free(r->findings[i].message);
 	r->findings[i].message = message;
 	r->findings[i].severity = MAILCERT_OK;
-	r->state = MAILCERT_OK;
-	for (size_t j = 0; j < r->findings_len; j++) {
-		mailcert_state s = r->findings[j].severity;
-
-		if (s == MAILCERT_CRITICAL || (s > r->state && r->state != MAILCERT_CRITICAL))
-			r->state = s;
-	}
+	mc_report_restate(r);
 	return 0;
+}
+
+/*
+ * UNKNOWN ranks above CRITICAL only when nothing is critical, as in the
+ * monitoring-plugins: a definite CRITICAL is the more useful answer.
+ */
+mailcert_state mc_state_worse(mailcert_state state, mailcert_state severity)
+{
+	if (severity == MAILCERT_CRITICAL || (severity > state && state != MAILCERT_CRITICAL))
+		return severity;
+	return state;
+}
+
+void mc_report_restate(mailcert_report *r)
+{
+	r->state = MAILCERT_OK;
+	for (size_t i = 0; i < r->findings_len; i++)
+		r->state = mc_state_worse(r->state, r->findings[i].severity);
 }

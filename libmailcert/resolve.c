@@ -11,6 +11,7 @@
 #include <sys/time.h>
 
 #include "resolve.h"
+#include "util.h"
 
 struct mc_resolver {
 	ares_channel channel; /* NULL until a name needs it */
@@ -201,13 +202,6 @@ static void literal(struct mc_lookup *q, const char *host, int family)
 		q->error = "no address";
 }
 
-static int is_literal(const char *host)
-{
-	unsigned char buf[16];
-
-	return inet_pton(AF_INET, host, buf) == 1 || inet_pton(AF_INET6, host, buf) == 1;
-}
-
 struct mc_lookup *mc_lookup_start(struct mc_resolver *r, const char *host, unsigned port,
 				  int family)
 {
@@ -219,7 +213,7 @@ struct mc_lookup *mc_lookup_start(struct mc_resolver *r, const char *host, unsig
 		return NULL;
 	q->r = r;
 	q->port = port;
-	if (is_literal(host)) {
+	if (mc_is_ip_literal(host)) {
 		literal(q, host, family);
 		return q;
 	}

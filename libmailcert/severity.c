@@ -47,18 +47,8 @@ static const struct mc_severity *find(const mailcert_policy *p, const char *code
 	return NULL;
 }
 
-/* The same ranking as mc_report_add(): CRITICAL, then UNKNOWN, WARNING, OK. */
-static mailcert_state worse(mailcert_state state, mailcert_state severity)
-{
-	if (severity == MAILCERT_CRITICAL || (severity > state && state != MAILCERT_CRITICAL))
-		return severity;
-	return state;
-}
-
 void mc_severity_apply(mailcert_report *r, const mailcert_policy *p)
 {
-	mailcert_state state = MAILCERT_OK;
-
 	if (p->severities_len == 0)
 		return;
 	for (size_t i = 0; i < r->findings_len; i++) {
@@ -66,7 +56,6 @@ void mc_severity_apply(mailcert_report *r, const mailcert_policy *p)
 
 		if (o)
 			r->findings[i].severity = o->state;
-		state = worse(state, r->findings[i].severity);
 	}
-	r->state = state;
+	mc_report_restate(r);
 }

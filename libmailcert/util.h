@@ -38,6 +38,12 @@ void mc_hex(char *dst, const unsigned char *src, size_t len);
  */
 void mc_format_utc(char out[MC_DATE_MAX], time_t t, int seconds);
 
+/* The value of hex digit @c (either case), or -1. */
+int mc_hexval(int c);
+
+/* Whether @host is an IPv4 or IPv6 address literal (no brackets). */
+int mc_is_ip_literal(const char *host);
+
 char *mc_strdup(const char *s);
 char *mc_asprintf(const char *fmt, ...) MC_PRINTF(1, 2);
 

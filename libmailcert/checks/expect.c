@@ -65,14 +65,6 @@ static int unbase64_32(unsigned char out[32], const char *s)
 	return o == 32 && v == 0 ? 0 : -1;
 }
 
-static int hexval(int c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	c = tolower(c);
-	return c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
-}
-
 /* 64 hex digits, colons allowed between them, any case. */
 static int unhex_32(unsigned char out[32], const char *s)
 {
@@ -81,12 +73,12 @@ static int unhex_32(unsigned char out[32], const char *s)
 	for (; *s; s++) {
 		if (*s == ':')
 			continue;
-		if (hexval(*s) < 0 || n == 64)
+		if (mc_hexval(*s) < 0 || n == 64)
 			return -1;
 		if (n % 2 == 0)
-			out[n / 2] = (unsigned char)(hexval(*s) << 4);
+			out[n / 2] = (unsigned char)(mc_hexval(*s) << 4);
 		else
-			out[n / 2] |= (unsigned char)hexval(*s);
+			out[n / 2] |= (unsigned char)mc_hexval(*s);
 		n++;
 	}
 	return n == 64 ? 0 : -1;
@@ -115,7 +107,7 @@ int mc_serial_normalize(char **out, const char *hex)
 	for (; *hex; hex++) {
 		if (*hex == ':')
 			continue;
-		if (hexval(*hex) < 0)
+		if (mc_hexval(*hex) < 0)
 			return MAILCERT_E_INVALID;
 		if (n == 0 && *hex == '0')
 			continue;

@@ -73,15 +73,11 @@ mailcert_policy *ev_policy(void)
 	return p;
 }
 
-mailcert_report *ev_check(const char *host, const struct mc_fixture_cert *const *chain, size_t n,
-			  const mailcert_policy *p)
+mailcert_observation *ev_observe(const char *target, const char *host,
+				  const struct mc_fixture_cert *const *chain, size_t n)
 {
-	char target[300];
-	mailcert_observation *obs;
-	mailcert_report *r = NULL;
+	mailcert_observation *obs = mc_observation_new(target, host);
 
-	snprintf(target, sizeof(target), "smtp://%s:25", host);
-	obs = mc_observation_new(target, host);
 	ck_assert_ptr_nonnull(obs);
 	for (size_t i = 0; i < n; i++) {
 		gnutls_datum_t der;
@@ -90,6 +86,18 @@ mailcert_report *ev_check(const char *host, const struct mc_fixture_cert *const 
 		ck_assert_int_eq(mc_observation_add_cert(obs, der.data, der.size), 0);
 		gnutls_free(der.data);
 	}
+	return obs;
+}
+
+mailcert_report *ev_check(const char *host, const struct mc_fixture_cert *const *chain, size_t n,
+			  const mailcert_policy *p)
+{
+	char target[300];
+	mailcert_observation *obs;
+	mailcert_report *r = NULL;
+
+	snprintf(target, sizeof(target), "smtp://%s:25", host);
+	obs = ev_observe(target, host, chain, n);
 	ck_assert_int_eq(mailcert_evaluate(&r, obs, p, NOW), 0);
 	mailcert_observation_free(obs);
 	return r;

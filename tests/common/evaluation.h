@@ -38,6 +38,10 @@ void ev_make_leaf(struct mc_fixture_cert *c, const char *cn, const char *const *
 /* A policy trusting only ev_root. */
 mailcert_policy *ev_policy(void);
 
+/* An observation of @target (host @host) that received @chain[0..n); the caller's. */
+mailcert_observation *ev_observe(const char *target, const char *host,
+				  const struct mc_fixture_cert *const *chain, size_t n);
+
 /* Evaluates @chain[0..n) as smtp://@host sent it, at NOW. */
 mailcert_report *ev_check(const char *host, const struct mc_fixture_cert *const *chain, size_t n,
 			  const mailcert_policy *p);

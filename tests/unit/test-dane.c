@@ -75,23 +75,6 @@ static void record(char out[RECORD_MAX], const struct mc_fixture_cert *c, unsign
 	gnutls_free(d.data);
 }
 
-/* @chain as @target sent it. */
-static mailcert_observation *observe(const char *target, const struct mc_fixture_cert *const *chain,
-				     size_t n)
-{
-	mailcert_observation *obs = mc_observation_new(target, HOST);
-
-	ck_assert_ptr_nonnull(obs);
-	for (size_t i = 0; i < n; i++) {
-		gnutls_datum_t der;
-
-		ck_assert_int_eq(mc_fixture_cert_der(chain[i], &der), 0);
-		ck_assert_int_eq(mc_observation_add_cert(obs, der.data, der.size), 0);
-		gnutls_free(der.data);
-	}
-	return obs;
-}
-
 /* Evaluates @obs and frees it (the report keeps a reference). */
 static mailcert_report *evaluate(mailcert_observation *obs, const mailcert_policy *p)
 {
@@ -422,7 +405,7 @@ START_TEST(test_dane)
 	}
 	if (c->lowered)
 		ck_assert_int_eq(mailcert_policy_set_severity(p, c->lowered, MAILCERT_WARNING), 0);
-	obs = observe(c->target ? c->target : "smtp://" HOST ":25", chain, n);
+	obs = ev_observe(c->target ? c->target : "smtp://" HOST ":25", HOST, chain, n);
 	if (c->dns.done)
 		record_lookup(obs, c, who);
 	r = evaluate(obs, p);
@@ -469,7 +452,7 @@ END_TEST
 START_TEST(test_no_chain)
 {
 	char rec[RECORD_MAX], err[256];
-	mailcert_observation *obs = observe("smtp://" HOST ":25", NULL, 0);
+	mailcert_observation *obs = ev_observe("smtp://" HOST ":25", HOST, NULL, 0);
 	mailcert_policy *p = ev_policy();
 	mailcert_report *r;
 

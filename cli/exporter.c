@@ -7,10 +7,12 @@
  *
  * HTTP is libmicrohttpd with a thread per connection: a probe blocks for
  * up to its timeout, and a thread of its own keeps it from holding up
- * /metrics or other probes. Connections are limited (MHD refuses more);
- * probes are counted, and one beyond --max-concurrent is answered 503 at
- * once rather than queued, so a burst of scrapes cannot pile up threads
- * that all time out. Each probe ends before Prometheus gives up on the
+ * /metrics or other probes. The probe itself runs on one of at most
+ * --max-concurrent long-lived threads (exporter_pool.h says why), the
+ * connection's thread waiting for it. Connections are limited (MHD
+ * refuses more); probes are counted, and one beyond --max-concurrent is
+ * answered 503 at once rather than queued, so a burst of scrapes cannot
+ * pile up threads that all time out. Each probe ends before Prometheus gives up on the
  * scrape: its timeout is the module's -t, cut to the scrape timeout that
  * Prometheus sends (X-Prometheus-Scrape-Timeout-Seconds) less a margin.
  *
@@ -35,6 +37,7 @@
 
 #include "cli.h"
 #include "exporter.h"
+#include "exporter_pool.h"
 #include "exporter_query.h"
 
 static const char exporter_help[] =
@@ -104,7 +107,8 @@ struct exporter {
 	struct exporter_config config;
 	unsigned max_concurrent;
 	time_t started;
-	pthread_mutex_t lock; /* guards the figures below */
+	struct exporter_pool pool; /* runs the probes */
+	pthread_mutex_t lock;      /* guards the figures below */
 	unsigned in_flight;
 	unsigned long long probes[RESULT_COUNT];
 	unsigned long long requests[CODE_COUNT];
@@ -258,6 +262,23 @@ static void budget_less_wait(struct MHD_Connection *conn, unsigned *ms)
 		*ms = waited < (int64_t)*ms ? *ms - (unsigned)waited : 1;
 }
 
+/* One probe, run on a thread of the pool. */
+struct probe_job {
+	const struct exporter_query *q;
+	mailcert_report *reports[2];
+	size_t n;
+	int rc;
+};
+
+static void probe_job_run(void *cls)
+{
+	struct probe_job *job = cls;
+	const struct exporter_query *q = job->q;
+
+	job->rc = probe_and_evaluate(&q->run, q->probe, time(NULL) + q->module->at_offset,
+				     job->reports, &job->n);
+}
+
 static enum MHD_Result probe(struct exporter *e, struct MHD_Connection *conn)
 {
 	const char *text = MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND, "target");
@@ -265,8 +286,7 @@ static enum MHD_Result probe(struct exporter *e, struct MHD_Connection *conn)
 	const char *scrape =
 	    MHD_lookup_connection_value(conn, MHD_HEADER_KIND, EXPORTER_SCRAPE_HEADER);
 	struct exporter_query q;
-	mailcert_report *reports[2];
-	size_t n = 0;
+	struct probe_job job = {.q = &q, .rc = MAILCERT_E_NOMEM};
 	char reason[EXPORTER_TARGET_MAX + 1024], *body = NULL;
 	int rc, result = RESULT_ERROR;
 	enum MHD_Result ok;
@@ -286,17 +306,17 @@ static enum MHD_Result probe(struct exporter *e, struct MHD_Connection *conn)
 				 e->max_concurrent);
 		goto out;
 	}
-	rc = probe_and_evaluate(&q.run, q.probe, time(NULL) + q.module->at_offset, reports, &n);
+	rc = exporter_pool_run(&e->pool, probe_job_run, &job) < 0 ? MAILCERT_E_NOMEM : job.rc;
 	if (rc >= 0) {
-		rc = mailcert_render_many(&body, (const mailcert_report *const *)reports, n,
+		rc = mailcert_render_many(&body, (const mailcert_report *const *)job.reports, job.n,
 					  MAILCERT_FORMAT_PROMETHEUS, 0);
-		result = result_of(reports, n);
+		result = result_of(job.reports, job.n);
 		if (rc < 0)
 			result = RESULT_ERROR;
 	}
 	slot_give(e, result);
-	for (size_t i = 0; i < n; i++)
-		mailcert_report_free(reports[i]);
+	for (size_t i = 0; i < job.n; i++)
+		mailcert_report_free(job.reports[i]);
 	if (rc < 0) {
 		free(body);
 		ok = answer_text(e, conn, MHD_HTTP_INTERNAL_SERVER_ERROR, "%s: internal failure\n",
@@ -566,8 +586,13 @@ int cmd_exporter(int argc, char **argv)
 	}
 	if (config && exporter_config_load(&e.config, config))
 		goto out;
+	if (exporter_pool_init(&e.pool, e.max_concurrent) < 0) {
+		fputs("mailcert: out of memory\n", stderr);
+		goto out;
+	}
 	if (pthread_mutex_init(&e.lock, NULL) != 0) {
 		fputs("mailcert: out of memory\n", stderr);
+		exporter_pool_stop(&e.pool);
 		goto out;
 	}
 	/*
@@ -602,13 +627,15 @@ int cmd_exporter(int argc, char **argv)
 		fprintf(stderr, "mailcert: exporter: cannot listen on %s: %s\n", where,
 			errno ? strerror(errno) : "failed");
 		pthread_mutex_destroy(&e.lock);
+		exporter_pool_stop(&e.pool);
 		goto out;
 	}
 	fprintf(stderr, "mailcert: exporter listening on %s (%zu module%s)\n", where,
 		e.config.len - 1, e.config.len == 2 ? "" : "s");
 	wait_for_signal(&set);
 	fputs("mailcert: exporter stopping\n", stderr);
-	MHD_stop_daemon(d); /* waits for the connections' threads */
+	MHD_stop_daemon(d); /* waits for the connections' threads, so for their probes */
+	exporter_pool_stop(&e.pool);
 	pthread_mutex_destroy(&e.lock);
 	rc = 0;
 out:

@@ -10,8 +10,8 @@
 #include <string.h>
 
 #include <curl/curl.h>
-#include <dlfcn.h>
 
+#include "dl.h"
 #include "http.h"
 #include "internal.h"
 
@@ -33,33 +33,24 @@ static char curl_error[256]; /* why libcurl is not usable, or "" */
 
 static void curl_load(void)
 {
-	static const char *const names[] = {"libcurl-gnutls.so.4", "libcurl.so.4"};
-	void *h = NULL;
+	static const char *const sonames[] = {"libcurl-gnutls.so.4", "libcurl.so.4", NULL};
+	const struct mc_dl_sym syms[] = {
+	    {"curl_global_init", (void **)&curl.global_init},
+	    {"curl_easy_init", (void **)&curl.easy_init},
+	    {"curl_easy_setopt", (void **)&curl.easy_setopt},
+	    {"curl_easy_perform", (void **)&curl.easy_perform},
+	    {"curl_easy_getinfo", (void **)&curl.easy_getinfo},
+	    {"curl_easy_cleanup", (void **)&curl.easy_cleanup},
+	    {"curl_easy_strerror", (void **)&curl.easy_strerror},
+	    {"curl_slist_append", (void **)&curl.slist_append},
+	    {"curl_slist_free_all", (void **)&curl.slist_free_all},
+	};
 
-	for (size_t i = 0; !h && i < sizeof(names) / sizeof(names[0]); i++)
-		h = dlopen(names[i], RTLD_NOW | RTLD_LOCAL);
-	if (!h) {
-		snprintf(curl_error, sizeof(curl_error),
-			 "libcurl could not be loaded (%s); install the libcurl4-gnutls package",
-			 dlerror());
+	if (mc_dl_load(sonames, "libcurl3-gnutls", syms, sizeof(syms) / sizeof(syms[0]), curl_error,
+		       sizeof(curl_error)) < 0)
 		return;
-	}
-	*(void **)&curl.global_init = dlsym(h, "curl_global_init");
-	*(void **)&curl.easy_init = dlsym(h, "curl_easy_init");
-	*(void **)&curl.easy_setopt = dlsym(h, "curl_easy_setopt");
-	*(void **)&curl.easy_perform = dlsym(h, "curl_easy_perform");
-	*(void **)&curl.easy_getinfo = dlsym(h, "curl_easy_getinfo");
-	*(void **)&curl.easy_cleanup = dlsym(h, "curl_easy_cleanup");
-	*(void **)&curl.easy_strerror = dlsym(h, "curl_easy_strerror");
-	*(void **)&curl.slist_append = dlsym(h, "curl_slist_append");
-	*(void **)&curl.slist_free_all = dlsym(h, "curl_slist_free_all");
-	if (!curl.global_init || !curl.easy_init || !curl.easy_setopt || !curl.easy_perform ||
-	    !curl.easy_getinfo || !curl.easy_cleanup || !curl.easy_strerror || !curl.slist_append ||
-	    !curl.slist_free_all)
-		snprintf(curl_error, sizeof(curl_error), "the libcurl found lacks a function");
-	else if (curl.global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
+	if (curl.global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
 		snprintf(curl_error, sizeof(curl_error), "libcurl could not be initialised");
-	/* The handle stays open: libcurl is in use until the process ends. */
 }
 
 struct body {

@@ -14,16 +14,17 @@ static const char domain_help[] =
     "Usage: mailcert domain [OPTIONS] DOMAIN\n"
     "\n"
     "Will other mail servers deliver to DOMAIN securely? Looks up its MX hosts\n"
-    "(by preference; the domain itself when it has none), checks each on port 25\n"
-    "with STARTTLS like 'mailcert check smtp://MX', matching the TLSA records at\n"
+    "(by preference; the domain itself when it has none), checks each at each of\n"
+    "its addresses (the first two A and two AAAA records) on port 25 with\n"
+    "STARTTLS like 'mailcert check smtp://MX', matching the TLSA records at\n"
     "_25._tcp.MX (DANE, validated with DNSSEC), and checks the domain's MTA-STS\n"
     "policy (the _mta-sts TXT record and https://mta-sts.DOMAIN/.well-known/\n"
     "mta-sts.txt: syntax, mode, mx patterns against the MX hosts, max_age) and\n"
     "TLS-RPT record (_smtp._tls).\n"
     "\n"
-    "The first report is the domain's: one mx.summary per MX host with that\n"
-    "host's state, then mx.*, mta-sts.* and tls-rpt.* findings; one report per\n"
-    "MX host follows (certificate and dane.* findings).\n"
+    "The first report is the domain's: one mx.summary per MX host and address\n"
+    "with that check's state, then mx.*, mta-sts.* and tls-rpt.* findings; one\n"
+    "report per MX host and address follows (certificate and dane.* findings).\n"
     "\n"
     "Options:\n"
     "      --port N           the MX hosts' port (default 25); TLSA records are\n"
@@ -39,7 +40,7 @@ static const char domain_help[] =
     "  -t, --timeout SEC      deadline for the lookups, and for each MX check\n"
     "                         (default 10)\n"
     "  -4, -6                 IPv4 or IPv6 only: the MX hosts' A or AAAA records\n"
-    "                         (default: A, else AAAA)\n"
+    "                         (default: both)\n"
     "\n"
     "The policy options of 'mailcert check' apply to every MX host (-w, -c,\n"
     "--severity CODE=LEVEL, --min-tls, ...); the names checked are the MX host\n"
@@ -104,7 +105,7 @@ static int parse_port(const char *s, unsigned *port)
 	return 0;
 }
 
-/* Checks MX host @i like `mailcert check smtp://HOST:PORT` at the address DNS gave. */
+/* Checks MX entry @i (a host at one address) like `mailcert check smtp://HOST:PORT`. */
 static int check_mx(const struct check_run *run, const mailcert_domain *d, size_t i, unsigned port,
 		    mailcert_report **out)
 {

@@ -67,21 +67,42 @@ static int lookup_txt(struct mc_dns *dns, const char *name, long long deadline, 
 	return rc;
 }
 
+static int addr_cmp(const void *a, const void *b)
+{
+	return strcmp(a, b);
+}
+
+/* What lookup_addrs() found beyond the addresses it returns. */
+struct addr_rest {
+	size_t more;       /* beyond MC_MAX_ADDR a family */
+	size_t unroutable; /* no route from this machine (mc_net_routable()) */
+	char unroutable_addr[64];
+};
+
 /*
- * An address of @host into @out: A first, then AAAA, or only the one of
- * @family (-4, -6); "" and why not otherwise.
+ * The addresses of @host: its A records, then its AAAA records (or only
+ * the family of -4, -6), at most MC_MAX_ADDR each, sorted so that reports
+ * come in the same order whatever order DNS gave; @rest counts the others.
+ * Addresses this machine has no route to are left out: a monitor without
+ * IPv6 would otherwise call every dual-stack host broken. None: *@n is 0
+ * and @why says why.
  */
-static int lookup_addr(struct mc_dns *dns, const char *host, mailcert_family family,
-		       long long deadline, char *out, size_t outlen, char why[256])
+static int lookup_addrs(struct mc_dns *dns, const char *host, mailcert_family family,
+			long long deadline, char addrs[2 * MC_MAX_ADDR][64], size_t *n,
+			struct addr_rest *rest, char why[256])
 {
 	static const int types[] = {MC_RR_A, MC_RR_AAAA};
 
-	out[0] = '\0';
-	snprintf(why, 256, "no %s record", family == MAILCERT_FAMILY_INET    ? "A"
-					   : family == MAILCERT_FAMILY_INET6 ? "AAAA"
-									     : "A or AAAA");
-	for (size_t t = 0; t < 2 && !out[0]; t++) {
+	*n = 0;
+	*rest = (struct addr_rest){0};
+	snprintf(why, 256, "no %s record",
+		 family == MAILCERT_FAMILY_INET    ? "A"
+		 : family == MAILCERT_FAMILY_INET6 ? "AAAA"
+						   : "A or AAAA");
+	for (size_t t = 0; t < 2; t++) {
+		char found[MC_DNS_MAX_RR][64];
 		struct mc_dns_answer a;
+		size_t k = 0;
 		int rc;
 
 		if ((family == MAILCERT_FAMILY_INET && types[t] != MC_RR_A) ||
@@ -90,21 +111,40 @@ static int lookup_addr(struct mc_dns *dns, const char *host, mailcert_family fam
 		rc = mc_dns_query(dns, host, types[t], deadline, &a);
 		if (rc < 0)
 			return rc;
-		if (a.status == MC_DNS_FAILED || a.status == MC_DNS_BOGUS)
+		if (!*n && (a.status == MC_DNS_FAILED || a.status == MC_DNS_BOGUS))
 			snprintf(why, 256, "%s", a.why);
-		for (size_t i = 0; i < a.n && !out[0]; i++)
-			mc_rr_addr(a.rr[i].data, a.rr[i].len, types[t], out, outlen);
+		for (size_t i = 0; i < a.n; i++)
+			if (mc_rr_addr(a.rr[i].data, a.rr[i].len, types[t], found[k],
+				       sizeof(found[k])) == 0)
+				k++;
+		rest->more += a.dropped;
 		mc_dns_answer_clear(&a);
+		qsort(found, k, sizeof(found[0]), addr_cmp);
+		for (size_t i = 0, kept = 0; i < k; i++) {
+			if (!mc_net_routable(found[i])) {
+				if (!rest->unroutable++)
+					memcpy(rest->unroutable_addr, found[i], sizeof(found[i]));
+			} else if (kept++ < MC_MAX_ADDR) {
+				memcpy(addrs[(*n)++], found[i], sizeof(found[i]));
+			} else {
+				rest->more++;
+			}
+		}
 	}
+	if (!*n && rest->unroutable)
+		snprintf(why, 256, "no route from this machine to %s%s", rest->unroutable_addr,
+			 rest->unroutable > 1 ? " or its other addresses" : "");
 	return 0;
 }
 
-static int lookup_mx(mailcert_domain *d, struct mc_dns *dns, mailcert_family family,
-		     long long deadline)
+/* The MX hosts of @d->name by preference, at most MC_MAX_MX, into @hosts. */
+static int lookup_mx_hosts(mailcert_domain *d, struct mc_dns *dns, long long deadline,
+			   struct mc_mx hosts[MC_MAX_MX], size_t *len)
 {
 	struct mc_dns_answer a;
 	int rc = mc_dns_query(dns, d->name, MC_RR_MX, deadline, &a);
 
+	*len = 0;
 	if (rc < 0)
 		return rc;
 	d->mx_status = (int)a.status;
@@ -126,43 +166,71 @@ static int lookup_mx(mailcert_domain *d, struct mc_dns *dns, mailcert_family fam
 				continue;
 			}
 			/* By preference, in the order DNS gave them when equal. */
-			for (j = d->mx_len; j > 0 && d->mx[j - 1].pref > m.pref; j--)
+			for (j = *len; j > 0 && hosts[j - 1].pref > m.pref; j--)
 				;
 			if (j == MC_MAX_MX) {
 				d->mx_skipped++;
 				continue;
 			}
-			if (d->mx_len == MC_MAX_MX)
+			if (*len == MC_MAX_MX)
 				d->mx_skipped++;
 			else
-				d->mx_len++;
-			memmove(&d->mx[j + 1], &d->mx[j], (d->mx_len - 1 - j) * sizeof(d->mx[0]));
-			d->mx[j] = m;
+				++*len;
+			memmove(&hosts[j + 1], &hosts[j], (*len - 1 - j) * sizeof(hosts[0]));
+			hosts[j] = m;
 		}
 		if (d->mx_null)
-			d->mx_len = 0;
-		else if (d->mx_len == 0 && !a.nxdomain && d->mx_skipped == 0) {
+			*len = 0;
+		else if (*len == 0 && !a.nxdomain && d->mx_skipped == 0) {
 			/* RFC 5321 §5.1: no MX, the domain itself is the mail host. */
 			d->mx_implicit = 1;
-			snprintf(d->mx[0].host, sizeof(d->mx[0].host), "%s", d->name);
-			d->mx_len = 1;
+			hosts[0] = (struct mc_mx){0};
+			snprintf(hosts[0].host, sizeof(hosts[0].host), "%s", d->name);
+			*len = 1;
 		}
 	}
 	mc_dns_answer_clear(&a);
-	for (size_t i = 0; i < d->mx_len; i++) {
-		rc = lookup_addr(dns, d->mx[i].host, family, deadline, d->mx[i].addr,
-				 sizeof(d->mx[i].addr), d->mx[i].why);
-		if (rc < 0)
-			return rc;
-	}
 	return 0;
+}
+
+/* The MX hosts, each once for every address it has (struct mc_mx), into @d->mx. */
+static int lookup_mx(mailcert_domain *d, struct mc_dns *dns, mailcert_family family,
+		     long long deadline)
+{
+	struct mc_mx hosts[MC_MAX_MX];
+	size_t len;
+	int rc = lookup_mx_hosts(d, dns, deadline, hosts, &len);
+
+	for (size_t i = 0; rc == 0 && i < len; i++) {
+		char addrs[2 * MC_MAX_ADDR][64];
+		size_t n;
+		struct addr_rest rest;
+		struct mc_mx m = hosts[i];
+
+		rc = lookup_addrs(dns, m.host, family, deadline, addrs, &n, &rest, m.why);
+		for (size_t j = 0; rc == 0 && j < (n ? n : 1); j++) {
+			if (n)
+				memcpy(m.addr, addrs[j], sizeof(m.addr));
+			if (j + 1 >= n) { /* the host's last entry */
+				m.more = rest.more;
+				m.unroutable = rest.unroutable;
+				memcpy(m.unroutable_addr, rest.unroutable_addr,
+				       sizeof(m.unroutable_addr));
+			}
+			d->mx[d->mx_len++] = m;
+		}
+	}
+	return rc;
 }
 
 /* RFC 8461 §3.3: the policy of https://mta-sts.DOMAIN/.well-known/mta-sts.txt. */
 static int fetch_policy(mailcert_domain *d, struct mc_dns *dns, const mailcert_policy *p,
 			mailcert_family family, long long deadline)
 {
-	char host[MC_DNS_NAME_MAX + 8], addr[64], why[256], resolve[400];
+	char host[MC_DNS_NAME_MAX + 8], addrs[2 * MC_MAX_ADDR][64], why[256], resolve[400];
+	const char *addr = addrs[0];
+	struct addr_rest rest;
+	size_t n;
 	struct mc_http_request req = {.url = d->sts_url,
 				      .ca_file = p->ca_file,
 				      .ca_dir = p->ca_dir,
@@ -174,10 +242,10 @@ static int fetch_policy(mailcert_domain *d, struct mc_dns *dns, const mailcert_p
 	snprintf(host, sizeof(host), "mta-sts.%s", d->name);
 	snprintf(d->sts_url, sizeof(d->sts_url), "https://%s/.well-known/mta-sts.txt", host);
 	/* Resolved here, so the policy host is found through the same DNS as the rest. */
-	rc = lookup_addr(dns, host, family, deadline, addr, sizeof(addr), why);
+	rc = lookup_addrs(dns, host, family, deadline, addrs, &n, &rest, why);
 	if (rc < 0)
 		return rc;
-	if (!addr[0]) {
+	if (!n) {
 		d->sts_error = mc_asprintf("%s has no address (%s)", host, why);
 		return d->sts_error ? 0 : MAILCERT_E_NOMEM;
 	}

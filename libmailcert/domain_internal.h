@@ -10,13 +10,24 @@
 
 #include "dns.h"
 
-#define MC_MAX_MX 8 /* MX hosts checked, by preference */
+#define MC_MAX_MX 8   /* MX hosts checked, by preference */
+#define MC_MAX_ADDR 2 /* addresses checked per MX host and family (A, AAAA) */
+#define MC_MAX_MX_ADDR (MC_MAX_MX * 2 * MC_MAX_ADDR)
 
+/*
+ * One address of an MX host, to check: senders may reach any of them. A
+ * host without an address has one entry, with addr "". A host's entries
+ * are adjacent: its A records, then its AAAA records, each sorted.
+ */
 struct mc_mx {
 	char host[MC_DNS_NAME_MAX];
 	unsigned pref;
 	char addr[64]; /* "" when none */
 	char why[256]; /* why there is no address */
+	size_t more;   /* on a host's last entry: its addresses beyond MC_MAX_ADDR a family */
+	/* On a host's last entry: its addresses this machine has no route to, not checked */
+	size_t unroutable;
+	char unroutable_addr[64]; /* the first of them */
 };
 
 struct mailcert_domain {
@@ -26,7 +37,7 @@ struct mailcert_domain {
 	char mx_why[256];
 	int mx_implicit, mx_null;
 	size_t mx_skipped; /* malformed, or beyond MC_MAX_MX */
-	struct mc_mx mx[MC_MAX_MX];
+	struct mc_mx mx[MC_MAX_MX_ADDR];
 	size_t mx_len;
 	/* MTA-STS: the TXT record (found 1, none 0, invalid -1) and the policy */
 	int sts_status, sts_found;

@@ -108,6 +108,32 @@ const char *mc_net_connect_failure(int timed_out, int err, const char *peer, cha
 	return "connect.failed";
 }
 
+int mc_net_routable(const char *addr)
+{
+	struct sockaddr_in in4 = {.sin_family = AF_INET, .sin_port = htons(25)};
+	struct sockaddr_in6 in6 = {.sin6_family = AF_INET6, .sin6_port = htons(25)};
+	const struct sockaddr *sa;
+	socklen_t len;
+	int fd, rc, err;
+
+	if (inet_pton(AF_INET, addr, &in4.sin_addr) == 1) {
+		sa = (const struct sockaddr *)&in4;
+		len = sizeof(in4);
+	} else if (inet_pton(AF_INET6, addr, &in6.sin6_addr) == 1) {
+		sa = (const struct sockaddr *)&in6;
+		len = sizeof(in6);
+	} else {
+		return 1;
+	}
+	fd = socket(sa->sa_family, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return errno != EAFNOSUPPORT; /* a kernel without IPv6 */
+	rc = connect(fd, sa, len);
+	err = errno;
+	close(fd);
+	return rc == 0 || (err != ENETUNREACH && err != EHOSTUNREACH && err != EADDRNOTAVAIL);
+}
+
 ssize_t mc_net_send(int fd, const void *buf, size_t len)
 {
 	for (;;) {

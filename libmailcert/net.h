@@ -49,6 +49,14 @@ int mc_net_connect_finish(int fd, int *err);
 const char *mc_net_connect_failure(int timed_out, int err, const char *peer, char *msg,
 				   size_t msglen);
 
+/*
+ * Whether this machine has a route to the IP address @addr (text): the
+ * kernel's answer to a UDP connect(), which sends nothing. 0 when it has
+ * none (no IPv6 on this machine, say); 1 otherwise, also for errors that
+ * say nothing of routes, so the connection itself tells what is wrong.
+ */
+int mc_net_routable(const char *addr);
+
 /* Sends what the socket takes now: the count, 0 when it would block, or MC_NET_ERROR. */
 ssize_t mc_net_send(int fd, const void *buf, size_t len);
 

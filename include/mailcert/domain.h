@@ -34,7 +34,7 @@ typedef struct mailcert_domain mailcert_domain;
  * and trust anchor of @policy (mailcert_policy_set_resolver(),
  * mailcert_policy_set_trust_anchor()), validating with DNSSEC: the MX
  * hosts by preference (at most 8; the domain itself when it has no MX,
- * none for a null MX), an address of each (A, else AAAA; only the one of
+ * none for a null MX), the addresses of each (A and AAAA; only the one of
  * @family when it is not MAILCERT_FAMILY_ANY), the _mta-sts TXT record and,
  * when there is one, the policy at
  * https://mta-sts.DOMAIN/.well-known/mta-sts.txt (libcurl, trusting the
@@ -56,21 +56,27 @@ MAILCERT_EXPORT void mailcert_domain_free(mailcert_domain *domain);
 /* The domain name as looked up (lowercase, no final dot); lives as long as @domain. */
 MAILCERT_EXPORT const char *mailcert_domain_name(const mailcert_domain *domain);
 
-/* Number of MX hosts to check, in order of preference. */
+/*
+ * Number of MX entries to check, by preference: one for each address of
+ * each MX host (its A records, then its AAAA records, the first two of
+ * each, sorted), or one for a host without an address. A host's entries
+ * are adjacent.
+ */
 MAILCERT_EXPORT size_t mailcert_domain_mx_count(const mailcert_domain *domain);
 
-/* MX host @index ("mx1.example.com"), or NULL out of range; lives as long as @domain. */
+/* The MX host of entry @index ("mx1.example.com"), or NULL out of range; lives as long as @domain.
+ */
 MAILCERT_EXPORT const char *mailcert_domain_mx_host(const mailcert_domain *domain, size_t index);
 
 /*
- * An address of MX host @index as DNS gave it ("192.0.2.1", "2001:db8::1"),
- * to connect to; NULL when it has none (the evaluation says so).
+ * The address of entry @index as DNS gave it ("192.0.2.1", "2001:db8::1"),
+ * to connect to; NULL when its host has none (the evaluation says so).
  */
 MAILCERT_EXPORT const char *mailcert_domain_mx_address(const mailcert_domain *domain, size_t index);
 
 /*
  * Judges @domain as of @now: a report whose findings are mx.* (one
- * mx.summary per MX host, with the state of its report in
+ * mx.summary per MX entry, with the state of its report in
  * @mx_reports[i], NULL when not probed), mta-sts.* and tls-rpt.*. Pure.
  * On success *@out is the caller's, to free with mailcert_report_free().
  */

@@ -26,14 +26,23 @@ static int has_code(const mailcert_report *r, const char *code)
 	return 0;
 }
 
-/* "MX 10 mx1.example.com (192.0.2.1): CRITICAL: dane.mismatch, cert.expiring" */
+/*
+ * "MX 10 mx1.example.com (192.0.2.1): CRITICAL: dane.mismatch,
+ * cert.expiring", one for each address of a host.
+ */
 static int mx_summary(mailcert_report *out, const mailcert_domain *d, size_t i,
 		      const mailcert_report *r)
 {
 	const struct mc_mx *m = &d->mx[i];
-	char codes[256] = "";
+	char codes[256] = "", unchecked[800] = "";
 	size_t shown = 0, more = 0;
 
+	/* Our own network's limit, not the domain's fault: not checked. */
+	if (!m->addr[0] && m->unroutable)
+		return mc_report_add(out, "mx.summary", MAILCERT_UNKNOWN, -1,
+				     "MX %u %s: not checked: %s; check from a machine that reaches "
+				     "it",
+				     m->pref, m->host, m->why);
 	if (!m->addr[0])
 		return mc_report_add(out, "mx.no-address", MAILCERT_CRITICAL, -1,
 				     "MX %u %s has no address (%s), so no mail reaches it", m->pref,
@@ -55,9 +64,19 @@ static int mx_summary(mailcert_report *out, const mailcert_domain *d, size_t i,
 	if (more)
 		snprintf(codes + strlen(codes), sizeof(codes) - strlen(codes), " and %zu more",
 			 more);
-	return mc_report_add(out, "mx.summary", r->state, -1, "MX %u %s (%s): %s%s%s", m->pref,
+	if (m->more)
+		snprintf(unchecked, sizeof(unchecked),
+			 "; %zu more address%s of %s not checked (the first %d A and %d AAAA "
+			 "are)",
+			 m->more, m->more == 1 ? "" : "es", m->host, MC_MAX_ADDR, MC_MAX_ADDR);
+	if (m->unroutable)
+		snprintf(unchecked + strlen(unchecked), sizeof(unchecked) - strlen(unchecked),
+			 "; %zu address%s of %s not checked: no route from this machine to %s",
+			 m->unroutable, m->unroutable == 1 ? "" : "es", m->host,
+			 m->unroutable_addr);
+	return mc_report_add(out, "mx.summary", r->state, -1, "MX %u %s (%s): %s%s%s%s", m->pref,
 			     m->host, m->addr, state_names[r->state], codes,
-			     has_code(r, "dane.match") ? "; DANE authenticates it" : "");
+			     has_code(r, "dane.match") ? "; DANE authenticates it" : "", unchecked);
 }
 
 static int judge_mx(mailcert_report *out, const mailcert_domain *d,
@@ -133,6 +152,8 @@ static int judge_policy(mailcert_report *out, const mailcert_domain *d,
 	for (size_t i = 0; rc == 0 && miss != MAILCERT_OK && i < d->mx_len; i++) {
 		size_t k = 0;
 
+		if (i > 0 && strcmp(d->mx[i].host, d->mx[i - 1].host) == 0)
+			continue; /* another address of the same host */
 		while (k < pol->mx_len && !mc_mtasts_mx_match(pol->mx[k], d->mx[i].host))
 			k++;
 		if (k == pol->mx_len)

@@ -19,6 +19,9 @@
 #                     no policy on the server (404)    → CRITICAL, dane.bogus
 #   plain.example     unsigned, with a TLSA record     → OK, dane.none
 #   syntax.example    unsigned, a policy with a bad mode → CRITICAL
+#   two.example       unsigned, its MX at three addresses: 127.0.0.1
+#                     (Postfix), 127.0.0.2 (nothing listens) and 127.0.0.3
+#                     (beyond the two A records checked) → CRITICAL
 # check_mailcert is the one beside PATH-TO-MAILCERT.
 # Needs root (HTTPS on 127.0.3.1:443), postfix, nsd, unbound, bind9-utils,
 # bind9-dnsutils, certtool, openssl, python3.
@@ -46,7 +49,7 @@ it_workdir
 . "$here/dnsworld.sh"
 
 HOST=mx.ee.example # Postfix's myhostname
-SCENARIOS=(ee ta mismatch bogus plain syntax)
+SCENARIOS=(ee ta mismatch bogus plain syntax two)
 PKI=$IT_WORK/pki
 it_pki_ca "$PKI"
 mx_names=() sts_names=()
@@ -107,6 +110,7 @@ zone mismatch signed "_$PORT._tcp.mx TLSA 3 1 1 $OTHER_311" \
 zone bogus bogus "_$PORT._tcp.mx TLSA 3 1 1 $LEAF_311" '_mta-sts TXT "v=STSv1; id=b1;"'
 zone plain unsigned "_$PORT._tcp.mx TLSA 3 1 1 $LEAF_311"
 zone syntax unsigned '_mta-sts TXT "v=STSv1; id=s1;"'
+zone two unsigned 'mx A 127.0.0.3' 'mx A 127.0.0.2'
 dw_start
 dw_https_start "$PKI/sts.chain" "$PKI/sts.key" "$WWW"
 pf_serve_bundle "$PORT" "$PKI/mx.bundle"
@@ -193,6 +197,20 @@ domain syntax.example
 it_eq "syntax: exit status" 2 "$IT_LAST_RC"
 report 1 CRITICAL mta-sts.policy-invalid
 it_contains "syntax: the line and the value" "enforcing" "$(finding_message 1 mta-sts.policy-invalid)"
+
+# Every address of an MX host is checked (senders may use any), in order.
+it_run "$MAILCERT" domain -f json -t 10 --port "$PORT" "${DNS[@]}" two.example
+it_eq "two: exit status" 2 "$IT_LAST_RC"
+it_eq "two: three reports (the domain, its MX at two addresses)" 3 "$(wc -l <"$IT_LAST_OUT")"
+it_eq "two: a summary per address" "MX 10 mx.two.example (127.0.0.1): OK
+MX 10 mx.two.example (127.0.0.2): CRITICAL: connect.refused; 1 more address of mx.two.example not checked (the first 2 A and 2 AAAA are)" \
+	"$("$IT_PYTHON" -c "$IT_JSON_LOAD"'
+print("\n".join(f["message"] for f in load(sys.argv[1])["findings"] if f["code"] == "mx.summary"))' <(head -n 1 "$IT_LAST_OUT"))"
+it_contains "two: the second check went to 127.0.0.2" "127.0.0.2" "$(sed -n 3p "$IT_LAST_OUT")"
+it_run "$MAILCERT" domain -f nagios -t 10 --port "$PORT" "${DNS[@]}" two.example
+it_eq "two, nagios: the status line is the address that fails" \
+	"MAILCERT CRITICAL - two.example: MX 10 mx.two.example (127.0.0.2): CRITICAL: connect.refused; 1 more address of mx.two.example not checked (the first 2 A and 2 AAAA are) (and 3 more)" \
+	"$(head -n 1 "$IT_LAST_OUT")"
 
 # Nagios: the domain's report alone, its state the worst of all.
 it_run "$MAILCERT" domain -f nagios -t 10 --port "$PORT" "${DNS[@]}" ee.example

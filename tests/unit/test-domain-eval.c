@@ -479,6 +479,106 @@ START_TEST(test_render)
 }
 END_TEST
 
+/* The messages of every finding @code of @r, joined by newlines, into @out. */
+static void messages_of(char *out, size_t size, const mailcert_report *r, const char *code)
+{
+	size_t len = 0;
+
+	out[0] = '\0';
+	for (size_t i = 0; i < mailcert_report_finding_count(r); i++) {
+		const mailcert_finding *f = mailcert_report_finding(r, i);
+
+		if (strcmp(mailcert_finding_code(f), code) == 0)
+			len += (size_t)snprintf(out + len, size - len, "%s\n",
+						mailcert_finding_message(f));
+		ck_assert_uint_lt(len, size);
+	}
+}
+
+/*
+ * An MX host at two addresses (one serving an expired certificate, three
+ * more not checked) and another at one: a summary for each address, the
+ * MTA-STS mismatch said once for the host, and the Nagios line counting
+ * hosts, not addresses.
+ */
+START_TEST(test_addresses)
+{
+	static const struct domain_case c = {
+	    .name = "addresses",
+	    .sts_type = "text/plain",
+	    .sts_body = "version: STSv1\r\nmode: enforce\r\nmx: mx2.example.test\r\n"
+			"max_age: 604800\r\n"};
+	mailcert_domain *d = domain_new(&c);
+	mailcert_report *mx[3] = {mx_report(MX_OK), mx_report(MX_EXPIRED), mx_report(MX_OK)};
+	const mailcert_report *mxs[3] = {mx[0], mx[1], mx[2]};
+	mailcert_policy *p;
+	mailcert_report *r;
+	char got[2048], *out = NULL;
+
+	d->mx[1] = d->mx[0];
+	snprintf(d->mx[1].addr, sizeof(d->mx[1].addr), "2001:db8::1");
+	d->mx[1].more = 3;
+	d->mx[2] = (struct mc_mx){.host = "mx2.example.test", .pref = 20, .addr = "192.0.2.2"};
+	d->mx_len = 3;
+	ck_assert_int_eq(mailcert_policy_new(&p), 0);
+	ck_assert_int_eq(mailcert_domain_evaluate(&r, d, mxs, p, NOW), 0);
+	ev_codes(got, sizeof(got), r);
+	ck_assert_str_eq(got, "mx.summary mx.summary mx.summary mta-sts.mx-mismatch "
+			      "mta-sts.policy tls-rpt.ok ");
+	ck_assert_int_eq(mailcert_report_state(r), MAILCERT_CRITICAL);
+	messages_of(got, sizeof(got), r, "mx.summary");
+	ck_assert_str_eq(got, "MX 10 " MX1 " (192.0.2.1): OK\n"
+			      "MX 10 " MX1 " (2001:db8::1): CRITICAL: cert.expired; 3 "
+			      "more addresses of " MX1 " not checked (the "
+			      "first 2 A and 2 AAAA are)\n"
+			      "MX 20 mx2.example.test (192.0.2.2): OK\n");
+	messages_of(got, sizeof(got), r, "mta-sts.mx-mismatch");
+	ck_assert_str_eq(got, MISMATCH " (mx2.example.test): " IN_ENFORCE "\n");
+	mailcert_report_free(r);
+
+	/* All well: two hosts, three addresses. */
+	mailcert_report_free(mx[1]);
+	mxs[1] = mx[1] = mx_report(MX_OK);
+	free(d->sts_body);
+	d->sts_body = NULL;
+	d->sts_found = 0;
+	ck_assert_int_eq(mailcert_domain_evaluate(&r, d, mxs, p, NOW), 0);
+	ck_assert_int_eq(mailcert_render(&out, r, MAILCERT_FORMAT_NAGIOS, 0), 0);
+	*strchr(out, '\n') = '\0';
+	ck_assert_str_eq(out, "MAILCERT OK - " DOMAIN ": 2 MX hosts OK");
+	free(out);
+	mailcert_report_free(r);
+
+	/*
+	 * Addresses this machine has no route to are not the domain's fault:
+	 * noted beside the others of their host; a host with only those is
+	 * UNKNOWN, not checked, never mx.no-address.
+	 */
+	d->mx[1].more = 0;
+	d->mx[1].unroutable = 2;
+	snprintf(d->mx[1].unroutable_addr, sizeof(d->mx[1].unroutable_addr), "2001:db8::9");
+	d->mx[2].addr[0] = '\0';
+	d->mx[2].unroutable = 1;
+	snprintf(d->mx[2].why, sizeof(d->mx[2].why), "no route from this machine to 2001:db8::2");
+	mxs[2] = NULL;
+	ck_assert_int_eq(mailcert_domain_evaluate(&r, d, mxs, p, NOW), 0);
+	ev_codes(got, sizeof(got), r);
+	ck_assert_str_eq(got, "mx.summary mx.summary mx.summary mta-sts.none tls-rpt.ok ");
+	ck_assert_int_eq(mailcert_report_state(r), MAILCERT_UNKNOWN);
+	messages_of(got, sizeof(got), r, "mx.summary");
+	ck_assert_str_eq(got, "MX 10 " MX1 " (192.0.2.1): OK\n"
+			      "MX 10 " MX1 " (2001:db8::1): OK; 2 addresses of " MX1 " not "
+			      "checked: no route from this machine to 2001:db8::9\n"
+			      "MX 20 mx2.example.test: not checked: no route from this machine to "
+			      "2001:db8::2; check from a machine that reaches it\n");
+	mailcert_report_free(r);
+	for (int i = 0; i < 3; i++)
+		mailcert_report_free(mx[i]);
+	mailcert_policy_free(p);
+	mailcert_domain_free(d);
+}
+END_TEST
+
 static Suite *suite(void)
 {
 	Suite *s = suite_create("domain-eval");
@@ -488,6 +588,7 @@ static Suite *suite(void)
 	tcase_add_loop_test(tc, test_domain, 0, N(domain_cases));
 	tcase_add_test(tc, test_invalid_arguments);
 	tcase_add_test(tc, test_render);
+	tcase_add_test(tc, test_addresses);
 	suite_add_tcase(s, tc);
 	return s;
 }

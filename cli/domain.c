@@ -105,34 +105,77 @@ static int parse_port(const char *s, unsigned *port)
 	return 0;
 }
 
-/* Checks MX entry @i (a host at one address) like `mailcert check smtp://HOST:PORT`. */
-static int check_mx(const struct check_run *run, const mailcert_domain *d, size_t i, unsigned port,
-		    mailcert_report **out)
+/* One MX entry's check (a host at one address), run with the others at once. */
+struct mx_check {
+	mailcert_target *target;
+	mailcert_probe *probe; /* NULL: the entry has no address */
+	mailcert_observation *obs;
+};
+
+static void mx_done(mailcert_probe *probe, mailcert_observation *obs, void *user)
+{
+	struct mx_check *c = user;
+
+	(void)probe;
+	c->obs = obs; /* NULL when memory ran out */
+}
+
+/* The probe of MX entry @i, as `mailcert check smtp://HOST:PORT` at that entry's address. */
+static int mx_prepare(const struct check_run *run, const mailcert_domain *d, size_t i,
+		      unsigned port, struct mx_check *c)
 {
 	struct check_run mx = *run;
-	mailcert_target *target = NULL;
-	mailcert_probe *probe = NULL;
-	mailcert_report *reports[2];
 	char text[300], err[512];
-	size_t n = 0;
 	int rc;
 
-	*out = NULL;
 	if (!mailcert_domain_mx_address(d, i))
 		return 0; /* the domain's report says why */
 	mx.connect_to = mailcert_domain_mx_address(d, i);
 	snprintf(text, sizeof(text), "smtp://%s:%u", mailcert_domain_mx_host(d, i), port);
-	rc = parse_check_target(&mx, text, &target, err, sizeof(err));
+	rc = parse_check_target(&mx, text, &c->target, err, sizeof(err));
 	if (rc == 0)
-		rc = make_probe(&mx, target, text, &probe, err, sizeof(err));
-	if (rc == 0)
-		rc = probe_and_evaluate(&mx, probe, mx.now, reports, &n);
+		rc = make_probe(&mx, c->target, text, &c->probe, err, sizeof(err));
+	if (rc == 0 && run->key_type)
+		rc = mailcert_probe_set_key_type(c->probe, run->key_type);
 	if (rc == MAILCERT_E_INVALID)
 		usage_error(CMD, "%s", err);
-	else if (rc == 0)
-		*out = reports[0]; /* n is 1: --all-keys is refused */
-	mailcert_probe_free(probe);
-	mailcert_target_free(target);
+	return rc;
+}
+
+/*
+ * Every MX entry's report into @reports (NULL for an entry without
+ * address). The probes run at once: a host that does not answer costs one
+ * timeout, not one per address. Then the lookups of each (--dane,
+ * --crl-fetch) and its evaluation, in order.
+ */
+static int check_mxs(const struct check_run *run, const mailcert_domain *d, unsigned port,
+		     mailcert_report **reports)
+{
+	size_t n = mailcert_domain_mx_count(d);
+	struct mx_check *checks = calloc(n ? n : 1, sizeof(*checks));
+	mailcert_engine *engine = NULL;
+	int rc = checks ? mailcert_engine_new(&engine, (unsigned)n) : MAILCERT_E_NOMEM;
+
+	for (size_t i = 0; rc >= 0 && i < n; i++) {
+		rc = mx_prepare(run, d, i, port, &checks[i]);
+		if (rc >= 0 && checks[i].probe)
+			rc = mailcert_engine_add(engine, checks[i].probe, mx_done, &checks[i]);
+	}
+	if (rc >= 0)
+		rc = mailcert_engine_run(engine);
+	for (size_t i = 0; rc >= 0 && i < n; i++) {
+		if (!checks[i].probe)
+			continue;
+		rc = checks[i].obs ? evaluate_observation(run, checks[i].obs, run->now, &reports[i])
+				   : MAILCERT_E_NOMEM;
+	}
+	mailcert_engine_free(engine);
+	for (size_t i = 0; checks && i < n; i++) {
+		mailcert_observation_free(checks[i].obs); /* a report holds its own reference */
+		mailcert_probe_free(checks[i].probe);
+		mailcert_target_free(checks[i].target);
+	}
+	free(checks);
 	return rc;
 }
 
@@ -154,15 +197,13 @@ static int run_domain(const struct check_run *run, const char *name, unsigned po
 	reports = calloc(n + 1, sizeof(*reports));
 	if (!reports)
 		goto nomem;
-	for (size_t i = 0; i < n; i++) {
-		rc = check_mx(run, d, i, port, &reports[i]);
-		if (rc == MAILCERT_E_INVALID) { /* check_mx() said why */
-			rc = EXIT_USAGE;
-			goto out;
-		}
-		if (rc < 0)
-			goto nomem;
+	rc = check_mxs(run, d, port, reports);
+	if (rc == MAILCERT_E_INVALID) { /* mx_prepare() said why */
+		rc = EXIT_USAGE;
+		goto out;
 	}
+	if (rc < 0)
+		goto nomem;
 	if (mailcert_domain_evaluate(&domain_report, d, (const mailcert_report *const *)reports,
 				     run->policy, run->now) < 0 ||
 	    output_open(&o, run->format, run->verbosity, run->output))

@@ -579,23 +579,24 @@ norm_hex() {
 }
 
 
-# it_start_silent PORT [BACKLOG]: a listener on 127.0.0.1:PORT that accepts
-# and never says anything (a probe of it ends only by its deadline),
-# stopped on exit.
+# it_start_silent PORT [BACKLOG [ADDRESS]]: a listener on ADDRESS:PORT
+# (default 127.0.0.1) that accepts and never says anything (a probe of it
+# ends only by its deadline), stopped on exit.
 it_start_silent() {
-	local pidfile=$IT_WORK/silent-$1.pid
+	local addr=${3:-127.0.0.1}
+	local pidfile=$IT_WORK/silent-$addr-$1.pid
 	"$IT_PYTHON" -c '
 import socket, sys
 s = socket.socket()
 s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-s.bind(("127.0.0.1", int(sys.argv[1])))
+s.bind((sys.argv[3], int(sys.argv[1])))
 s.listen(int(sys.argv[2]))
 held = []
 while True:
     c, _ = s.accept()
     held.append(c)
-' "$1" "${2:-16}" &
+' "$1" "${2:-16}" "$addr" &
 	echo $! >"$pidfile"
 	it_on_exit it_stop_pidfile "$pidfile" 5
-	it_wait_port 127.0.0.1 "$1" 10 || it_bail "silent listener on $1"
+	it_wait_port "$addr" "$1" 10 || it_bail "silent listener on $addr:$1"
 }

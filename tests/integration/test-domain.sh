@@ -22,6 +22,8 @@
 #   two.example       unsigned, its MX at three addresses: 127.0.0.1
 #                     (Postfix), 127.0.0.2 (nothing listens) and 127.0.0.3
 #                     (beyond the two A records checked) → CRITICAL
+#   slow.example      unsigned, its MX at two addresses that accept and
+#                     never speak → CRITICAL, in one timeout, not two
 # check_mailcert is the one beside PATH-TO-MAILCERT.
 # Needs root (HTTPS on 127.0.3.1:443), postfix, nsd, unbound, bind9-utils,
 # bind9-dnsutils, certtool, openssl, python3.
@@ -111,9 +113,12 @@ zone bogus bogus "_$PORT._tcp.mx TLSA 3 1 1 $LEAF_311" '_mta-sts TXT "v=STSv1; i
 zone plain unsigned "_$PORT._tcp.mx TLSA 3 1 1 $LEAF_311"
 zone syntax unsigned '_mta-sts TXT "v=STSv1; id=s1;"'
 zone two unsigned 'mx A 127.0.0.3' 'mx A 127.0.0.2'
+dw_zone slow.example unsigned < <(printf '@ MX 10 mx\nmx A 127.0.0.4\nmx A 127.0.0.5\n')
 dw_start
 dw_https_start "$PKI/sts.chain" "$PKI/sts.key" "$WWW"
 pf_serve_bundle "$PORT" "$PKI/mx.bundle"
+it_start_silent "$PORT" 16 127.0.0.4
+it_start_silent "$PORT" 16 127.0.0.5
 
 DNS=(--resolver "$DW_RESOLVER" --trust-anchor "$DW_ANCHOR" --ca-file "$PKI/root.pem")
 
@@ -211,6 +216,18 @@ it_run "$MAILCERT" domain -f nagios -t 10 --port "$PORT" "${DNS[@]}" two.example
 it_eq "two, nagios: the status line is the address that fails" \
 	"MAILCERT CRITICAL - two.example: MX 10 mx.two.example (127.0.0.2): CRITICAL: connect.refused; 1 more address of mx.two.example not checked (the first 2 A and 2 AAAA are) (and 3 more)" \
 	"$(head -n 1 "$IT_LAST_OUT")"
+
+# The MX addresses are checked at once: two that never answer cost one
+# timeout (-t 2), where one after the other would take at least 4 s.
+t0=$(date +%s%N)
+it_run "$MAILCERT" domain -f json -t 2 --port "$PORT" "${DNS[@]}" slow.example
+took_ms=$((($(date +%s%N) - t0) / 1000000))
+it_eq "slow: exit status" 2 "$IT_LAST_RC"
+it_eq "slow: both addresses time out" "MX 10 mx.slow.example (127.0.0.4): CRITICAL: timeout
+MX 10 mx.slow.example (127.0.0.5): CRITICAL: timeout" \
+	"$("$IT_PYTHON" -c "$IT_JSON_LOAD"'
+print("\n".join(f["message"] for f in load(sys.argv[1])["findings"] if f["code"] == "mx.summary"))' <(head -n 1 "$IT_LAST_OUT"))"
+it_eq "slow: in one timeout, not two (took $took_ms ms)" 1 "$((took_ms < 3900))"
 
 # Nagios: the domain's report alone, its state the worst of all.
 it_run "$MAILCERT" domain -f nagios -t 10 --port "$PORT" "${DNS[@]}" ee.example

@@ -100,6 +100,7 @@ struct mailcert_observation {
 	 * key ID, compared with the leaf by checks/deploy.c. */
 	char *file;
 	char *domain; /* mailcert_domain_evaluate(): the mail domain judged, else NULL */
+	size_t domain_hosts; /* and its MX hosts with an mx.summary (one per address) */
 	struct mc_file_key {
 		char *path;
 		unsigned char id[32];

@@ -18,6 +18,12 @@
 
 static const char *const state_names[] = {"OK", "WARNING", "CRITICAL", "UNKNOWN"};
 
+/* Whether MX entry @i is another address of the host of entry @i - 1. */
+static int same_host_as_previous(const mailcert_domain *d, size_t i)
+{
+	return i > 0 && strcmp(d->mx[i].host, d->mx[i - 1].host) == 0;
+}
+
 static int has_code(const mailcert_report *r, const char *code)
 {
 	for (size_t i = 0; r && i < r->findings_len; i++)
@@ -116,6 +122,9 @@ static int judge_mx(mailcert_report *out, const mailcert_domain *d,
 				   d->mx_skipped, d->name, MC_MAX_MX);
 	for (size_t i = 0; rc == 0 && i < d->mx_len; i++) {
 		rc = mx_summary(out, d, i, mx_reports ? mx_reports[i] : NULL);
+		/* Each host with an mx.summary (not mx.no-address) counts once. */
+		if (!same_host_as_previous(d, i) && (d->mx[i].addr[0] || d->mx[i].unroutable))
+			out->obs->domain_hosts++;
 		dane |= mx_reports && (has_code(mx_reports[i], "dane.match") ||
 				       has_code(mx_reports[i], "dane.mismatch"));
 	}
@@ -152,8 +161,8 @@ static int judge_policy(mailcert_report *out, const mailcert_domain *d,
 	for (size_t i = 0; rc == 0 && miss != MAILCERT_OK && i < d->mx_len; i++) {
 		size_t k = 0;
 
-		if (i > 0 && strcmp(d->mx[i].host, d->mx[i - 1].host) == 0)
-			continue; /* another address of the same host */
+		if (same_host_as_previous(d, i))
+			continue;
 		while (k < pol->mx_len && !mc_mtasts_mx_match(pol->mx[k], d->mx[i].host))
 			k++;
 		if (k == pol->mx_len)

@@ -143,35 +143,12 @@ static void nagios_validity(struct mc_buf *b, const mailcert_report *r)
 	mc_buf_puts(b, ")");
 }
 
-/* "MX 10 mx1.example.com (192.0.2.1): ...": the length of its "MX 10 mx1.example.com". */
-static size_t mx_summary_host_len(const char *message)
-{
-	const char *paren = strstr(message, " (");
-
-	return paren ? (size_t)(paren - message) : strlen(message);
-}
-
-/*
- * A mail domain in order: "2 MX hosts OK" (a host's addresses have one
- * mx.summary each, one after another), else its first finding (a null MX).
- */
+/* A mail domain in order: "2 MX hosts OK", else its first finding (a null MX). */
 static void domain_summary(struct mc_buf *b, const mailcert_report *r)
 {
-	size_t n = mailcert_report_finding_count(r), hosts = 0, prev_len = 0;
-	const char *prev = NULL;
+	size_t n = mailcert_report_finding_count(r);
+	size_t hosts = mailcert_report_observation(r)->domain_hosts;
 
-	for (size_t i = 0; i < n; i++) {
-		const mailcert_finding *f = mailcert_report_finding(r, i);
-		const char *m = mailcert_finding_message(f);
-		size_t len;
-
-		if (strcmp(mailcert_finding_code(f), "mx.summary") != 0)
-			continue;
-		len = mx_summary_host_len(m);
-		hosts += !prev || len != prev_len || memcmp(m, prev, len) != 0;
-		prev = m;
-		prev_len = len;
-	}
 	if (hosts)
 		mc_buf_printf(b, "%zu MX host%s OK", hosts, hosts == 1 ? "" : "s");
 	else if (n)

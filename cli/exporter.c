@@ -38,6 +38,7 @@
 #include "cli.h"
 #include "exporter.h"
 #include "exporter_pool.h"
+#include "exporter_process.h"
 #include "exporter_query.h"
 
 static const char exporter_help[] =
@@ -338,6 +339,7 @@ static enum MHD_Result metrics(struct exporter *e, struct MHD_Connection *conn)
 	size_t len = 0;
 	FILE *f = open_memstream(&body, &len);
 	unsigned long long probes[RESULT_COUNT], requests[CODE_COUNT];
+	struct exporter_process self;
 	unsigned in_flight;
 
 	if (!f)
@@ -373,12 +375,10 @@ static enum MHD_Result metrics(struct exporter *e, struct MHD_Connection *conn)
 	fprintf(f,
 		"# HELP mailcert_exporter_build_info The mailcert version serving.\n"
 		"# TYPE mailcert_exporter_build_info gauge\n"
-		"mailcert_exporter_build_info{version=\"%s\"} 1\n"
-		"# HELP process_start_time_seconds Start time of the process since unix epoch "
-		"in seconds.\n"
-		"# TYPE process_start_time_seconds gauge\n"
-		"process_start_time_seconds %lld\n",
-		mailcert_version(), (long long)e->started);
+		"mailcert_exporter_build_info{version=\"%s\"} 1\n",
+		mailcert_version());
+	exporter_process_read(&self);
+	exporter_process_render(f, &self, e->started);
 	if (fclose(f) != 0) {
 		free(body);
 		return MHD_NO;

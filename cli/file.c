@@ -25,7 +25,7 @@ static const char file_help[] =
     "                         (a file has no host: without -n no name is checked)\n"
     "  -w, --warning T        WARNING when a certificate has less left than T\n"
     "  -c, --critical T       CRITICAL when less than T (defaults: 30d and 15d)\n"
-    "                         T is 30 or 30d (days), 12h, 900s, 33%% (of the\n"
+    "                         T is 30 or 30d (days), 12h, 900s, 33% (of the\n"
     "                         certificate's lifetime), or a Nagios range (30:)\n"
     "      --ca-file FILE     trust the CAs in FILE (PEM) instead of the system store\n"
     "      --ca-dir DIR       trust the CAs in DIR instead of the system store\n"

@@ -34,6 +34,14 @@
 /* The implicit-TLS scheme for a STARTTLS scheme ("smtp" → "smtps"), or NULL. */
 const char *mc_scheme_implicit(const char *scheme);
 
+/*
+ * The STARTTLS scheme to suggest when @implicit's port greeted in plaintext
+ * like @heard (mc_recognise_plaintext()'s answer for @port): the partner
+ * in @implicit's family ("submissions" → "submission", "imaps" → "imap")
+ * when it speaks @heard's protocol, else @heard. Static strings.
+ */
+const char *mc_scheme_starttls(const char *implicit, const char *heard, unsigned port);
+
 /* ---- DANE ------------------------------------------------------------ */
 
 /* One TLSA record (RFC 6698): certificate usage, selector, matching type, data. */

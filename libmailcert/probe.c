@@ -220,6 +220,7 @@ static int suggest_starttls(const mailcert_probe *p, mailcert_observation *obs, 
 				    p->port, quoted);
 		return 1;
 	}
+	scheme = mc_scheme_starttls(p->scheme, scheme, p->port);
 	url(use, sizeof(use), scheme, p);
 	mc_observation_fail(obs, "protocol.mismatch",
 			    "port %u greets in plaintext (\"%s\"), so it speaks %s with STARTTLS, "

@@ -302,6 +302,23 @@ const char *mc_scheme_implicit(const char *name)
 	return s ? s->implicit : NULL;
 }
 
+const char *mc_scheme_starttls(const char *implicit, const char *heard, unsigned port)
+{
+	const struct scheme *said = scheme_by_name(heard, strlen(heard));
+	const struct scheme *partner = NULL;
+
+	/* The user's family (submissions → submission), unless the greeting is
+	 * another protocol's ("tls" is every protocol's partner). */
+	for (size_t i = 0; i < N_SCHEMES && said && !partner; i++)
+		if (schemes[i].implicit && strcmp(schemes[i].implicit, implicit) == 0 &&
+		    schemes[i].proto == said->proto)
+			partner = &schemes[i];
+	if (!partner)
+		return heard;
+	/* On the other spelling's own port, that one: smtps on 587 is submission. */
+	return partner->port != port && said->port == port ? said->name : partner->name;
+}
+
 MAILCERT_EXPORT int mailcert_target_supported(const mailcert_target *t)
 {
 	return mc_dialogue_supported(t->scheme->proto);

@@ -107,7 +107,7 @@ static void set_time(struct jctx *j, json_object *obj, const char *key, const ch
 }
 
 /*
- * target, protocol, host, port. The observation keeps only the canonical
+ * target, protocol, host, port, peer. The observation keeps only the canonical
  * "scheme://host:port", which the target parser reads back exactly.
  * Certificates from a file (`mailcert file`) give the path as the target
  * and "file" as the protocol, with no host or port.
@@ -124,6 +124,7 @@ static void json_target(struct jctx *j, json_object *root, const mailcert_observ
 		set_string(j, root, "protocol", "file");
 		set_null(j, root, "host");
 		set_null(j, root, "port");
+		set_null(j, root, "peer");
 		return;
 	}
 	/* A mail domain's own report (`mailcert domain`): no port, protocol "domain". */
@@ -132,6 +133,7 @@ static void json_target(struct jctx *j, json_object *root, const mailcert_observ
 		set_string(j, root, "protocol", "domain");
 		set_string(j, root, "host", mailcert_observation_domain(obs));
 		set_null(j, root, "port");
+		set_null(j, root, "peer");
 		return;
 	}
 	rc = mailcert_target_parse(&t, text, NULL, NULL, 0);
@@ -144,6 +146,10 @@ static void json_target(struct jctx *j, json_object *root, const mailcert_observ
 		set_int(j, root, "port", mailcert_target_port(t));
 	else
 		set_null(j, root, "port");
+	/* The address connected to: what tells apart the reports of one host's
+	 * addresses (`mailcert domain`, `scan --mail-ports`). */
+	set_string(j, root, "peer",
+		   mailcert_observation_peer(obs)[0] ? mailcert_observation_peer(obs) : NULL);
 	mailcert_target_free(t);
 	if (mailcert_observation_key_type(obs))
 		set_string(j, root, "key_type", mailcert_observation_key_type(obs));

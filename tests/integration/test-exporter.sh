@@ -220,11 +220,38 @@ own_metrics() {
 	it_eq "/metrics: 405 answers" 1 "$(sample 'mailcert_exporter_requests_total{code="405"}')"
 	it_eq "/metrics: nothing in flight" 0 "$(sample 'mailcert_exporter_probes_in_flight')"
 	it_contains "/metrics: process start time" "process_start_time_seconds " "$(cat "$BODY")"
+	process_metrics
 	local before
 	before=$(sample 'mailcert_exporter_requests_total{code="200"}')
 	get metrics "$EXP/metrics"
 	it_eq "/metrics: the 200 counter moves" "$((before + 1))" \
 		"$(sample 'mailcert_exporter_requests_total{code="200"}')"
+}
+
+# The exporter's process_* series and heap, in $BODY, against what the
+# kernel says of the process.
+process_metrics() {
+	local pid fds limit rss
+	pid=$(cat "$IT_WORK/main.pid")
+	fds=$(find "/proc/$pid/fd" -mindepth 1 -maxdepth 1 | wc -l)
+	limit=$(awk '/^Max open files/ { print $4 }' "/proc/$pid/limits")
+	rss=$(awk '/^VmRSS:/ { print $2 * 1024 }' "/proc/$pid/status")
+	# The connection may or may not be closed yet when /proc is read.
+	case $(sample 'process_open_fds ') in
+	"$fds" | "$((fds + 1))") it_ok "/metrics: process_open_fds is the exporter's ($fds, +1)" ;;
+	*) it_not_ok "/metrics: process_open_fds is the exporter's" \
+		"/proc/$pid/fd has $fds, /metrics says $(sample 'process_open_fds ')" ;;
+	esac
+	it_eq "/metrics: process_max_fds is its soft limit" "$limit" "$(sample 'process_max_fds ')"
+	it_check "/metrics: process_resident_memory_bytes within 4 MB of VmRSS" \
+		test "$(sample 'process_resident_memory_bytes ')" -gt "$((rss - 4194304))" -a \
+		"$(sample 'process_resident_memory_bytes ')" -lt "$((rss + 4194304))"
+	it_check "/metrics: process_virtual_memory_bytes above the RSS" \
+		test "$(sample 'process_virtual_memory_bytes ')" -gt "$(sample 'process_resident_memory_bytes ')"
+	it_check "/metrics: process_cpu_seconds_total is a number" \
+		grep -Eq '^process_cpu_seconds_total [0-9]+\.[0-9]+$' "$BODY"
+	it_check "/metrics: mailcert_exporter_heap_inuse_bytes above 0" \
+		test "$(sample 'mailcert_exporter_heap_inuse_bytes ')" -gt 0
 }
 
 # --max-concurrent 1: a probe of the silent port holds the slot; the next

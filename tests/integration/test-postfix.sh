@@ -627,13 +627,16 @@ wrong_port() {
 	it_check "STARTTLS scheme on the implicit port: within -t 4 (took $elapsed s)" \
 		test "$elapsed" -le 5
 
+	# The suggestion keeps the family chosen: smtps → smtp, submissions →
+	# submission.
 	for target in "smtps://$HOST:$PORT_SMTP" "submissions://$HOST:$PORT_SUB"; do
+		local scheme=${target%%s://*}
 		mc "$target" "${CA[@]}"
 		expect 2 CRITICAL "implicit scheme on a STARTTLS port, $target"
 		expect_finding "implicit scheme on a STARTTLS port, $target" protocol.mismatch
 		msg=$(json_field "$IT_LAST_OUT" findings.0.message || true)
 		it_contains "implicit scheme on a STARTTLS port, $target: names the scheme" \
-			"so it speaks smtp with STARTTLS, not implicit TLS; use smtp://$HOST:${target##*:}" \
+			"so it speaks $scheme with STARTTLS, not implicit TLS; use $scheme://$HOST:${target##*:}" \
 			"$msg"
 	done
 }

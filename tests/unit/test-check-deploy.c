@@ -594,7 +594,7 @@ START_TEST(test_render_file)
 	ck_assert_int_eq(mailcert_evaluate(&r, obs, p, NOW), 0);
 	ck_assert_int_eq(mailcert_render(&out, r, MAILCERT_FORMAT_JSON, 0), 0);
 	snprintf(want, sizeof(want),
-		 "{\"target\":\"%s\",\"protocol\":\"file\",\"host\":null,\"port\":null,"
+		 "{\"target\":\"%s\",\"protocol\":\"file\",\"host\":null,\"port\":null,\"peer\":null,"
 		 "\"state\":\"OK\",\"findings\":[],",
 		 path("chain.pem"));
 	ck_assert_msg(strncmp(out, want, strlen(want)) == 0, "%s", out);

@@ -152,6 +152,29 @@ check_help() {
 	it_contains "check -h: the same help" "Usage: mailcert check" "$(cat "$IT_LAST_OUT")"
 }
 
+# Every command's --help (those `mailcert --help` lists, and check_mailcert)
+# is printed as it reads: no printf escape left raw ("33%%", "%s") and no
+# C escape sequence ("\n") in it.
+help_texts() {
+	local cmd cmds text raw
+	cmds=$("$MAILCERT" --help | awk '/^Commands:/ { c = 1; next } c && /^  [a-z]/ { print $1 }')
+	[ -n "$cmds" ] || it_not_ok "mailcert --help lists commands" "none found"
+	for cmd in "" $cmds check_mailcert; do
+		if [ "$cmd" = check_mailcert ]; then
+			it_run "$(dirname "$MAILCERT")/check_mailcert" --help
+		else
+			# shellcheck disable=SC2086 # "" is mailcert's own --help
+			it_run "$MAILCERT" $cmd --help
+		fi
+		expect_rc "${cmd:-mailcert} --help" 0
+		text=$(cat "$IT_LAST_OUT")
+		raw=$(grep -nE -- "%%|%[-#0 +']*[0-9*]*(\.[0-9*]+)?(hh|h|ll|l|z|j|t|L)?[diouxXeEfFgGcsp]|\\[ntr\"]" \
+			<<<"$text" || true)
+		it_eq "${cmd:-mailcert} --help: no printf or C escape printed raw" "" "$raw"
+		[ -n "$text" ] || it_not_ok "${cmd:-mailcert} --help: says something" "empty"
+	done
+}
+
 # ---------------------------------------------------------------------------
 # check: options
 
@@ -1018,6 +1041,7 @@ main() {
 	local started=$SECONDS
 	commands
 	check_help
+	help_texts
 	options
 	targets
 	unreachable

@@ -449,7 +449,7 @@ START_TEST(test_render)
 	ck_assert_contains(out, "\"target\":\"" DOMAIN "\"");
 	ck_assert_contains(out, "\"protocol\":\"domain\"");
 	ck_assert_contains(out, "\"host\":\"" DOMAIN "\"");
-	ck_assert_contains(out, "\"port\":null");
+	ck_assert_contains(out, "\"port\":null,\"peer\":null,");
 	ck_assert_contains(out, "\"state\":\"CRITICAL\"");
 	ck_assert_contains(out, "\"code\":\"mx.summary\"");
 	ck_assert_msg(strchr(out, '\n') == out + strlen(out) - 1, "not one line: %s", out);

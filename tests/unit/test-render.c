@@ -327,7 +327,7 @@ START_TEST(test_ok_json)
 	expect(
 	    r, MAILCERT_FORMAT_JSON, 0,
 	    "{\"target\":\"smtp://mail.test:25\",\"protocol\":\"smtp\",\"host\":\"mail.test\","
-	    "\"port\":25,\"state\":\"OK\",\"findings\":[],"
+	    "\"port\":25,\"peer\":\"127.0.0.1:25\",\"state\":\"OK\",\"findings\":[],"
 	    "\"tls\":{\"version\":\"TLS1.3\",\"cipher\":\"TLS_AES_128_GCM_SHA256\",\"alpn\":null},"
 	    "\"chain\":["
 	    "{\"subject\":\"CN=mail.test\",\"issuer\":\"CN=Test Intermediate,O=Test\","
@@ -428,6 +428,7 @@ START_TEST(test_ok_json_fields)
 	expect_string(root, "protocol", "smtp");
 	expect_string(root, "host", "mail.test");
 	expect_int(root, "port", 25);
+	expect_string(root, "peer", "127.0.0.1:25");
 	expect_string(root, "state", "OK");
 	ck_assert_uint_eq(json_object_array_length(field(root, "findings", json_type_array)), 0);
 	tls = field(root, "tls", json_type_object);
@@ -448,7 +449,7 @@ START_TEST(test_ok_json_fields)
 	expect_string(root, "matched_name", "mail.test");
 	expect_string(root, "evaluated_at", "2026-11-28T00:00:00Z");
 	expect_int(root, "evaluated_at_epoch", day("2026-11-28"));
-	ck_assert_int_eq(json_object_object_length(root), 12);
+	ck_assert_int_eq(json_object_object_length(root), 13);
 	json_object_put(root);
 	mailcert_report_free(r);
 }
@@ -615,7 +616,7 @@ START_TEST(test_failure)
 			      "no plaintext dialogue\n");
 	expect(r, MAILCERT_FORMAT_JSON, 0,
 	       "{\"target\":\"smtp://mail.test:25\",\"protocol\":\"smtp\",\"host\":\"mail.test\","
-	       "\"port\":25,\"state\":\"CRITICAL\",\"findings\":[{\"code\":\"connect.refused\","
+	       "\"port\":25,\"peer\":null,\"state\":\"CRITICAL\",\"findings\":[{\"code\":\"connect.refused\","
 	       "\"severity\":\"CRITICAL\",\"message\":\"connection to 127.0.0.1:25 refused\","
 	       "\"cert\":null}],\"tls\":{\"version\":null,\"cipher\":null,\"alpn\":null},"
 	       "\"chain\":[],\"timings\":{\"connect_s\":0.000,\"dialogue_s\":0.000,"
@@ -952,6 +953,15 @@ START_TEST(test_json_target_fields)
 	expect_string(root, "protocol", "submissions");
 	expect_string(root, "host", "2001:db8::1");
 	expect_int(root, "port", 465);
+	expect_string(root, "peer", "127.0.0.1:25");
+	json_object_put(root);
+	mailcert_report_free(r);
+
+	/* The address connected to, in brackets for IPv6, as the probe formats it. */
+	r = report_on(served("smtp://mail.test:25"), "2026-11-28");
+	snprintf(r->obs->peer, sizeof(r->obs->peer), "[2001:db8::25]:25");
+	root = parse_json(r);
+	expect_string(root, "peer", "[2001:db8::25]:25");
 	json_object_put(root);
 	mailcert_report_free(r);
 

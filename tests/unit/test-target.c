@@ -5,6 +5,8 @@
 
 #include <mailcert/mailcert.h>
 
+#include "internal.h"
+
 struct good_case {
 	const char *text, *scheme_override;
 	const char *scheme, *host;
@@ -130,6 +132,58 @@ START_TEST(test_small_error_buffer)
 }
 END_TEST
 
+/*
+ * The scheme a mismatch suggests keeps the family the user chose, both
+ * ways: a STARTTLS scheme on an implicit-TLS port, an implicit one on a
+ * STARTTLS port that greeted as @heard (what mc_recognise_plaintext()
+ * says for that greeting on that port).
+ */
+static const struct {
+	const char *starttls, *implicit; /* the pair */
+	const char *heard;               /* the greeting's protocol on @port */
+	unsigned port;
+} pairs[] = {
+    {"smtp", "smtps", "smtp", 2525},
+    {"submission", "submissions", "smtp", 2587},
+    {"submission", "submissions", "submission", 587},
+    {"imap", "imaps", "imap", 1143},
+    {"pop3", "pop3s", "pop3", 1110},
+    {"nntp", "nntps", "nntp", 1119},
+    {"ftp", "ftps", "ftp", 2121},
+    {"xmpp", "xmpps", "xmpp", 5222},
+    {"irc", "ircs", "irc", 6667},
+    {"ldap", "ldaps", "ldap", 389},
+};
+
+START_TEST(test_scheme_pairs)
+{
+	ck_assert_str_eq(mc_scheme_implicit(pairs[_i].starttls), pairs[_i].implicit);
+	ck_assert_str_eq(mc_scheme_starttls(pairs[_i].implicit, pairs[_i].heard, pairs[_i].port),
+			 pairs[_i].starttls);
+}
+END_TEST
+
+START_TEST(test_scheme_suggestions)
+{
+	/* smtps on 587: the port says submission. */
+	ck_assert_str_eq(mc_scheme_starttls("smtps", "submission", 587), "submission");
+	ck_assert_str_eq(mc_scheme_starttls("smtps", "smtp", 25), "smtp");
+	/* A greeting of another protocol than the family's: what was heard. */
+	ck_assert_str_eq(mc_scheme_starttls("imaps", "pop3", 995), "pop3");
+	ck_assert_str_eq(mc_scheme_starttls("submissions", "ftp", 2121), "ftp");
+	/* No family: tls and https. */
+	ck_assert_str_eq(mc_scheme_starttls("tls", "imap", 1993), "imap");
+	ck_assert_str_eq(mc_scheme_starttls("https", "smtp", 443), "smtp");
+	/* STARTTLS schemes with no implicit-TLS spelling of their own. */
+	ck_assert_str_eq(mc_scheme_implicit("lmtp"), "tls");
+	ck_assert_str_eq(mc_scheme_implicit("sieve"), "tls");
+	ck_assert_str_eq(mc_scheme_implicit("xmpp-server"), "tls");
+	ck_assert_str_eq(mc_scheme_implicit("postgres"), "tls");
+	ck_assert_str_eq(mc_scheme_implicit("mysql"), "tls");
+	ck_assert_ptr_null(mc_scheme_implicit("smtps"));
+}
+END_TEST
+
 START_TEST(test_supported)
 {
 	static const struct {
@@ -159,6 +213,8 @@ int main(void)
 	tcase_add_loop_test(tc, test_bad, 0, sizeof(bad) / sizeof(bad[0]));
 	tcase_add_test(tc, test_small_error_buffer);
 	tcase_add_test(tc, test_supported);
+	tcase_add_loop_test(tc, test_scheme_pairs, 0, sizeof(pairs) / sizeof(pairs[0]));
+	tcase_add_test(tc, test_scheme_suggestions);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);

@@ -158,6 +158,9 @@ report 2 OK dane.match
 it_eq "ee: the domain report names the domain" "ee.example" "$(json_field "$IT_LAST_OUT.1" target)"
 it_eq "ee: the domain report's protocol" "domain" "$(json_field "$IT_LAST_OUT.1" protocol)"
 it_eq "ee: the MX report's target" "smtp://mx.ee.example:$PORT" "$(json_field "$IT_LAST_OUT.2" target)"
+it_eq "ee: the MX report's peer, the address checked" "127.0.0.1:$PORT" \
+	"$(json_field "$IT_LAST_OUT.2" peer)"
+it_eq "ee: the domain report has no peer" "null" "$(json_field "$IT_LAST_OUT.1" peer)"
 it_eq "ee: MX summary" "MX 10 mx.ee.example (127.0.0.1): OK; DANE authenticates it" \
 	"$(finding_message 1 mx.summary)"
 it_eq "ee: the policy" "MTA-STS policy id 20261201T000000: mode enforce, mx mx.ee.example, max_age 604800 s" \
@@ -212,6 +215,10 @@ MX 10 mx.two.example (127.0.0.2): CRITICAL: connect.refused; 1 more address of m
 	"$("$IT_PYTHON" -c "$IT_JSON_LOAD"'
 print("\n".join(f["message"] for f in load(sys.argv[1])["findings"] if f["code"] == "mx.summary"))' <(head -n 1 "$IT_LAST_OUT"))"
 it_contains "two: the second check went to 127.0.0.2" "127.0.0.2" "$(sed -n 3p "$IT_LAST_OUT")"
+it_eq "two: the first address's report has its peer" "127.0.0.1:$PORT" \
+	"$(json_field <(sed -n 2p "$IT_LAST_OUT") peer)"
+it_eq "two: the refused address's report has none (never connected)" "null" \
+	"$(json_field <(sed -n 3p "$IT_LAST_OUT") peer)"
 it_run "$MAILCERT" domain -f nagios -t 10 --port "$PORT" "${DNS[@]}" two.example
 it_eq "two, nagios: the status line is the address that fails" \
 	"MAILCERT CRITICAL - two.example: MX 10 mx.two.example (127.0.0.2): CRITICAL: connect.refused; 1 more address of mx.two.example not checked (the first 2 A and 2 AAAA are) (and 3 more)" \

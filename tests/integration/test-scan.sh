@@ -140,6 +140,14 @@ import json, sys
 print(" ".join(json.loads(l)["state"] for l in open(sys.argv[1]) if "target" in json.loads(l)))
 ' "$IT_LAST_OUT" 2>&1 || true)"
 
+	it_eq "mismatch, json: each open endpoint's report names its peer, the closed one none" \
+		"127.0.0.1:$IMAP 127.0.0.1:$IMAPS 127.0.0.1:$POP3 127.0.0.1:$POP3S None 127.0.0.1:$SMTP 127.0.0.1:$SMTPS 127.0.0.1:$SUBMISSION" \
+		"$("$IT_PYTHON" -c '
+import json, sys
+rs = [json.loads(l) for l in open(sys.argv[1])]
+print(" ".join(str(r["peer"]) for r in sorted((r for r in rs if "target" in r), key=lambda r: r["protocol"])))
+' "$IT_LAST_OUT" 2>&1 || true)"
+
 	scan
 	expect_rc_is "mismatch, text" 1
 	out=$(cat "$IT_LAST_OUT")

@@ -16,7 +16,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "internal.h"
+#include "model/internal.h"
 
 
 /* The certificates of the path from the leaf, in path order, as positions in the chain as sent. */

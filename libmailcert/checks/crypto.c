@@ -12,7 +12,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "internal.h"
+#include "model/internal.h"
 
 #define DEFAULT_RSA_BITS 2048
 #define DEFAULT_EC_BITS 256

@@ -16,8 +16,8 @@
 #include <gnutls/abstract.h>
 #include <gnutls/crypto.h>
 
-#include "dns.h"
-#include "internal.h"
+#include "io/dns.h"
+#include "model/internal.h"
 
 #define VERIFY_FLAGS (GNUTLS_VERIFY_DISABLE_TIME_CHECKS | GNUTLS_VERIFY_DISABLE_TRUSTED_TIME_CHECKS)
 

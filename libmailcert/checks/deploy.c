@@ -18,7 +18,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "internal.h"
+#include "model/internal.h"
 
 #define PATH_CHARS 200
 

@@ -9,9 +9,9 @@
 #include <string.h>
 #include <strings.h>
 
-#include "domain_internal.h"
-#include "internal.h"
-#include "mtasts.h"
+#include "model/domain_data.h"
+#include "model/internal.h"
+#include "model/mtasts.h"
 
 #define SHORT_MAX_AGE 86400 /* an MTA-STS max_age under a day protects little */
 #define CODES_SHOWN 4       /* finding codes named in an MX summary */

@@ -16,7 +16,7 @@
 #include <gnutls/abstract.h>
 #include <gnutls/crypto.h>
 
-#include "internal.h"
+#include "model/internal.h"
 
 #define DN_SHOWN 200 /* characters of a DN quoted in a message */
 

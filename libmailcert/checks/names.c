@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "internal.h"
+#include "model/internal.h"
 
 #define NAMES_SHOWN 5 /* names listed in a message before "and N more" */
 #define NAME_CHARS 64 /* characters shown of each */

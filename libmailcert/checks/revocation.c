@@ -29,7 +29,7 @@
 
 #include <gnutls/ocsp.h>
 
-#include "internal.h"
+#include "model/internal.h"
 
 /* Clocks differ: an OCSP response made a few minutes "in the future" is normal. */
 #define OCSP_SKEW 300

@@ -7,7 +7,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "internal.h"
+#include "model/internal.h"
 
 #define TEXT_MAX 48 /* any output of format_duration() and format_range() */
 

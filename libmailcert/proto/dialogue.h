@@ -8,7 +8,7 @@
 #ifndef MAILCERT_PROTO_DIALOGUE_H
 #define MAILCERT_PROTO_DIALOGUE_H
 
-#include "util.h"
+#include "model/util.h"
 #include "lines.h"
 #include "proto.h"
 

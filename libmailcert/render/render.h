@@ -13,7 +13,7 @@
 
 #include <mailcert/consistency.h>
 
-#include "internal.h"
+#include "model/internal.h"
 
 /*
  * An output string under construction. Appending never fails visibly: an

@@ -24,7 +24,7 @@
 #include <stdint.h>
 
 #include "proto/proto.h"
-#include "util.h" /* MC_MSG_MAX */
+#include "model/util.h" /* MC_MSG_MAX */
 
 /* What the server sends in one turn; a script ends with MC_SCRIPT_END. */
 struct mc_script_turn {

@@ -19,8 +19,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "dns.h"
-#include "internal.h"
+#include "io/dns.h"
+#include "model/internal.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

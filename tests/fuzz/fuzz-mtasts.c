@@ -15,7 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "mtasts.h"
+#include "model/mtasts.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

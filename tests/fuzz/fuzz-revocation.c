@@ -35,7 +35,7 @@
 #include <json.h>
 
 #include "fixture/fixture.h"
-#include "internal.h"
+#include "model/internal.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -16,7 +16,7 @@
 #include <unistd.h>
 
 #include "fixture/fixture.h"
-#include "internal.h"
+#include "model/internal.h"
 
 /* The tables hold message formats with positional arguments. */
 #pragma GCC diagnostic ignored "-Wformat-nonliteral"

@@ -20,7 +20,7 @@
 #include <unistd.h>
 
 #include "fixture/fixture.h"
-#include "internal.h"
+#include "model/internal.h"
 
 #define DAY 86400LL
 #define LEAF_SERIAL 0x80000001u /* top bit set: its DER has a leading 00 */

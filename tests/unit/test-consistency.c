@@ -15,7 +15,7 @@
 
 #include <mailcert/consistency.h>
 
-#include "internal.h"
+#include "model/internal.h"
 
 /* "YYYY-MM-DD" at midnight UTC. */
 static time_t day(const char *date)

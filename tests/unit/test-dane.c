@@ -13,7 +13,7 @@
 #include <gnutls/crypto.h>
 
 #include "../common/evaluation.h"
-#include "dns.h"
+#include "io/dns.h"
 
 #define RECORD_MAX 4096 /* "U S M HEX" of a whole test certificate (ECDSA, ~500 bytes) */
 #define HOST "mail.test"

@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "dl.h"
+#include "io/dl.h"
 
 START_TEST(test_found)
 {

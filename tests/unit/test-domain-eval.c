@@ -12,7 +12,7 @@
 #include <gnutls/crypto.h>
 
 #include "../common/evaluation.h"
-#include "domain_internal.h"
+#include "model/domain_data.h"
 
 #define DOMAIN "example.test"
 #define MX1 "mx1.example.test"

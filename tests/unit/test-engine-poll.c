@@ -22,7 +22,7 @@
 
 #include "../common/mockserver.h"
 #include "fixture/fixture.h"
-#include "net.h"
+#include "io/net.h"
 
 #define DAY 86400
 

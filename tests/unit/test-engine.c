@@ -21,10 +21,10 @@
 
 #include "../common/mockserver.h"
 #include "fixture/fixture.h"
-#include "internal.h"
-#include "net.h"
-#include "resolve.h"
-#include "run.h"
+#include "model/internal.h"
+#include "io/net.h"
+#include "io/resolve.h"
+#include "engine/run.h"
 
 #define DAY 86400
 #define MAX_PROBES 80

@@ -14,7 +14,7 @@
 #include <unistd.h>
 
 #include "fixture/fixture.h"
-#include "internal.h"
+#include "model/internal.h"
 
 #define DAY 86400LL
 #define NOW ((time_t)1795860000) /* 2026-11-28 10:00:00 UTC */

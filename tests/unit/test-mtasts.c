@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "mtasts.h"
+#include "model/mtasts.h"
 
 #define ID32 "abcdefghijABCDEFGHIJ0123456789xy"
 #define ID33 ID32 "z"

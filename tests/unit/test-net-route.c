@@ -14,7 +14,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "net.h"
+#include "io/net.h"
 
 START_TEST(test_loopback)
 {

@@ -14,7 +14,7 @@
 #include <time.h>
 
 #include "fixture/fixture.h"
-#include "internal.h"
+#include "model/internal.h"
 
 #define DAY 86400
 

@@ -15,8 +15,8 @@
 
 #include "../common/mockserver.h"
 #include "fixture/fixture.h"
-#include "internal.h"
-#include "net.h"
+#include "model/internal.h"
+#include "io/net.h"
 
 #define DAY 86400
 

@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "internal.h"
+#include "model/internal.h"
 #include "proto/lines.h"
 #include "proto/proto.h"
 

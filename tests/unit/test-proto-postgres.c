@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "internal.h"
+#include "model/internal.h"
 #include "proto/dialogue.h" /* MC_PENDING_MAX */
 
 #include "../common/script.h"

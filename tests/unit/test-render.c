@@ -16,7 +16,7 @@
 #include <json.h>
 
 #include "fixture/fixture.h"
-#include "internal.h"
+#include "model/internal.h"
 #include "render/render.h"
 
 #define DAY 86400LL

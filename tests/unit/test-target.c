@@ -5,7 +5,7 @@
 
 #include <mailcert/mailcert.h>
 
-#include "internal.h"
+#include "model/internal.h"
 
 struct good_case {
 	const char *text, *scheme_override;

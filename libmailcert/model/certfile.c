@@ -20,7 +20,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "internal.h"
+#include "model/internal.h"
 
 /* A chain file is a few KiB; more than this is not one (nor read whole). */
 #define MC_FILE_MAX (1024 * 1024)

@@ -7,8 +7,8 @@
 #include <stdint.h>
 #include <string.h>
 
-#include "mtasts.h"
-#include "util.h"
+#include "model/mtasts.h"
+#include "model/util.h"
 
 #define QUOTE_MAX 64                  /* untrusted bytes shown in one message */
 #define QUOTE_BUF (QUOTE_MAX * 4 + 4) /* worst case: every byte as \xNN, then "..." */

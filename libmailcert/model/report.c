@@ -4,7 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "internal.h"
+#include "model/internal.h"
 
 mailcert_report *mc_report_new(const mailcert_observation *obs, time_t now)
 {

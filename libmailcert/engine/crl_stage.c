@@ -27,9 +27,9 @@
 
 #include <gnutls/crypto.h>
 
-#include "http.h"
-#include "internal.h"
-#include "net.h"
+#include "io/http.h"
+#include "model/internal.h"
+#include "io/net.h"
 
 #define CRL_MAX_BYTES (32u << 20) /* a CRL larger than this is refused */
 #define URL_MAX 1024

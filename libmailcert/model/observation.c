@@ -4,7 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "internal.h"
+#include "model/internal.h"
 
 mailcert_observation *mc_observation_new(const char *target, const char *host)
 {

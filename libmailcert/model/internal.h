@@ -18,7 +18,7 @@
 
 #include <mailcert/mailcert.h>
 
-#include "util.h"
+#include "model/util.h"
 
 /* Bounds on what a server can make us keep (DESIGN.md rule 4). */
 #define MC_MAX_CHAIN 32         /* certificates kept from one handshake */

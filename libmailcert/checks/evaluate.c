@@ -7,7 +7,7 @@
  */
 #include <string.h>
 
-#include "internal.h"
+#include "model/internal.h"
 
 static void free_chain(gnutls_x509_crt_t *crts, size_t n)
 {

@@ -10,9 +10,9 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "dns.h"
-#include "internal.h"
-#include "net.h"
+#include "io/dns.h"
+#include "model/internal.h"
+#include "io/net.h"
 
 /* Digest lengths by matching type: full data, SHA2-256, SHA2-512. */
 static int data_len_ok(unsigned mtype, size_t len)

@@ -2,7 +2,7 @@
 #include <dlfcn.h>
 #include <stdio.h>
 
-#include "dl.h"
+#include "io/dl.h"
 
 int mc_dl_load(const char *const *sonames, const char *package, const struct mc_dl_sym *syms,
 	       size_t n, char *err, size_t errlen)

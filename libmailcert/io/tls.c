@@ -4,8 +4,8 @@
 #include <sys/socket.h>
 #include <string.h>
 
-#include "net.h"
-#include "tls.h"
+#include "io/net.h"
+#include "io/tls.h"
 
 /* A checker must see the certificate of old servers too; the version is
  * judged by policy, not refused by the handshake. */

@@ -11,9 +11,9 @@
 
 #include <curl/curl.h>
 
-#include "dl.h"
-#include "http.h"
-#include "internal.h"
+#include "io/dl.h"
+#include "io/http.h"
+#include "model/internal.h"
 
 #define MAX_REDIRS 3L
 

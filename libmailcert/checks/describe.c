@@ -11,7 +11,7 @@
 
 #include <gnutls/x509-ext.h>
 
-#include "internal.h"
+#include "model/internal.h"
 
 /* GeneralizedTime 99991231235959Z: "no well-defined expiration date" (RFC 5280 section 4.1.2.5). */
 #define MC_NO_EXPIRY ((time_t)253402300799LL)

@@ -10,8 +10,8 @@
 #include <poll.h>
 #include <stdint.h>
 
-#include "internal.h"
-#include "resolve.h"
+#include "model/internal.h"
+#include "io/resolve.h"
 
 struct mc_run;
 

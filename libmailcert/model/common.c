@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-#include "internal.h"
+#include "model/internal.h"
 
 MAILCERT_EXPORT const char *mailcert_strerror(int code)
 {

@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "util.h"
+#include "model/util.h"
 
 int mc_hexval(int c)
 {

@@ -7,7 +7,7 @@
 #include <string.h>
 #include <strings.h>
 
-#include "internal.h"
+#include "model/internal.h"
 #include "proto/proto.h"
 
 struct mailcert_target {

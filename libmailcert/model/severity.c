@@ -7,7 +7,7 @@
  */
 #include <string.h>
 
-#include "internal.h"
+#include "model/internal.h"
 
 /*
  * A finding code is dot-separated words of lowercase letters, digits and

@@ -8,7 +8,7 @@
 #include <arpa/inet.h>
 #include <string.h>
 
-#include "dns.h"
+#include "io/dns.h"
 
 static int name_char(unsigned char c)
 {

@@ -10,8 +10,8 @@
 #include <string.h>
 #include <sys/time.h>
 
-#include "resolve.h"
-#include "util.h"
+#include "io/resolve.h"
+#include "model/util.h"
 
 struct mc_resolver {
 	ares_channel channel; /* NULL until a name needs it */

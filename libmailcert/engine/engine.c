@@ -9,10 +9,10 @@
 #include <poll.h>
 #include <stdlib.h>
 
-#include "internal.h"
-#include "net.h"
-#include "resolve.h"
-#include "run.h"
+#include "model/internal.h"
+#include "io/net.h"
+#include "io/resolve.h"
+#include "engine/run.h"
 
 #define DEFAULT_CONCURRENCY 64
 

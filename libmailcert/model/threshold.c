@@ -13,7 +13,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "internal.h"
+#include "model/internal.h"
 
 #define DAY 86400LL
 

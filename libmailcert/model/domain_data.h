@@ -8,7 +8,7 @@
 
 #include <stddef.h>
 
-#include "dns.h"
+#include "io/dns.h"
 
 #define MC_MAX_MX 8   /* MX hosts checked, by preference */
 #define MC_MAX_ADDR 2 /* addresses checked per MX host and family (A, AAAA) */

@@ -12,8 +12,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "internal.h"
-#include "net.h"
+#include "model/internal.h"
+#include "io/net.h"
 
 int64_t mc_now_us(void)
 {

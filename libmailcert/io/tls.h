@@ -10,7 +10,7 @@
 
 #include <stdint.h>
 
-#include "internal.h"
+#include "model/internal.h"
 
 /* The first bytes the server sent during the handshake: plaintext there
  * means a STARTTLS port was checked as implicit TLS. */

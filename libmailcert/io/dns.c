@@ -25,10 +25,10 @@
 
 #include <unbound.h>
 
-#include "dl.h"
-#include "dns.h"
-#include "internal.h"
-#include "net.h"
+#include "io/dl.h"
+#include "io/dns.h"
+#include "model/internal.h"
+#include "io/net.h"
 
 /* The root key as the dns-root-data package installs it. */
 #define ROOT_ANCHOR "/usr/share/dns/root.key"

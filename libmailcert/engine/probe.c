@@ -11,12 +11,12 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "internal.h"
-#include "net.h"
+#include "model/internal.h"
+#include "io/net.h"
 #include "proto/proto.h"
-#include "resolve.h"
-#include "run.h"
-#include "tls.h"
+#include "io/resolve.h"
+#include "engine/run.h"
+#include "io/tls.h"
 
 #define DEFAULT_HELO "mailcert.invalid"
 #define DEFAULT_TIMEOUT_MS 10000

@@ -10,7 +10,7 @@
 
 #include <mailcert/consistency.h>
 
-#include "internal.h"
+#include "model/internal.h"
 #include "render/render.h"
 
 #define SUBJECT_MAX 200  /* bytes of a subject kept, before "..." */

@@ -12,12 +12,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "dns.h"
-#include "domain_internal.h"
-#include "http.h"
-#include "internal.h"
-#include "mtasts.h"
-#include "net.h"
+#include "io/dns.h"
+#include "model/domain_data.h"
+#include "io/http.h"
+#include "model/internal.h"
+#include "model/mtasts.h"
+#include "io/net.h"
 
 /* ---- lookups ------------------------------------------------------- */
 

@@ -15,6 +15,13 @@ extern "C" {
 #define MAILCERT_EXPORT
 #endif
 
+/* Marks a function kept for one release after its replacement came. */
+#if defined(__GNUC__)
+#define MAILCERT_DEPRECATED __attribute__((deprecated))
+#else
+#define MAILCERT_DEPRECATED
+#endif
+
 /*
  * Error codes returned by API calls. 0 is success, every error is negative.
  * The values are part of the ABI and are never renumbered.

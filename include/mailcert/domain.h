@@ -4,14 +4,17 @@
  * The MX hosts (each then checked like any SMTP server, with DANE), the
  * MTA-STS policy (RFC 8461) and the TLS-RPT record (RFC 8460).
  *
- * Looking up (I/O) and judging (pure) are separate, as for servers:
+ * Looking up (I/O) and judging (pure) are separate, as for servers. In an
+ * engine, with everything else at once:
  *
- *   mailcert_domain_lookup(&d, "example.com", policy, MAILCERT_FAMILY_ANY, 10000,
- *                          err, sizeof(err));
- *   for each i < mailcert_domain_mx_count(d):
- *       probe smtp://HOST:25 at mailcert_domain_mx_address(d, i),
- *       mailcert_policy_fetch_tlsa(), mailcert_evaluate() → mx_reports[i]
- *   mailcert_domain_evaluate(&report, d, mx_reports, policy, now);
+ *   mailcert_engine_add_domain(engine, "example.com", policy, MAILCERT_FAMILY_ANY,
+ *                              10000, looked_up, user, err, sizeof(err));
+ *   looked_up(d): for each i < mailcert_domain_mx_count(d), a check
+ *       (include/mailcert/check.h) of smtp://HOST:25 at
+ *       mailcert_domain_mx_address(d, i) → mx_reports[i]
+ *   when they are done: mailcert_domain_evaluate(&report, d, mx_reports, policy, now);
+ *
+ * or blocking, mailcert_domain_lookup() in place of the first two steps.
  */
 #ifndef MAILCERT_DOMAIN_H
 #define MAILCERT_DOMAIN_H
@@ -19,6 +22,7 @@
 #include <stddef.h>
 #include <time.h>
 #include <mailcert/common.h>
+#include <mailcert/engine.h>
 #include <mailcert/policy.h>
 #include <mailcert/probe.h>
 #include <mailcert/report.h>
@@ -39,7 +43,8 @@ typedef struct mailcert_domain mailcert_domain;
  * when there is one, the policy at
  * https://mta-sts.DOMAIN/.well-known/mta-sts.txt (libcurl, trusting the
  * policy's --ca-file/--ca-dir or the system store, no redirects, at most
- * 64 KiB), and the _smtp._tls TXT record. What went wrong is
+ * 64 KiB), and the _smtp._tls TXT record, blocking until they are done
+ * (a one-job engine: mailcert_engine_add_domain()). What went wrong is
  * recorded for mailcert_domain_evaluate(), not returned. On success
  * *@out is the caller's, to free with mailcert_domain_free().
  * MAILCERT_E_INVALID when @domain is not a domain name, MAILCERT_E_IO
@@ -49,6 +54,27 @@ typedef struct mailcert_domain mailcert_domain;
 MAILCERT_EXPORT int mailcert_domain_lookup(mailcert_domain **out, const char *domain,
 					   const mailcert_policy *policy, mailcert_family family,
 					   unsigned timeout_ms, char *err, unsigned errlen);
+
+/*
+ * Called once when the lookups of mailcert_engine_add_domain() are done:
+ * @domain is the caller's, to free with mailcert_domain_free(), or NULL
+ * when memory ran out.
+ */
+typedef void (*mailcert_domain_done_fn)(mailcert_domain *domain, void *user);
+
+/*
+ * mailcert_domain_lookup() as a job of @engine: the lookups start now,
+ * all at once where one does not need another's answer, and wait in the
+ * engine's loop beside its probes and checks; @done runs from a later
+ * mailcert_engine_process() (never from inside this call) when they are
+ * done or @timeout_ms has passed. Errors as mailcert_domain_lookup()'s,
+ * with nothing added. Since: 0.2.
+ */
+MAILCERT_EXPORT int mailcert_engine_add_domain(mailcert_engine *engine, const char *domain,
+					       const mailcert_policy *policy,
+					       mailcert_family family, unsigned timeout_ms,
+					       mailcert_domain_done_fn done, void *user, char *err,
+					       unsigned errlen);
 
 /* Frees @domain; NULL is a no-op. */
 MAILCERT_EXPORT void mailcert_domain_free(mailcert_domain *domain);

@@ -1,24 +1,28 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * The engine: many probes at once in one thread. Each probe takes the same
- * steps as mailcert_probe_run() — resolve, connect, the plaintext
- * dialogue, the TLS handshake — without blocking: name resolution through
- * c-ares, non-blocking connect, the sans-I/O dialogues, non-blocking
- * GnuTLS handshakes, a deadline per probe (its timeout) and a cap on how
- * many run at once. Results are delivered as they complete.
+ * The engine: many jobs at once in one thread. A job is a probe — resolve,
+ * connect, the plaintext dialogue, the TLS handshake, as
+ * mailcert_probe_run() takes them — a check (include/mailcert/check.h: a
+ * probe, the stages that gather evidence beside and after it, and the
+ * evaluation), or a mail domain's lookups (mailcert_engine_add_domain(),
+ * include/mailcert/domain.h). Nothing blocks: name resolution through
+ * c-ares, non-blocking connects and handshakes, the sans-I/O dialogues,
+ * DNSSEC lookups through libunbound and HTTP fetches through libcurl, all
+ * waited for in one loop; a deadline per job (its probe's timeout) and a
+ * cap on how many probe at once. Results are delivered as they complete.
  *
  * Two ways to drive it:
  *  - mailcert_engine_run(): the engine's own poll() loop, until every
- *    probe added has completed;
+ *    job added has completed;
  *  - the caller's event loop, as with c-ares or curl's multi interface:
  *    mailcert_engine_fds() says which file descriptors to watch for what,
  *    mailcert_engine_timeout_ms() how long at most to wait, and
  *    mailcert_engine_process() is told what became ready (or that the
- *    timeout passed) and advances every probe it can.
+ *    timeout passed) and advances every job it can.
  *
  * An engine is not thread-safe: use it from one thread. Callbacks run
  * inside mailcert_engine_run() or mailcert_engine_process(); they may add
- * probes, but not free the engine.
+ * and cancel jobs, but not free the engine.
  */
 #ifndef MAILCERT_ENGINE_H
 #define MAILCERT_ENGINE_H
@@ -48,15 +52,16 @@ typedef void (*mailcert_engine_done_fn)(mailcert_probe *probe, mailcert_observat
 
 /*
  * Creates an engine running at most @max_concurrent probes at once (0:
- * a default of 64); further probes wait, in the order added, and their
- * timeout starts when they start. Free with mailcert_engine_free().
+ * a default of 64), a check's counting only while it probes; further
+ * probes and checks wait, in the order added, and their timeout starts
+ * when they start. Free with mailcert_engine_free().
  */
 MAILCERT_EXPORT int mailcert_engine_new(mailcert_engine **out, unsigned max_concurrent);
 
 /*
- * Frees @engine; NULL is a no-op. Probes still running or waiting are
- * abandoned without their callback (their sockets closed); the caller
- * still owns the probes.
+ * Frees @engine; NULL is a no-op. Jobs still running or waiting are
+ * abandoned without their callback (their sockets closed, their lookups
+ * and fetches cancelled); the caller still owns the probes and checks.
  */
 MAILCERT_EXPORT void mailcert_engine_free(mailcert_engine *engine);
 
@@ -72,7 +77,7 @@ MAILCERT_EXPORT void mailcert_engine_free(mailcert_engine *engine);
 MAILCERT_EXPORT int mailcert_engine_add(mailcert_engine *engine, mailcert_probe *probe,
 					mailcert_engine_done_fn done, void *user);
 
-/* Probes added whose callback has not run yet (running or waiting). */
+/* Jobs added whose callback has not run yet (waiting, probing, in a stage). */
 MAILCERT_EXPORT size_t mailcert_engine_pending(const mailcert_engine *engine);
 
 /*
@@ -97,11 +102,11 @@ MAILCERT_EXPORT size_t mailcert_engine_fds(mailcert_engine *engine, struct pollf
 MAILCERT_EXPORT int mailcert_engine_timeout_ms(const mailcert_engine *engine);
 
 /*
- * Advances every probe that can advance: @fds as returned by
+ * Advances every job that can advance: @fds as returned by
  * mailcert_engine_fds() with revents filled in by the caller's poll (or
  * epoll translated), @n entries; @n may be 0 after a timeout. Expired
  * deadlines are handled, completed probes' callbacks run, and waiting
- * probes start as room frees up. Returns 0, or MAILCERT_E_INVALID for a
+ * jobs start as room frees up. Returns 0, or MAILCERT_E_INVALID for a
  * NULL @engine (or NULL @fds with @n > 0).
  */
 MAILCERT_EXPORT int mailcert_engine_process(mailcert_engine *engine, const struct pollfd *fds,

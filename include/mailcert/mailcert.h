@@ -2,8 +2,12 @@
 /*
  * libmailcert — check the TLS certificates that mail servers present.
  *
- *   target → probe (dialogue, tls) → observation → evaluate(policy, now)
+ *   target → probe (dialogue, tls) → observation ┐
+ *            stages (TLSA lookup, CRL fetches) → evidence ┴→ evaluate(policy, now)
  *          → report → render
+ *
+ * A check (check.h) is that whole line as one job, many at once in an
+ * engine (engine.h).
  *
  * Include this header; it includes the others.
  */
@@ -16,6 +20,7 @@
 #include <mailcert/observation.h>
 #include <mailcert/probe.h>
 #include <mailcert/engine.h>
+#include <mailcert/check.h>
 #include <mailcert/policy.h>
 #include <mailcert/report.h>
 #include <mailcert/render.h>

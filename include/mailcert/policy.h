@@ -18,9 +18,32 @@ typedef struct mailcert_policy mailcert_policy;
 /*
  * Creates a policy with the defaults: warning under 30 days, critical under
  * 15 days, the system trust store, self-signed not accepted, names = the
- * target host. Free with mailcert_policy_free().
+ * target host. The system store is read now (some 10 ms), so that no
+ * evaluation reads a file; the first CA file or directory added replaces
+ * it. Free with mailcert_policy_free().
+ *
+ * A policy is configuration: build it with the setters below, then share
+ * it, read-only, among any number of evaluations and checks, in any
+ * threads. The setters themselves are not for concurrent use.
  */
 MAILCERT_EXPORT int mailcert_policy_new(mailcert_policy **out);
+
+/* mailcert_policy_new() flags. */
+enum {
+	/*
+	 * Do not read the system trust store: trust nothing until
+	 * mailcert_policy_add_ca_file(), _add_ca_dir() or
+	 * _add_system_trust() says what to trust. For a program that knows
+	 * its CAs, or will add the store itself, and would waste the load.
+	 */
+	MAILCERT_POLICY_NO_SYSTEM_TRUST = 1 << 0,
+};
+
+/*
+ * mailcert_policy_new() with MAILCERT_POLICY_* @flags. MAILCERT_E_INVALID
+ * for an unknown flag. Since: 0.2.
+ */
+MAILCERT_EXPORT int mailcert_policy_new_flags(mailcert_policy **out, unsigned flags);
 
 /* Frees @policy; NULL is a no-op. Reports made with it stay valid. */
 MAILCERT_EXPORT void mailcert_policy_free(mailcert_policy *policy);
@@ -54,7 +77,11 @@ MAILCERT_EXPORT int mailcert_policy_add_ca_file(mailcert_policy *policy, const c
 MAILCERT_EXPORT int mailcert_policy_add_ca_dir(mailcert_policy *policy, const char *path,
 					       char *err, unsigned errlen);
 
-/* Adds the system trust store (the default when no CA is given). */
+/*
+ * Adds the system trust store (the default when no CA is given), read
+ * now; kept beside the CA files and directories added. MAILCERT_E_IO when
+ * it cannot be read.
+ */
 MAILCERT_EXPORT int mailcert_policy_add_system_trust(mailcert_policy *policy);
 
 /* A self-signed leaf is then not a finding. */
@@ -146,26 +173,30 @@ MAILCERT_EXPORT int mailcert_policy_add_crl_file(mailcert_policy *policy, const 
 						 char *err, unsigned errlen);
 
 /*
- * Whether mailcert_policy_fetch_crls() fetches CRLs (--crl-fetch); off
- * by default.
+ * Whether a check fetches the CRLs of the chain's distribution points
+ * (--crl-fetch; include/mailcert/check.h): of every certificate but trust
+ * anchors, over HTTP(S), cached by URL in $XDG_CACHE_HOME/mailcert/crl/
+ * (else ~/.cache/mailcert/crl/) until their nextUpdate, so that a large
+ * CRL is not downloaded at every run; at most 8 URLs and 32 MiB per CRL,
+ * within the check's timeout. A failure is crl.unavailable. Off by
+ * default.
  */
 MAILCERT_EXPORT int mailcert_policy_set_crl_fetch(mailcert_policy *policy, int fetch);
 
 /*
- * When the policy says so (mailcert_policy_set_crl_fetch), fetches the
- * CRLs of the HTTP(S) distribution points of every certificate in @obs's
- * chain but trust anchors, and records them in @obs for the evaluation
- * (which stays free of I/O): call it between mailcert_probe_run() and
- * mailcert_evaluate(). CRLs are cached by URL in
- * $XDG_CACHE_HOME/mailcert/crl/ (else ~/.cache/mailcert/crl/) until their
- * nextUpdate, so a large CRL is not downloaded at every run; at most 8
- * URLs and 32 MiB per CRL, all within @timeout_ms. A failure is recorded
- * (crl.unavailable), not returned: 0, or MAILCERT_E_NOMEM /
- * MAILCERT_E_INVALID. Without the setting, or when the probe failed, it
- * does nothing.
+ * Deprecated since 0.2, kept for one release: use a check
+ * (mailcert_check_run(), or mailcert_engine_add_check() for many), whose
+ * stages fetch the CRLs without blocking anything else.
+ *
+ * Fetches, blocking for at most @timeout_ms, what a check would for
+ * mailcert_policy_set_crl_fetch(), and attaches it to @obs for a later
+ * mailcert_evaluate() — the one change ever made to an observation after
+ * its probe. 0, or MAILCERT_E_NOMEM / MAILCERT_E_INVALID. Without the
+ * setting, or when the probe failed, it does nothing.
  */
-MAILCERT_EXPORT int mailcert_policy_fetch_crls(const mailcert_policy *policy,
-					       mailcert_observation *obs, unsigned timeout_ms);
+MAILCERT_EXPORT MAILCERT_DEPRECATED int mailcert_policy_fetch_crls(const mailcert_policy *policy,
+								    mailcert_observation *obs,
+								    unsigned timeout_ms);
 
 /*
  * DANE (RFC 6698, RFC 7672 for SMTP). A TLSA record given inline
@@ -186,9 +217,11 @@ MAILCERT_EXPORT int mailcert_policy_add_tlsa(mailcert_policy *policy, const char
 					     char *err, unsigned errlen);
 
 /*
- * Whether mailcert_policy_fetch_tlsa() looks TLSA records up in DNS
- * (--dane): at _PORT._tcp.HOST of the target, validated with DNSSEC.
- * Off by default.
+ * Whether a check looks up the TLSA records of its target in DNS (--dane):
+ * at _PORT._tcp.HOST, validated with DNSSEC, beside its probe. DNS trouble
+ * is a finding: dane.bogus, dane.lookup-failed, and a resolver that cannot
+ * be set up (no trust anchor) dane.unchecked (UNKNOWN). Records given with
+ * mailcert_policy_add_tlsa() are used instead. Off by default.
  */
 MAILCERT_EXPORT int mailcert_policy_set_dane(mailcert_policy *policy, int dane);
 
@@ -210,18 +243,18 @@ MAILCERT_EXPORT int mailcert_policy_set_trust_anchor(mailcert_policy *policy, co
 						     char *err, unsigned errlen);
 
 /*
- * When the policy asks for DANE from DNS (mailcert_policy_set_dane) and
- * gives no inline record, looks up the TLSA records of @obs's target
- * (_PORT._tcp.HOST) with DNSSEC validation, within @timeout_ms, and
- * records them and their validation state in @obs for the evaluation:
- * call it between mailcert_probe_run() and mailcert_evaluate(). DNS
- * trouble is recorded, not returned: dane.bogus, dane.lookup-failed, and
- * a resolver that cannot be set up (no trust anchor) dane.unchecked
- * (UNKNOWN). 0; MAILCERT_E_NOMEM; MAILCERT_E_INVALID for NULL arguments.
+ * Deprecated since 0.2, kept for one release: use a check
+ * (include/mailcert/check.h), whose TLSA lookup runs beside its probe.
+ *
+ * Looks up, blocking for at most @timeout_ms, what a check would for
+ * mailcert_policy_set_dane(), and attaches it to @obs for a later
+ * mailcert_evaluate() — the one change ever made to an observation after
+ * its probe. 0; MAILCERT_E_NOMEM; MAILCERT_E_INVALID for NULL arguments.
  * Does nothing for an observation without a chain or of a file.
  */
-MAILCERT_EXPORT int mailcert_policy_fetch_tlsa(const mailcert_policy *policy,
-					       mailcert_observation *obs, unsigned timeout_ms);
+MAILCERT_EXPORT MAILCERT_DEPRECATED int mailcert_policy_fetch_tlsa(const mailcert_policy *policy,
+								    mailcert_observation *obs,
+								    unsigned timeout_ms);
 
 #ifdef __cplusplus
 }

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * DANE: do the TLSA records (from --tlsa, or DNS via dane.c) match the
+ * DANE: do the TLSA records (from --tlsa, or DNS via engine/tlsa_stage.c) match the
  * chain as sent? Findings: dane.none, dane.lookup-failed, dane.bogus,
  * dane.unusable, dane.mismatch, dane.match.
  *
@@ -199,7 +199,7 @@ static void leaf_record(const struct mc_eval *ev, char *out, size_t len)
 /* Findings about the lookup itself; 1 when they say all there is to say. */
 static int judge_lookup(struct mc_eval *ev, struct source *src)
 {
-	const struct mc_dane_lookup *l = &ev->obs->dane;
+	const struct mc_dane_lookup *l = &ev->evidence->dane;
 	mailcert_report *r = ev->report;
 
 	snprintf(src->where, sizeof(src->where), "at %s", l->name);
@@ -254,8 +254,8 @@ int mc_check_dane(struct mc_eval *ev)
 		src.rr = ev->policy->tlsa;
 		src.n = ev->policy->tlsa_len;
 		snprintf(src.where, sizeof(src.where), "given with --tlsa");
-	} else if (ev->obs->dane.done) {
-		malformed = ev->obs->dane.malformed;
+	} else if (ev->evidence->dane.done) {
+		malformed = ev->evidence->dane.malformed;
 		rc = judge_lookup(ev, &src);
 		if (rc != 0)
 			return rc < 0 ? rc : 0;

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * The evaluator: (observation, policy, now) → report. It parses the chain
+ * The evaluator: (observation, evidence, policy, now) → report. It parses the chain
  * as sent, has describe.c record the facts of each certificate, and runs
  * the check families in order. Pure: no I/O, no clock; every time
  * judgement uses @now, so tests and --at are deterministic.
@@ -77,10 +77,13 @@ static int evaluate_chain(struct mc_eval *ev)
 	return rc;
 }
 
-MAILCERT_EXPORT int mailcert_evaluate(mailcert_report **out, const mailcert_observation *obs,
-				      const mailcert_policy *policy, time_t now)
+int mc_evaluate_evidence(mailcert_report **out, const mailcert_observation *obs,
+			 const struct mc_evidence *evidence, const mailcert_policy *policy,
+			 time_t now)
 {
-	struct mc_eval ev = {.obs = obs, .policy = policy, .now = now};
+	static const struct mc_evidence none;
+	struct mc_eval ev = {
+	    .obs = obs, .evidence = evidence ? evidence : &none, .policy = policy, .now = now};
 	int rc;
 
 	if (!out)
@@ -109,4 +112,11 @@ MAILCERT_EXPORT int mailcert_evaluate(mailcert_report **out, const mailcert_obse
 	mc_severity_apply(ev.report, policy);
 	*out = ev.report;
 	return 0;
+}
+
+MAILCERT_EXPORT int mailcert_evaluate(mailcert_report **out, const mailcert_observation *obs,
+				      const mailcert_policy *policy, time_t now)
+{
+	/* What the deprecated mailcert_policy_fetch_*() gathered, if any. */
+	return mc_evaluate_evidence(out, obs, obs ? obs->legacy : NULL, policy, now);
 }

@@ -7,11 +7,9 @@
  * subject.mismatch, serial.mismatch, pin.mismatch, all CRITICAL: someone
  * asked for exactly this certificate, and another one is served.
  */
-#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 
 #include <gnutls/abstract.h>
 #include <gnutls/crypto.h>
@@ -20,107 +18,17 @@
 
 #define DN_SHOWN 200 /* characters of a DN quoted in a message */
 
-static const char b64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-
-/* Standard base64 of 32 bytes: 43 characters and one '='. */
+/* The base64 of a SHA-256 digest, as HPKP and check_ssl_cert write pins ("" when out of memory). */
 static void base64_32(char out[45], const unsigned char in[32])
 {
-	size_t o = 0;
+	gnutls_datum_t raw = {(unsigned char *)in, 32}, b64 = {NULL, 0};
 
-	for (size_t i = 0; i < 32; i += 3) {
-		unsigned v = (unsigned)in[i] << 16 | (i + 1 < 32 ? (unsigned)in[i + 1] << 8 : 0) |
-			     (i + 2 < 32 ? in[i + 2] : 0);
-
-		out[o++] = b64[v >> 18 & 63];
-		out[o++] = b64[v >> 12 & 63];
-		out[o++] = i + 1 < 32 ? b64[v >> 6 & 63] : '=';
-		out[o++] = i + 2 < 32 ? b64[v & 63] : '=';
+	out[0] = '\0';
+	if (gnutls_base64_encode2(&raw, &b64) == 0 && b64.size < 45) {
+		memcpy(out, b64.data, b64.size);
+		out[b64.size] = '\0';
 	}
-	out[o] = '\0';
-}
-
-/* Strict: exactly the 44 characters base64_32() writes for some digest. */
-static int unbase64_32(unsigned char out[32], const char *s)
-{
-	unsigned v = 0, bits = 0;
-	size_t o = 0;
-
-	if (strlen(s) != 44 || s[43] != '=')
-		return -1;
-	for (size_t i = 0; i < 43; i++) {
-		const char *p = s[i] ? strchr(b64, s[i]) : NULL;
-
-		if (!p)
-			return -1;
-		v = v << 6 | (unsigned)(p - b64);
-		bits += 6;
-		if (bits >= 8) {
-			bits -= 8;
-			if (o < 32)
-				out[o++] = (unsigned char)(v >> bits);
-			v &= (1u << bits) - 1;
-		}
-	}
-	/* The two bits left over must be zero, as an encoder writes them. */
-	return o == 32 && v == 0 ? 0 : -1;
-}
-
-/* 64 hex digits, colons allowed between them, any case. */
-static int unhex_32(unsigned char out[32], const char *s)
-{
-	size_t n = 0;
-
-	for (; *s; s++) {
-		if (*s == ':')
-			continue;
-		if (mc_hexval(*s) < 0 || n == 64)
-			return -1;
-		if (n % 2 == 0)
-			out[n / 2] = (unsigned char)(mc_hexval(*s) << 4);
-		else
-			out[n / 2] |= (unsigned char)mc_hexval(*s);
-		n++;
-	}
-	return n == 64 ? 0 : -1;
-}
-
-int mc_pin_parse(unsigned char out[32], const char *pin)
-{
-	if (!pin || strncasecmp(pin, "sha256:", 7) != 0)
-		return MAILCERT_E_INVALID;
-	pin += 7;
-	/* 44 characters ending in '=' are base64; hex digests are 64 or more. */
-	if (unbase64_32(out, pin) == 0 || unhex_32(out, pin) == 0)
-		return 0;
-	return MAILCERT_E_INVALID;
-}
-
-int mc_serial_normalize(char **out, const char *hex)
-{
-	char buf[2 * 64 + 1];
-	size_t n = 0;
-
-	if (strncasecmp(hex, "0x", 2) == 0)
-		hex += 2;
-	if (!*hex)
-		return MAILCERT_E_INVALID;
-	for (; *hex; hex++) {
-		if (*hex == ':')
-			continue;
-		if (mc_hexval(*hex) < 0)
-			return MAILCERT_E_INVALID;
-		if (n == 0 && *hex == '0')
-			continue;
-		/* RFC 5280 section 4.1.2.2: at most 20 octets; allow a generous bound. */
-		if (n == sizeof(buf) - 1)
-			return MAILCERT_E_INVALID;
-		buf[n++] = (char)tolower((unsigned char)*hex);
-	}
-	if (n == 0)
-		buf[n++] = '0';
-	buf[n] = '\0';
-	*out = strdup(buf);
-	return *out ? 0 : MAILCERT_E_NOMEM;
+	gnutls_free(b64.data);
 }
 
 static int check_dn(struct mc_eval *ev, const char *code, const char *what, const char *flag,

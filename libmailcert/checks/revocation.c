@@ -452,26 +452,26 @@ static int crl_judge(struct mc_eval *ev, struct crl_src *src, gnutls_x509_crt_t 
 static int crl_sources(const struct mc_eval *ev, struct crl_src *srcs, size_t *n)
 {
 	const mailcert_policy *p = ev->policy;
-	const mailcert_observation *obs = ev->obs;
+	const struct mc_evidence *got = ev->evidence;
 
 	*n = 0;
 	for (size_t k = 0; k < p->crls_len; k++)
 		srcs[(*n)++] =
 		    (struct crl_src){.crl = p->crls[k],
 				     .origin = mc_asprintf("the CRL file \"%s\"", p->crl_paths[k])};
-	for (size_t k = 0; k < obs->crl_fetch_len; k++) {
+	for (size_t k = 0; k < got->crl_len; k++) {
 		gnutls_x509_crl_t c;
 
-		if (!obs->crl_fetch[k].der.data || gnutls_x509_crl_init(&c) < 0)
+		if (!got->crl[k].der.data || gnutls_x509_crl_init(&c) < 0)
 			continue;
-		if (gnutls_x509_crl_import(c, &obs->crl_fetch[k].der, GNUTLS_X509_FMT_DER) < 0) {
+		if (gnutls_x509_crl_import(c, &got->crl[k].der, GNUTLS_X509_FMT_DER) < 0) {
 			gnutls_x509_crl_deinit(c);
 			continue;
 		}
 		srcs[(*n)++] = (struct crl_src){
 		    .crl = c,
 		    .owned = 1,
-		    .origin = mc_asprintf("the CRL from %s", obs->crl_fetch[k].url)};
+		    .origin = mc_asprintf("the CRL from %s", got->crl[k].url)};
 	}
 	for (size_t k = 0; k < *n; k++)
 		if (!srcs[k].origin)
@@ -481,12 +481,12 @@ static int crl_sources(const struct mc_eval *ev, struct crl_src *srcs, size_t *n
 
 static int fetch_failures(struct mc_eval *ev)
 {
-	const mailcert_observation *obs = ev->obs;
+	const struct mc_evidence *got = ev->evidence;
 	char label[MC_LABEL_MAX];
 	int rc = 0;
 
-	for (size_t k = 0; rc >= 0 && k < obs->crl_fetch_len; k++) {
-		const struct mc_crl_fetch *f = &obs->crl_fetch[k];
+	for (size_t k = 0; rc >= 0 && k < got->crl_len; k++) {
+		const struct mc_crl_fetch *f = &got->crl[k];
 
 		if (!f->error)
 			continue;
@@ -502,7 +502,7 @@ static int fetch_failures(struct mc_eval *ev)
 
 static int check_crls(struct mc_eval *ev, gnutls_x509_trust_list_t trust)
 {
-	size_t max = ev->policy->crls_len + ev->obs->crl_fetch_len, n = 0;
+	size_t max = ev->policy->crls_len + ev->evidence->crl_len, n = 0;
 	struct crl_src *srcs;
 	int rc = fetch_failures(ev);
 

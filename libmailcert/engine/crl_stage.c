@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * --crl-fetch: the CRLs of the chain's distribution points, fetched with
- * libcurl and recorded in the observation, so that the evaluation stays
- * pure (checks/revocation.c judges them against its `now`).
+ * libcurl through the engine (a stage: stages.h) and recorded in the
+ * check's evidence, so that the evaluation stays pure
+ * (checks/revocation.c judges them against its `now`). A CRL that several
+ * checks of a run want at once is fetched once.
  *
  * CRLs are cached by URL (the file is named by the URL's SHA-256) under
  * $XDG_CACHE_HOME/mailcert/crl/ or ~/.cache/mailcert/crl/, and a cached
@@ -27,23 +29,12 @@
 
 #include <gnutls/crypto.h>
 
-#include "io/http.h"
-#include "model/internal.h"
+#include "engine/gather.h"
 #include "io/net.h"
 
 #define CRL_MAX_BYTES (32u << 20) /* a CRL larger than this is refused */
 #define URL_MAX 1024
 #define CACHE_DEFAULT 3600 /* seconds a CRL without nextUpdate is reused */
-
-void mc_observation_free_crls(mailcert_observation *obs)
-{
-	for (size_t i = 0; i < obs->crl_fetch_len; i++) {
-		free(obs->crl_fetch[i].url);
-		free(obs->crl_fetch[i].der.data);
-		free(obs->crl_fetch[i].error);
-	}
-	obs->crl_fetch_len = 0;
-}
 
 /* http(s), printable, no quote or backslash: safe in a message as is. */
 static int url_ok(const char *url, size_t len)
@@ -174,125 +165,165 @@ static int normalize_crl(gnutls_datum_t *raw, time_t *next)
 	return raw->data ? 0 : -1;
 }
 
-/* GETs @url within @timeout_ms into @out (malloc'ed); NULL, or why not (malloc'ed). */
-static char *download(const char *url, long long timeout_ms, gnutls_datum_t *out)
+/* ---- one distribution point ---------------------------------------- */
+
+/* A fetch a check waits for: the evidence entry it fills. */
+struct crl_wait {
+	struct mc_get *get;
+	struct mc_crl_fetch *f;
+	char path[4300]; /* the cache file, "" when there is no cache */
+	mc_stage_done_fn done;
+	void *user;
+};
+
+static void fetched(void *user, const char *why, const unsigned char *body, size_t len)
 {
+	struct crl_wait *w = user;
+	struct mc_crl_fetch *f = w->f;
+	gnutls_datum_t fresh = {NULL, 0};
+	time_t next;
+
+	w->get = NULL;
+	if (!why) {
+		fresh.data = malloc(len);
+		fresh.size = (unsigned)len;
+		if (!fresh.data)
+			why = "out of memory";
+		else
+			memcpy(fresh.data, body, len);
+	}
+	if (!why && normalize_crl(&fresh, &next) < 0) {
+		free(fresh.data);
+		why = "the answer is not a CRL (DER or PEM)";
+	}
+	if (why) {
+		/* An expired cached copy stays: better than nothing, crl.stale says so. */
+		f->error = mc_strdup(why);
+	} else {
+		free(f->der.data);
+		f->der = fresh;
+		if (w->path[0])
+			cache_store(w->path, &fresh);
+	}
+	w->done(w->user);
+}
+
+/*
+ * Records the CRL of @url for chain element @cert in a new entry of @ev:
+ * from the cache while current (0), else waits for it (1).
+ */
+static int fetch_one(struct mc_crl_stage *s, struct mc_stages *stages,
+		     struct mc_evidence *ev, const char *url, int cert, int64_t deadline,
+		     mc_stage_done_fn done, void *user)
+{
+	struct mc_crl_fetch *f = &ev->crl[ev->crl_len];
 	struct mc_http_request req = {.url = url,
 				      .follow_redirects = 1,
 				      .max_bytes = CRL_MAX_BYTES,
-				      .timeout_ms = timeout_ms};
-	struct mc_http_response resp;
-	char *why = mc_http_get(&req, &resp);
-
-	out->data = NULL;
-	if (why)
-		return why;
-	out->data = resp.body;
-	out->size = (unsigned)resp.len;
-	return NULL;
-}
-
-/* ---- one distribution point ---------------------------------------- */
-
-/* Records the CRL of @url for chain element @cert: from the cache while current, else fetched. */
-static int fetch_one(mailcert_observation *obs, const char *url, int cert, long long deadline)
-{
-	struct mc_crl_fetch *f = &obs->crl_fetch[obs->crl_fetch_len];
-	gnutls_datum_t cached = {NULL, 0}, fresh = {NULL, 0};
-	char path[4300];
+				      .timeout_ms = deadline - mc_now_ms()};
+	struct crl_wait *w = calloc(1, sizeof(*w));
+	char why[256];
 	time_t next = (time_t)-1;
-	int have_path = cache_path(path, sizeof(path), url) == 0;
 	struct stat st;
 
 	*f = (struct mc_crl_fetch){.url = mc_strdup(url), .cert = cert};
-	if (!f->url)
+	if (!w || !f->url) {
+		free(w);
+		free(f->url);
 		return MAILCERT_E_NOMEM;
-	obs->crl_fetch_len++;
-	if (have_path && stat(path, &st) == 0 && read_file(path, &cached) == 0) {
-		if (normalize_crl(&cached, &next) == 0) {
+	}
+	ev->crl_len++;
+	if (cache_path(w->path, sizeof(w->path), url) < 0)
+		w->path[0] = '\0';
+	if (w->path[0] && stat(w->path, &st) == 0 && read_file(w->path, &f->der) == 0) {
+		if (normalize_crl(&f->der, &next) == 0) {
 			time_t until = next != (time_t)-1 ? next : st.st_mtime + CACHE_DEFAULT;
 
 			if (until > time(NULL)) {
-				f->der = cached;
+				free(w);
 				return 0;
 			}
 		} else {
-			free(cached.data);
-			cached.data = NULL;
+			free(f->der.data);
+			f->der.data = NULL;
 		}
 	}
-	f->error = download(url, deadline - mc_now_ms(), &fresh);
-	if (!f->error && normalize_crl(&fresh, &next) < 0) {
-		free(fresh.data);
-		fresh.data = NULL;
-		f->error = mc_strdup("the answer is not a CRL (DER or PEM)");
+	w->f = f;
+	w->done = done;
+	w->user = user;
+	w->get = mc_stages_get(stages, &req, fetched, w, why, sizeof(why));
+	if (!w->get) {
+		f->error = mc_strdup(why);
+		free(w);
+		return f->error ? 0 : MAILCERT_E_NOMEM;
 	}
-	if (f->error) {
-		f->der = cached; /* expired, but better than nothing: crl.stale says so */
-		return 0;
-	}
-	free(cached.data);
-	f->der = fresh;
-	if (have_path)
-		cache_store(path, &fresh);
-	return 0;
+	s->waits[s->n++] = w;
+	return 1;
 }
 
 /* Whether @url was already recorded. */
-static int seen(const mailcert_observation *obs, const char *url)
+static int seen(const struct mc_evidence *ev, const char *url)
 {
-	for (size_t i = 0; i < obs->crl_fetch_len; i++)
-		if (strcmp(obs->crl_fetch[i].url, url) == 0)
+	for (size_t i = 0; i < ev->crl_len; i++)
+		if (strcmp(ev->crl[i].url, url) == 0)
 			return 1;
 	return 0;
 }
 
-/* The http(s) distribution points of @crt, fetched until the bound or the deadline. */
-static int fetch_cert(mailcert_observation *obs, gnutls_x509_crt_t crt, int i, long long deadline)
+int mc_crl_stage_start(struct mc_crl_stage *s, struct mc_stages *st, const mailcert_policy *p,
+		       const mailcert_observation *obs, int64_t deadline,
+		       struct mc_evidence *ev, mc_stage_done_fn done, void *user)
 {
-	for (unsigned seq = 0; seq < 16 && obs->crl_fetch_len < MC_MAX_CRL_FETCH; seq++) {
-		char url[URL_MAX + 1];
-		size_t len = sizeof(url) - 1;
-		unsigned reasons = 0, critical = 0;
-		int type =
-		    gnutls_x509_crt_get_crl_dist_points(crt, seq, url, &len, &reasons, &critical);
-		int rc;
+	gnutls_x509_trust_list_t trust = mc_policy_trust(p);
+	int started = 0, rc = 0;
 
-		if (type == GNUTLS_E_REQUESTED_DATA_NOT_AVAILABLE)
-			break;
-		if (type != GNUTLS_SAN_URI || !url_ok(url, len))
-			continue;
-		url[len] = '\0';
-		if (seen(obs, url))
-			continue;
-		rc = fetch_one(obs, url, i, deadline);
-		if (rc < 0)
-			return rc;
-	}
-	return 0;
-}
-
-MAILCERT_EXPORT int mailcert_policy_fetch_crls(const mailcert_policy *policy,
-					       mailcert_observation *obs, unsigned timeout_ms)
-{
-	gnutls_x509_trust_list_t trust;
-	long long deadline = mc_now_ms() + timeout_ms;
-	int rc = 0;
-
-	if (!policy || !obs)
-		return MAILCERT_E_INVALID;
-	if (!policy->crl_fetch || obs->failure_code)
+	*s = (struct mc_crl_stage){0};
+	if (!p->crl_fetch || obs->failure_code)
 		return 0;
-	trust = mc_policy_trust(policy);
 	for (size_t i = 0; rc >= 0 && i < obs->chain_len; i++) {
 		gnutls_x509_crt_t crt;
 
-		if (gnutls_x509_crt_init(&crt) < 0)
-			return MAILCERT_E_NOMEM;
-		if (gnutls_x509_crt_import(crt, &obs->chain[i], GNUTLS_X509_FMT_DER) >= 0 &&
-		    !mc_is_trust_anchor(trust, crt))
-			rc = fetch_cert(obs, crt, (int)i, deadline);
+		if (gnutls_x509_crt_init(&crt) < 0) {
+			rc = MAILCERT_E_NOMEM;
+			break;
+		}
+		if (gnutls_x509_crt_import(crt, &obs->chain[i], GNUTLS_X509_FMT_DER) < 0 ||
+		    mc_is_trust_anchor(trust, crt)) {
+			gnutls_x509_crt_deinit(crt);
+			continue;
+		}
+		/* The http(s) distribution points, until the bound. */
+		for (unsigned seq = 0; rc >= 0 && seq < 16 && ev->crl_len < MC_MAX_CRL_FETCH; seq++) {
+			char url[URL_MAX + 1];
+			size_t len = sizeof(url) - 1;
+			unsigned reasons = 0, critical = 0;
+			int type = gnutls_x509_crt_get_crl_dist_points(crt, seq, url, &len, &reasons,
+								       &critical);
+
+			if (type == GNUTLS_E_REQUESTED_DATA_NOT_AVAILABLE)
+				break;
+			if (type != GNUTLS_SAN_URI || !url_ok(url, len))
+				continue;
+			url[len] = '\0';
+			if (seen(ev, url))
+				continue;
+			rc = fetch_one(s, st, ev, url, (int)i, deadline, done, user);
+			started += rc > 0;
+		}
 		gnutls_x509_crt_deinit(crt);
 	}
-	return rc;
+	if (rc < 0) {
+		mc_crl_stage_cancel(s);
+		return rc;
+	}
+	return started;
+}
+
+void mc_crl_stage_cancel(struct mc_crl_stage *s)
+{
+	for (size_t i = 0; i < s->n; i++) {
+		mc_get_cancel(s->waits[i]->get);
+		free(s->waits[i]);
+	}
+	s->n = 0;
 }

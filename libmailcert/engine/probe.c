@@ -160,6 +160,21 @@ MAILCERT_EXPORT int mailcert_probe_set_key_type(mailcert_probe *p, mailcert_key_
 	return 0;
 }
 
+const char *mc_probe_host(const mailcert_probe *p)
+{
+	return p->host;
+}
+
+unsigned mc_probe_port(const mailcert_probe *p)
+{
+	return p->port;
+}
+
+unsigned mc_probe_timeout_ms(const mailcert_probe *p)
+{
+	return p->timeout_ms;
+}
+
 static const char *key_type_name(mailcert_key_type type)
 {
 	return type == MAILCERT_KEY_RSA ? "RSA" : type == MAILCERT_KEY_ECDSA ? "ECDSA" : "any";
@@ -676,7 +691,7 @@ static int dialogue(struct mc_run *r, struct mc_wait *w)
 		 * suggest_starttls(). */
 		if (r->proto == MAILCERT_PROTO_NONE)
 			return dialogue_end(r, 0);
-		/* DESIGN.md rule 1: bytes already waiting after the go-ahead are
+		/* docs/design.md rule 1: bytes already waiting after the go-ahead are
 		 * injected; the dialogue turns them into starttls.injection. */
 		n = mc_net_read_pending(r->fd, r->buf, sizeof(r->buf));
 		if (n > 0)

@@ -1,246 +1,64 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * DANE inputs: TLSA records given with --tlsa or looked up in DNS with
- * DNSSEC validation (--dane), recorded for checks/dane.c, which judges
- * them without I/O.
+ * --dane: the TLSA records of _PORT._tcp.HOST, looked up with DNSSEC
+ * validation through the engine's libunbound context. The name is known
+ * before any connection, so the lookup runs beside the probe rather than
+ * after it. checks/dane.c judges what it recorded.
  */
-#include <errno.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
-#include "io/dns.h"
-#include "model/internal.h"
-#include "io/net.h"
+#include "engine/gather.h"
 
-/* Digest lengths by matching type: full data, SHA2-256, SHA2-512. */
-static int data_len_ok(unsigned mtype, size_t len)
+static void answered(void *user, struct mc_dns_answer *a)
 {
-	return mtype == 1 ? len == 32 : mtype == 2 ? len == 64 : len > 0;
-}
+	struct mc_tlsa_stage *s = user;
+	struct mc_dane_lookup *out = s->out;
 
-int mc_tlsa_parse_text(struct mc_tlsa *out, const char *text, char *err, size_t errlen)
-{
-	unsigned f[3];
-	const char *s = text;
-	unsigned char *data;
-	size_t n = 0;
-	int hi = -1;
-
-	memset(out, 0, sizeof(*out));
-	for (int i = 0; i < 3; i++) {
-		char *end;
-		unsigned long v;
-
-		while (*s == ' ' || *s == '\t')
-			s++;
-		errno = 0;
-		v = strtoul(s, &end, 10);
-		if (end == s || errno || v > 255 || (*end != ' ' && *end != '\t')) {
-			mc_set_error(err, errlen,
-				     "a TLSA record is \"USAGE SELECTOR MTYPE HEX\", e.g. \"3 1 1 "
-				     "0c72ac70…\"");
-			return -1;
-		}
-		f[i] = (unsigned)v;
-		s = end;
-	}
-	data = malloc(strlen(s) / 2 + 1);
-	if (!data) {
-		mc_set_error(err, errlen, "out of memory");
-		return -1;
-	}
-	for (; *s; s++) {
-		int v = mc_hexval((unsigned char)*s);
-
-		if (*s == ' ' || *s == '\t')
-			continue;
-		if (v < 0 || n >= MC_TLSA_DATA_MAX) {
-			free(data);
-			mc_set_error(err, errlen,
-				     v < 0 ? "the TLSA data is not hexadecimal"
-					   : "the TLSA data is too long");
-			return -1;
-		}
-		if (hi < 0) {
-			hi = v;
-		} else {
-			data[n++] = (unsigned char)(hi << 4 | v);
-			hi = -1;
-		}
-	}
-	if (hi >= 0) {
-		free(data);
-		mc_set_error(err, errlen, "the TLSA data has an odd number of hex digits");
-		return -1;
-	}
-	if (!data_len_ok(f[2], n) && f[2] <= 2) {
-		free(data);
-		mc_set_error(err, errlen, "matching type %u needs %s of data, not %zu bytes", f[2],
-			     f[2] == 1   ? "32 bytes (SHA-256)"
-			     : f[2] == 2 ? "64 bytes (SHA-512)"
-					 : "some bytes",
-			     n);
-		return -1;
-	}
-	*out = (struct mc_tlsa){.usage = (unsigned char)f[0],
-				.selector = (unsigned char)f[1],
-				.mtype = (unsigned char)f[2],
-				.data = data,
-				.len = n};
-	return 0;
-}
-
-int mc_tlsa_parse_rdata(struct mc_tlsa *out, const unsigned char *rdata, size_t len)
-{
-	memset(out, 0, sizeof(*out));
-	if (len < 4 || len - 3 > MC_TLSA_DATA_MAX)
-		return -1;
-	out->data = malloc(len - 3);
-	if (!out->data)
-		return -1;
-	out->usage = rdata[0];
-	out->selector = rdata[1];
-	out->mtype = rdata[2];
-	out->len = len - 3;
-	memcpy(out->data, rdata + 3, out->len);
-	return 0;
-}
-
-void mc_dane_lookup_clear(struct mc_dane_lookup *l)
-{
-	for (size_t i = 0; i < l->n; i++)
-		free(l->rr[i].data);
-	memset(l, 0, sizeof(*l));
-}
-
-MAILCERT_EXPORT int mailcert_policy_add_tlsa(mailcert_policy *p, const char *record, char *err,
-					     unsigned errlen)
-{
-	if (!p || !record)
-		return MAILCERT_E_INVALID;
-	if (p->tlsa_len == MC_MAX_TLSA) {
-		mc_set_error(err, errlen, "at most %d TLSA records", MC_MAX_TLSA);
-		return MAILCERT_E_INVALID;
-	}
-	if (mc_tlsa_parse_text(&p->tlsa[p->tlsa_len], record, err, errlen) < 0)
-		return MAILCERT_E_INVALID;
-	p->tlsa_len++;
-	return 0;
-}
-
-MAILCERT_EXPORT int mailcert_policy_set_dane(mailcert_policy *p, int dane)
-{
-	if (!p)
-		return MAILCERT_E_INVALID;
-	p->dane = dane != 0;
-	return 0;
-}
-
-static int set_string(char **slot, const char *value)
-{
-	char *copy = NULL;
-
-	if (value && !(copy = mc_strdup(value)))
-		return MAILCERT_E_NOMEM;
-	free(*slot);
-	*slot = copy;
-	return 0;
-}
-
-MAILCERT_EXPORT int mailcert_policy_set_resolver(mailcert_policy *p, const char *address, char *err,
-						 unsigned errlen)
-{
-	char unused[80];
-
-	if (!p)
-		return MAILCERT_E_INVALID;
-	if (address && mc_dns_server_parse(address, unused, sizeof(unused)) < 0) {
-		mc_set_error(err, errlen,
-			     "\"%.64s\" is not an IP address with an optional port (127.0.0.1, "
-			     "127.0.0.1:5353, [::1]:53)",
-			     address);
-		return MAILCERT_E_INVALID;
-	}
-	return set_string(&p->resolver, address);
-}
-
-MAILCERT_EXPORT int mailcert_policy_set_trust_anchor(mailcert_policy *p, const char *path,
-						     char *err, unsigned errlen)
-{
-	if (!p)
-		return MAILCERT_E_INVALID;
-	if (path && access(path, R_OK) < 0) {
-		char q[4 * 200 + 4];
-
-		mc_quote(q, sizeof(q), path, strlen(path), 200);
-		mc_set_error(err, errlen, "cannot read the trust anchor file \"%s\": %s", q,
-			     strerror(errno));
-		return MAILCERT_E_IO;
-	}
-	return set_string(&p->trust_anchor, path);
-}
-
-int mc_dane_lookup(struct mc_dns *dns, const char *host, unsigned port, long long deadline,
-		   struct mc_dane_lookup *out)
-{
-	struct mc_dns_answer a;
-	int rc;
-
-	mc_dane_lookup_clear(out);
-	out->done = 1;
-	snprintf(out->name, sizeof(out->name), "_%u._tcp.%.253s", port, host);
-	rc = mc_dns_query(dns, out->name, MC_RR_TLSA, deadline, &a);
-	if (rc < 0)
-		return rc;
-	out->status = (int)a.status;
-	out->nxdomain = a.nxdomain;
-	memcpy(out->why, a.why, sizeof(out->why));
-	out->malformed = a.dropped;
-	for (size_t i = 0; i < a.n; i++) {
+	s->q = NULL;
+	out->status = (int)a->status;
+	out->nxdomain = a->nxdomain;
+	memcpy(out->why, a->why, sizeof(out->why));
+	out->malformed = a->dropped;
+	for (size_t i = 0; i < a->n; i++) {
 		if (out->n < MC_MAX_TLSA &&
-		    mc_tlsa_parse_rdata(&out->rr[out->n], a.rr[i].data, a.rr[i].len) == 0)
+		    mc_tlsa_parse_rdata(&out->rr[out->n], a->rr[i].data, a->rr[i].len) == 0)
 			out->n++;
 		else
 			out->malformed++;
 	}
-	mc_dns_answer_clear(&a);
-	return 0;
+	s->done(s->user);
 }
 
-MAILCERT_EXPORT int mailcert_policy_fetch_tlsa(const mailcert_policy *p, mailcert_observation *obs,
-					       unsigned timeout_ms)
+int mc_tlsa_stage_start(struct mc_tlsa_stage *s, struct mc_stages *st, const mailcert_policy *p,
+			const char *host, unsigned port, int64_t deadline,
+			struct mc_dane_lookup *out, mc_stage_done_fn done, void *user)
 {
-	mailcert_target *target;
 	struct mc_dns *dns;
-	unsigned port;
-	int rc;
 
-	if (!p || !obs)
-		return MAILCERT_E_INVALID;
-	if (!p->dane || p->tlsa_len || obs->failure_code || obs->file || !obs->host)
+	*s = (struct mc_tlsa_stage){.out = out, .done = done, .user = user};
+	if (!p->dane || p->tlsa_len)
 		return 0;
-	/* The canonical "scheme://host:port" parses back (target.c). */
-	rc = mailcert_target_parse(&target, obs->target, NULL, NULL, 0);
-	if (rc < 0)
-		return rc;
-	port = mailcert_target_port(target);
-	mailcert_target_free(target);
-	if (mc_is_ip_literal(obs->host)) {
-		mc_dane_lookup_clear(&obs->dane);
-		obs->dane.done = 1;
-		obs->dane.status = MC_DANE_NO_NAME;
+	mc_dane_lookup_clear(out);
+	out->done = 1;
+	snprintf(out->name, sizeof(out->name), "_%u._tcp.%.253s", port, host);
+	if (mc_is_ip_literal(host)) {
+		out->status = MC_DANE_NO_NAME;
 		return 0;
 	}
-	mc_dane_lookup_clear(&obs->dane);
-	dns = mc_dns_new(p->resolver, p->trust_anchor, obs->dane.why, sizeof(obs->dane.why));
+	dns = mc_stages_dns(st, p->resolver, p->trust_anchor, out->why, sizeof(out->why));
 	if (!dns) {
-		obs->dane.done = 1;
-		obs->dane.status = MC_DANE_UNCHECKED;
+		out->status = MC_DANE_UNCHECKED;
 		return 0;
 	}
-	rc = mc_dane_lookup(dns, obs->host, port, mc_now_ms() + timeout_ms, &obs->dane);
-	mc_dns_free(dns);
-	return rc;
+	/* Until answered, it is a lookup that failed for want of an answer. */
+	out->status = MC_DNS_FAILED;
+	s->q = mc_dns_start(dns, out->name, MC_RR_TLSA, deadline, answered, s);
+	return s->q ? 1 : MAILCERT_E_NOMEM;
+}
+
+void mc_tlsa_stage_cancel(struct mc_tlsa_stage *s)
+{
+	mc_dns_cancel(s->q);
+	s->q = NULL;
 }

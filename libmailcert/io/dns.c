@@ -6,18 +6,18 @@
  * bit on the wire proves nothing to us).
  *
  * Queries are asynchronous (a libunbound thread, never a forked process,
- * which a library must not do behind its caller's back) and waited for
- * with poll() until the caller's deadline, so a silent resolver costs at
- * most the check's timeout.
+ * which a library must not do behind its caller's back): the engine polls
+ * ub_fd() beside its other descriptors and calls mc_dns_process() when it
+ * is readable or a deadline passes. Each query has its own deadline, so a
+ * silent resolver costs a check its timeout, and nothing else any time.
  *
  * libunbound (with libevent) is loaded on first use, like libcurl (dl.h):
  * most checks never look up DNSSEC, and linking it cost every process
  * about 0.2 ms of CPU to start.
  */
 #include <arpa/inet.h>
-#include <errno.h>
-#include <poll.h>
 #include <pthread.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,14 +27,29 @@
 
 #include "io/dl.h"
 #include "io/dns.h"
-#include "model/internal.h"
 #include "io/net.h"
+#include "model/internal.h"
 
 /* The root key as the dns-root-data package installs it. */
 #define ROOT_ANCHOR "/usr/share/dns/root.key"
 
+struct mc_dns_query {
+	struct mc_dns_query *prev, *next;
+	struct mc_dns *dns;
+	int id;     /* libunbound's, while it has the query */
+	int asked;  /* libunbound has it: cancel it there */
+	int answered;
+	int err;                  /* libunbound's error code, when answered */
+	struct ub_result *result; /* when answered without error */
+	char why[256];            /* failed before libunbound had it */
+	int64_t deadline;
+	mc_dns_done_fn done;
+	void *user;
+};
+
 struct mc_dns {
 	struct ub_ctx *ctx;
+	struct mc_dns_query *head;
 };
 
 static struct {
@@ -77,47 +92,6 @@ static void ub_load(void)
 
 	mc_dl_load(sonames, "libunbound8", syms, sizeof(syms) / sizeof(syms[0]), ub_error,
 		   sizeof(ub_error));
-}
-
-int mc_dns_server_parse(const char *server, char *out, size_t outlen)
-{
-	char host[64];
-	const char *port = NULL, *end;
-	unsigned char buf[16];
-	size_t hlen;
-	char *stop;
-	long p = 53;
-
-	if (server[0] == '[') {
-		end = strchr(server, ']');
-		if (!end || (end[1] != '\0' && end[1] != ':'))
-			return -1;
-		hlen = (size_t)(end - server - 1);
-		server++;
-		if (end[1] == ':')
-			port = end + 2;
-	} else {
-		end = strchr(server, ':');
-		/* Two colons or more: an IPv6 address without a port. */
-		if (end && strchr(end + 1, ':'))
-			end = NULL;
-		hlen = end ? (size_t)(end - server) : strlen(server);
-		if (end)
-			port = end + 1;
-	}
-	if (hlen == 0 || hlen >= sizeof(host))
-		return -1;
-	memcpy(host, server, hlen);
-	host[hlen] = '\0';
-	if (inet_pton(AF_INET, host, buf) != 1 && inet_pton(AF_INET6, host, buf) != 1)
-		return -1;
-	if (port) {
-		errno = 0;
-		p = strtol(port, &stop, 10);
-		if (*port < '0' || *port > '9' || *stop || errno || p < 1 || p > 65535)
-			return -1;
-	}
-	return snprintf(out, outlen, "%s@%ld", host, p) < (int)outlen ? 0 : -1;
 }
 
 struct mc_dns *mc_dns_new(const char *server, const char *anchor, char *err, size_t errlen)
@@ -190,29 +164,10 @@ void mc_dns_free(struct mc_dns *dns)
 {
 	if (!dns)
 		return;
+	while (dns->head)
+		mc_dns_cancel(dns->head);
 	ub.ctx_delete(dns->ctx);
 	free(dns);
-}
-
-void mc_dns_answer_clear(struct mc_dns_answer *a)
-{
-	for (size_t i = 0; i < a->n; i++)
-		free(a->rr[i].data);
-	memset(a, 0, sizeof(*a));
-}
-
-struct pending {
-	int done, err;
-	struct ub_result *result;
-};
-
-static void on_result(void *arg, int err, struct ub_result *result)
-{
-	struct pending *p = arg;
-
-	p->done = 1;
-	p->err = err;
-	p->result = result;
 }
 
 static void set_why(struct mc_dns_answer *out, const char *why)
@@ -254,47 +209,128 @@ static int take(struct mc_dns_answer *out, const struct ub_result *r)
 	return 0;
 }
 
-int mc_dns_query(struct mc_dns *dns, const char *name, int type, long long deadline_ms,
-		 struct mc_dns_answer *out)
+static void on_result(void *arg, int err, struct ub_result *result)
 {
-	struct pending p = {0};
-	int id = 0, rc;
+	struct mc_dns_query *q = arg;
 
+	q->answered = 1;
+	q->asked = 0;
+	q->err = err;
+	q->result = result;
+}
+
+static void unlink_query(struct mc_dns_query *q)
+{
+	if (q->prev)
+		q->prev->next = q->next;
+	else
+		q->dns->head = q->next;
+	if (q->next)
+		q->next->prev = q->prev;
+}
+
+struct mc_dns_query *mc_dns_start(struct mc_dns *dns, const char *name, int type,
+				  int64_t deadline, mc_dns_done_fn done, void *user)
+{
+	struct mc_dns_query *q = calloc(1, sizeof(*q));
+	int rc;
+
+	if (!q)
+		return NULL;
+	*q = (struct mc_dns_query){
+	    .dns = dns, .deadline = deadline, .done = done, .user = user, .next = dns->head};
+	if (dns->head)
+		dns->head->prev = q;
+	dns->head = q;
+	rc = ub.resolve_async(dns->ctx, name, type, 1, q, on_result, &q->id);
+	if (rc == 0) {
+		q->asked = 1;
+	} else {
+		/* Said in the next mc_dns_process(), never from inside this call. */
+		mc_quote(q->why, sizeof(q->why), ub.strerror(rc), strlen(ub.strerror(rc)), 200);
+		q->deadline = 0;
+	}
+	return q;
+}
+
+void mc_dns_cancel(struct mc_dns_query *q)
+{
+	if (!q)
+		return;
+	if (q->asked)
+		ub.cancel(q->dns->ctx, q->id);
+	if (q->result)
+		ub.resolve_free(q->result);
+	unlink_query(q);
+	free(q);
+}
+
+int mc_dns_fd(const struct mc_dns *dns)
+{
+	return dns->head ? ub.fd(dns->ctx) : -1;
+}
+
+int mc_dns_timeout_ms(const struct mc_dns *dns)
+{
+	int64_t now = mc_now_ms(), soonest = -1;
+
+	for (const struct mc_dns_query *q = dns->head; q; q = q->next) {
+		int64_t left = q->answered ? 0 : q->deadline - now;
+
+		if (left <= 0)
+			return 0;
+		if (soonest < 0 || left < soonest)
+			soonest = left;
+	}
+	return soonest > INT_MAX ? INT_MAX : (int)soonest;
+}
+
+/* The query's answer, or why there is none, into @out. */
+static int answer_of(struct mc_dns_query *q, struct mc_dns_answer *out)
+{
 	memset(out, 0, sizeof(*out));
 	out->status = MC_DNS_FAILED;
-	rc = ub.resolve_async(dns->ctx, name, type, 1, &p, on_result, &id);
-	if (rc != 0) {
-		set_why(out, ub.strerror(rc));
+	if (!q->answered) {
+		set_why(out, q->why[0] ? q->why : "no answer from the resolver within the timeout");
 		return 0;
 	}
-	while (!p.done) {
-		long long left = deadline_ms - mc_now_ms();
-		struct pollfd pfd = {.fd = ub.fd(dns->ctx), .events = POLLIN};
+	if (q->err) {
+		set_why(out, ub.strerror(q->err));
+		return 0;
+	}
+	return take(out, q->result);
+}
 
-		if (left <= 0) {
-			ub.cancel(dns->ctx, id);
-			set_why(out, "no answer from the resolver within the timeout");
-			return 0;
+void mc_dns_process(struct mc_dns *dns, int readable)
+{
+	struct mc_dns_query *q;
+
+	if (readable && dns->head && ub.process(dns->ctx) != 0)
+		for (q = dns->head; q; q = q->next)
+			if (q->asked)
+				snprintf(q->why, sizeof(q->why), "the resolver thread failed");
+	/* One at a time from the head: a callback may start or cancel queries. */
+	for (;;) {
+		int64_t now = mc_now_ms();
+		struct mc_dns_answer a;
+
+		for (q = dns->head; q; q = q->next)
+			if (q->answered || now >= q->deadline || (q->asked && q->why[0]))
+				break;
+		if (!q)
+			return;
+		if (q->asked)
+			ub.cancel(dns->ctx, q->id);
+		q->asked = 0;
+		unlink_query(q);
+		if (answer_of(q, &a) < 0) {
+			mc_dns_answer_clear(&a);
+			snprintf(a.why, sizeof(a.why), "out of memory");
 		}
-		if (poll(&pfd, 1, (int)(left > 1000 ? 1000 : left)) < 0 && errno != EINTR) {
-			ub.cancel(dns->ctx, id);
-			set_why(out, strerror(errno));
-			return 0;
-		}
-		if (pfd.revents && ub.process(dns->ctx) != 0) {
-			set_why(out, "the resolver thread failed");
-			return 0;
-		}
+		if (q->result)
+			ub.resolve_free(q->result);
+		q->done(q->user, &a);
+		mc_dns_answer_clear(&a);
+		free(q);
 	}
-	if (p.err) {
-		set_why(out, ub.strerror(p.err));
-		return 0;
-	}
-	rc = take(out, p.result);
-	ub.resolve_free(p.result);
-	if (rc < 0) {
-		mc_dns_answer_clear(out);
-		out->status = MC_DNS_FAILED;
-	}
-	return rc;
 }

@@ -1,39 +1,20 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * DNS with DNSSEC validation, for DANE and the mail-domain checks: a thin
- * layer over libunbound (dns.c), and the parsers of the record data it
- * returns (dnsrr.c, pure, fuzzed). Not installed.
+ * asynchronous layer over libunbound (dns.c), driven by the engine's loop
+ * like c-ares is for connections. The answers and the parsers of their
+ * record data are model/dnsrr.h's. Not installed.
  */
 #ifndef MAILCERT_DNS_H
 #define MAILCERT_DNS_H
 
 #include <stddef.h>
+#include <stdint.h>
 
-#define MC_DNS_MAX_RR 32    /* records kept from one answer */
-#define MC_DNS_NAME_MAX 254 /* a name in text form, with its NUL */
-
-enum { MC_RR_A = 1, MC_RR_MX = 15, MC_RR_TXT = 16, MC_RR_AAAA = 28, MC_RR_TLSA = 52 };
-
-enum mc_dns_status {
-	MC_DNS_SECURE,   /* validated: the answer (or its absence) is proven */
-	MC_DNS_INSECURE, /* no DNSSEC chain of trust covers the name */
-	MC_DNS_BOGUS,    /* signatures that should be there fail to validate */
-	MC_DNS_FAILED,   /* no usable answer: SERVFAIL, timeout, no resolver */
-};
-
-struct mc_dns_answer {
-	enum mc_dns_status status;
-	int nxdomain;   /* the name does not exist (else: no data of this type when n = 0) */
-	size_t n;       /* records in rr[] */
-	size_t dropped; /* records beyond MC_DNS_MAX_RR, not kept */
-	struct {
-		unsigned char *data; /* RDATA in wire form, malloc'ed */
-		size_t len;
-	} rr[MC_DNS_MAX_RR];
-	char why[256]; /* BOGUS or FAILED: the reason, printable */
-};
+#include "model/dnsrr.h"
 
 struct mc_dns;
+struct mc_dns_query;
 
 /*
  * A resolver context. @server is "ADDR", "ADDR:PORT" or "[ADDR6]:PORT", a
@@ -41,59 +22,41 @@ struct mc_dns;
  * NULL for those of /etc/resolv.conf. @anchor is a file of DS or DNSKEY
  * records (unbound's trust-anchor-file format), or NULL for the root key
  * of the dns-root-data package. NULL with a reason in @err. Free with
- * mc_dns_free().
+ * mc_dns_free(), which cancels what is still pending without callbacks.
  */
 struct mc_dns *mc_dns_new(const char *server, const char *anchor, char *err, size_t errlen);
 void mc_dns_free(struct mc_dns *dns);
 
 /*
- * Looks up @name/@type, validating, until @deadline_ms (mc_now_ms()
- * clock). Always fills @out (clear it with mc_dns_answer_clear()); a
- * failure to get an answer is out->status MC_DNS_FAILED. Returns 0, or
- * MAILCERT_E_NOMEM.
+ * Called once per query from mc_dns_process(): the answer, or its absence
+ * (status MC_DNS_FAILED, with why: no answer by the deadline, SERVFAIL,
+ * …). @answer and its records are freed when @done returns: copy what is
+ * kept. @done may start and cancel queries.
  */
-int mc_dns_query(struct mc_dns *dns, const char *name, int type, long long deadline_ms,
-		 struct mc_dns_answer *out);
-void mc_dns_answer_clear(struct mc_dns_answer *a);
-
-/* "127.0.0.1:53" → "127.0.0.1@53" (unbound's form); 0, or -1 when malformed. */
-int mc_dns_server_parse(const char *server, char *out, size_t outlen);
-
-/* ---- record data (dnsrr.c): pure, bounded by @len ------------------ */
+typedef void (*mc_dns_done_fn)(void *user, struct mc_dns_answer *answer);
 
 /*
- * A domain name as people write it ("Example.COM."), checked and written
- * to @out as mc_rr_name() writes names: lowercase, no final dot, labels of
- * 1-63 letters, digits, '-' and '_'. 0, or -1 when it is not one.
+ * Starts looking up @name/@type, validating, to be answered by @deadline
+ * (mc_now_ms() clock). @done never runs from inside this call, even for a
+ * query that fails at once. NULL when out of memory.
  */
-int mc_dns_name_text(const char *in, char out[MC_DNS_NAME_MAX]);
+struct mc_dns_query *mc_dns_start(struct mc_dns *dns, const char *name, int type,
+				  int64_t deadline, mc_dns_done_fn done, void *user);
+
+/* Abandons @q: its callback will not run. NULL is a no-op. */
+void mc_dns_cancel(struct mc_dns_query *q);
+
+/* The descriptor to poll for reading while queries are pending, else -1. */
+int mc_dns_fd(const struct mc_dns *dns);
+
+/* Milliseconds until a deadline passes or an answer waits: 0 for at once, -1 for none. */
+int mc_dns_timeout_ms(const struct mc_dns *dns);
 
 /*
- * A domain name in uncompressed wire form at @rdata[*off], as lowercase
- * dotted text without the final dot ("mail.example.com"; "" for the
- * root). Only letters, digits, '-' and '_' are accepted in labels, so the
- * text is safe in messages and as a host to connect to. *@off moves past
- * the name. 0, or -1 when malformed.
+ * Reads libunbound's answers when its descriptor was @readable, and ends
+ * the queries that are answered or past their deadline, each through its
+ * callback.
  */
-int mc_rr_name(const unsigned char *rdata, size_t len, size_t *off, char out[MC_DNS_NAME_MAX]);
-
-/* MX: preference and exchange. 0, or -1 when malformed. */
-int mc_rr_mx(const unsigned char *rdata, size_t len, unsigned *pref, char host[MC_DNS_NAME_MAX]);
-
-/*
- * TXT: the character-strings joined, as RFC 8461 and RFC 8460 read a
- * record. @out gets at most @outlen - 1 bytes and a NUL (the text may
- * itself hold NULs: *@outlen_used says how much is real). 0, or -1 when
- * malformed or longer than @outlen - 1.
- */
-int mc_rr_txt(const unsigned char *rdata, size_t len, char *out, size_t outlen, size_t *used);
-
-/* A and AAAA as text. 0, or -1 when the length is wrong. */
-int mc_rr_addr(const unsigned char *rdata, size_t len, int type, char *out, size_t outlen);
-
-struct mc_dane_lookup;
-/* The TLSA records of _@port._tcp.@host into @out (dane.c). 0 or MAILCERT_E_NOMEM. */
-int mc_dane_lookup(struct mc_dns *dns, const char *host, unsigned port, long long deadline,
-		   struct mc_dane_lookup *out);
+void mc_dns_process(struct mc_dns *dns, int readable);
 
 #endif

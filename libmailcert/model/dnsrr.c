@@ -6,9 +6,12 @@
  * host names, so they are safe to print and to connect to.
  */
 #include <arpa/inet.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
-#include "io/dns.h"
+#include "model/dnsrr.h"
 
 static int name_char(unsigned char c)
 {
@@ -113,4 +116,52 @@ int mc_rr_addr(const unsigned char *rdata, size_t len, int type, char *out, size
 	if (len != (af == AF_INET ? 4u : 16u))
 		return -1;
 	return inet_ntop(af, rdata, out, (socklen_t)outlen) ? 0 : -1;
+}
+
+void mc_dns_answer_clear(struct mc_dns_answer *a)
+{
+	for (size_t i = 0; i < a->n; i++)
+		free(a->rr[i].data);
+	memset(a, 0, sizeof(*a));
+}
+
+int mc_dns_server_parse(const char *server, char *out, size_t outlen)
+{
+	char host[64];
+	const char *port = NULL, *end;
+	unsigned char buf[16];
+	size_t hlen;
+	char *stop;
+	long p = 53;
+
+	if (server[0] == '[') {
+		end = strchr(server, ']');
+		if (!end || (end[1] != '\0' && end[1] != ':'))
+			return -1;
+		hlen = (size_t)(end - server - 1);
+		server++;
+		if (end[1] == ':')
+			port = end + 2;
+	} else {
+		end = strchr(server, ':');
+		/* Two colons or more: an IPv6 address without a port. */
+		if (end && strchr(end + 1, ':'))
+			end = NULL;
+		hlen = end ? (size_t)(end - server) : strlen(server);
+		if (end)
+			port = end + 1;
+	}
+	if (hlen == 0 || hlen >= sizeof(host))
+		return -1;
+	memcpy(host, server, hlen);
+	host[hlen] = '\0';
+	if (inet_pton(AF_INET, host, buf) != 1 && inet_pton(AF_INET6, host, buf) != 1)
+		return -1;
+	if (port) {
+		errno = 0;
+		p = strtol(port, &stop, 10);
+		if (*port < '0' || *port > '9' || *stop || errno || p < 1 || p > 65535)
+			return -1;
+	}
+	return snprintf(out, outlen, "%s@%ld", host, p) < (int)outlen ? 0 : -1;
 }

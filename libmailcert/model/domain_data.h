@@ -1,14 +1,14 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * What mailcert_domain_lookup() found (domain.c), for its judgement
+ * What a mail domain's lookups found (engine/domain_lookup.c), for its judgement
  * (checks/domain.c). Not installed.
  */
-#ifndef MAILCERT_DOMAIN_INTERNAL_H
-#define MAILCERT_DOMAIN_INTERNAL_H
+#ifndef MAILCERT_DOMAIN_DATA_H
+#define MAILCERT_DOMAIN_DATA_H
 
 #include <stddef.h>
 
-#include "io/dns.h"
+#include "model/dnsrr.h"
 
 #define MC_MAX_MX 8   /* MX hosts checked, by preference */
 #define MC_MAX_ADDR 2 /* addresses checked per MX host and family (A, AAAA) */

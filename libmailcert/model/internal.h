@@ -6,7 +6,6 @@
 #ifndef MAILCERT_INTERNAL_H
 #define MAILCERT_INTERNAL_H
 
-#include <pthread.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <regex.h>
@@ -20,7 +19,7 @@
 
 #include "model/util.h"
 
-/* Bounds on what a server can make us keep (DESIGN.md rule 4). */
+/* Bounds on what a server can make us keep (docs/design.md rule 4). */
 #define MC_MAX_CHAIN 32         /* certificates kept from one handshake */
 #define MC_MAX_OCSP 8           /* stapled responses kept */
 #define MC_TRANSCRIPT_MAX 8192  /* the plaintext dialogue as shown by `mailcert show` */
@@ -87,15 +86,6 @@ struct mailcert_observation {
 	size_t chain_dropped; /* certificates sent beyond MC_MAX_CHAIN, not kept */
 	gnutls_datum_t ocsp[MC_MAX_OCSP];
 	size_t ocsp_len;
-	/* CRLs fetched from distribution points (crlfetch.c), or why not. */
-	struct mc_crl_fetch {
-		char *url;
-		int cert;           /* chain element whose distribution point it is */
-		gnutls_datum_t der; /* the CRL (DER), data NULL when it could not be had */
-		char *error;        /* why it could not be fetched, or NULL */
-	} crl_fetch[MC_MAX_CRL_FETCH];
-	size_t crl_fetch_len;
-	struct mc_dane_lookup dane; /* mailcert_policy_fetch_tlsa() */
 	char *tls_version;
 	char *tls_cipher;
 	char *tls_alpn;
@@ -108,6 +98,9 @@ struct mailcert_observation {
 	 * key ID, compared with the leaf by checks/deploy.c. */
 	char *file;
 	char *domain; /* mailcert_domain_evaluate(): the mail domain judged, else NULL */
+	/* What the deprecated mailcert_policy_fetch_crls()/_tlsa() gathered
+	 * (engine/legacy.c), read by mailcert_evaluate(); NULL otherwise. */
+	struct mc_evidence *legacy;
 	size_t domain_hosts; /* and its MX hosts with an mx.summary (one per address) */
 	struct mc_file_key {
 		char *path;
@@ -117,6 +110,30 @@ struct mailcert_observation {
 	} keys[MC_MAX_FILE_KEYS];
 	size_t keys_len;
 };
+
+/* ---- evidence ------------------------------------------------------ */
+
+/*
+ * What a check gathered after its handshake (engine/): the CRLs of the
+ * chain's distribution points and the TLSA lookup. The evaluation reads it
+ * beside the observation; neither changes once handed over.
+ */
+struct mc_evidence {
+	/* CRLs fetched from distribution points (engine/crl_stage.c), or why not. */
+	struct mc_crl_fetch {
+		char *url;
+		int cert;           /* chain element whose distribution point it is */
+		gnutls_datum_t der; /* the CRL (DER), data NULL when it could not be had */
+		char *error;        /* why it could not be fetched, or NULL */
+	} crl[MC_MAX_CRL_FETCH];
+	size_t crl_len;
+	struct mc_dane_lookup dane; /* the TLSA lookup (engine/tlsa_stage.c) */
+};
+
+/* An empty evidence; NULL when out of memory. */
+struct mc_evidence *mc_evidence_new(void);
+/* Frees @ev and everything in it; NULL is a no-op. */
+void mc_evidence_free(struct mc_evidence *ev);
 
 /* A new empty observation of @target (copied), expecting @host by default. */
 mailcert_observation *mc_observation_new(const char *target, const char *host);
@@ -157,12 +174,14 @@ struct mailcert_policy {
 	size_t names_len;
 	struct mc_threshold warning, critical;
 	int allow_self_signed;
-	/* Trust: explicit sources are loaded when added; with none, the
-	 * system store is loaded on first use (under @lock). */
+	/*
+	 * Trust: the system store, loaded by mailcert_policy_new(), until an
+	 * explicit source is added (which replaces it); or nothing until then
+	 * with MAILCERT_POLICY_NO_SYSTEM_TRUST. Never loaded by an evaluation.
+	 */
 	gnutls_x509_trust_list_t trust;
-	int trust_explicit;
-	int trust_loaded;
-	pthread_mutex_t lock;
+	int trust_explicit; /* a source was added: the default is gone */
+	int trust_system;   /* the system store is in @trust (1), or failed to load (-1) */
 	/* --compare-file (checks/deploy.c): the leaf of that file, DER
 	 * (malloc'ed), and its path; data NULL when unset. */
 	gnutls_datum_t compare_leaf;
@@ -198,7 +217,7 @@ struct mailcert_policy {
 	char *ca_file, *ca_dir;
 };
 
-/* The trust list to verify against (loading the system store if needed); NULL on failure. */
+/* The trust list to verify against; lives as long as @policy. */
 gnutls_x509_trust_list_t mc_policy_trust(const mailcert_policy *policy);
 
 /* ---- report -------------------------------------------------------- */
@@ -244,6 +263,7 @@ int mc_report_describe_chain(mailcert_report *report, gnutls_x509_crt_t *crts, s
 /* What every check family reads and writes. */
 struct mc_eval {
 	const mailcert_observation *obs;
+	const struct mc_evidence *evidence; /* never NULL: empty when nothing was gathered */
 	const mailcert_policy *policy;
 	time_t now;
 	gnutls_x509_crt_t *crts; /* the chain as sent, parsed */
@@ -269,8 +289,6 @@ int mc_check_deploy(struct mc_eval *ev);   /* checks/deploy.c */
 int mc_file_leaf(const char *path, gnutls_datum_t *der, char *err, size_t errlen);
 int mc_check_revocation(struct mc_eval *ev); /* checks/revocation.c */
 
-/* Frees what mailcert_policy_fetch_crls() recorded in @obs (crlfetch.c). */
-void mc_observation_free_crls(mailcert_observation *obs);
 /* Self-issued, or itself in @trust (may be NULL): never asked about revocation (checks/revocation.c). */
 int mc_is_trust_anchor(gnutls_x509_trust_list_t trust, gnutls_x509_crt_t crt);
 int mc_check_crypto(struct mc_eval *ev);   /* checks/crypto.c */
@@ -279,13 +297,21 @@ int mc_check_expect(struct mc_eval *ev);   /* checks/expect.c */
 int mc_check_dane(struct mc_eval *ev);     /* checks/dane.c */
 
 /*
+ * mailcert_evaluate() with the evidence a check gathered (@evidence; NULL
+ * for none): the one evaluation, pure, that every front end reaches.
+ */
+int mc_evaluate_evidence(mailcert_report **out, const mailcert_observation *obs,
+			 const struct mc_evidence *evidence, const mailcert_policy *policy,
+			 time_t now);
+
+/*
  * Lowers finding @i of @report to OK, its message extended by "; @why",
  * and recomputes the report's state (report.c). For checks that find a
  * finding moot, as DANE makes PKIX trust moot.
  */
 int mc_report_relax(mailcert_report *report, size_t i, const char *why);
 
-/* checks/expect.c: the syntax of --serial and --pin; 0 or MAILCERT_E_INVALID. */
+/* model/leafid.c: the syntax of --serial and --pin; 0 or MAILCERT_E_INVALID. */
 int mc_serial_normalize(char **out, const char *hex);
 int mc_pin_parse(unsigned char out[32], const char *pin);
 

@@ -39,8 +39,7 @@ MAILCERT_EXPORT void mailcert_observation_free(mailcert_observation *obs)
 		free(obs->chain[i].data);
 	for (size_t i = 0; i < obs->ocsp_len; i++)
 		free(obs->ocsp[i].data);
-	mc_observation_free_crls(obs);
-	mc_dane_lookup_clear(&obs->dane);
+	mc_evidence_free(obs->legacy);
 	free(obs->target);
 	free(obs->host);
 	free(obs->tls_version);

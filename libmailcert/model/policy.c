@@ -14,11 +14,11 @@
 
 #define DAY 86400LL
 
-MAILCERT_EXPORT int mailcert_policy_new(mailcert_policy **out)
+MAILCERT_EXPORT int mailcert_policy_new_flags(mailcert_policy **out, unsigned flags)
 {
 	mailcert_policy *p;
 
-	if (!out)
+	if (!out || (flags & ~(unsigned)MAILCERT_POLICY_NO_SYSTEM_TRUST))
 		return MAILCERT_E_INVALID;
 	*out = NULL;
 	p = calloc(1, sizeof(*p));
@@ -30,13 +30,17 @@ MAILCERT_EXPORT int mailcert_policy_new(mailcert_policy **out)
 		free(p);
 		return MAILCERT_E_NOMEM;
 	}
-	if (pthread_mutex_init(&p->lock, NULL) != 0) {
-		gnutls_x509_trust_list_deinit(p->trust, 1);
-		free(p);
-		return MAILCERT_E_NOMEM;
-	}
+	/* Now, not in an evaluation, which must not read files. A store that
+	 * cannot be read is the evaluation's finding (trust.untrusted). */
+	if (!(flags & MAILCERT_POLICY_NO_SYSTEM_TRUST))
+		p->trust_system = gnutls_x509_trust_list_add_system_trust(p->trust, 0, 0) >= 0 ? 1 : -1;
 	*out = p;
 	return 0;
+}
+
+MAILCERT_EXPORT int mailcert_policy_new(mailcert_policy **out)
+{
+	return mailcert_policy_new_flags(out, 0);
 }
 
 /*
@@ -107,7 +111,6 @@ MAILCERT_EXPORT void mailcert_policy_free(mailcert_policy *p)
 	free(p->ca_file);
 	free(p->ca_dir);
 	gnutls_x509_trust_list_deinit(p->trust, 1);
-	pthread_mutex_destroy(&p->lock);
 	free(p);
 }
 
@@ -340,7 +343,27 @@ static int check_path(const char *path, int is_dir, const char *what, char *err,
 	return 0;
 }
 
-/* Explicit sources replace the system store; they are loaded at once. */
+/*
+ * The first explicit source replaces the system store that
+ * mailcert_policy_new() loaded; the sources are loaded at once.
+ */
+static int make_explicit(mailcert_policy *p)
+{
+	gnutls_x509_trust_list_t fresh;
+
+	if (p->trust_explicit)
+		return 0;
+	if (p->trust_system) {
+		if (gnutls_x509_trust_list_init(&fresh, 0) < 0)
+			return MAILCERT_E_NOMEM;
+		gnutls_x509_trust_list_deinit(p->trust, 1);
+		p->trust = fresh;
+		p->trust_system = 0;
+	}
+	p->trust_explicit = 1;
+	return 0;
+}
+
 static int add_trust(mailcert_policy *p, const char *path, int is_dir, char *err, size_t errlen)
 {
 	const char *what = is_dir ? "directory" : "file";
@@ -350,15 +373,14 @@ static int add_trust(mailcert_policy *p, const char *path, int is_dir, char *err
 		return MAILCERT_E_INVALID;
 	if (check_path(path, is_dir, what, err, errlen) < 0)
 		return MAILCERT_E_IO;
-	pthread_mutex_lock(&p->lock);
+	if (make_explicit(p) < 0)
+		return MAILCERT_E_NOMEM;
 	if (is_dir)
 		added = gnutls_x509_trust_list_add_trust_dir(p->trust, path, NULL,
 							     GNUTLS_X509_FMT_PEM, 0, 0);
 	else
 		added = gnutls_x509_trust_list_add_trust_file(p->trust, path, NULL,
 							      GNUTLS_X509_FMT_PEM, 0, 0);
-	p->trust_explicit = 1;
-	pthread_mutex_unlock(&p->lock);
 	/* libcurl takes one CA file and one directory (MTA-STS fetches): the last given. */
 	if (added > 0) {
 		char **keep = is_dir ? &p->ca_dir : &p->ca_file, *copy = mc_strdup(path);
@@ -479,46 +501,23 @@ MAILCERT_EXPORT int mailcert_policy_set_crl_fetch(mailcert_policy *p, int fetch)
 	return 0;
 }
 
-/* Called with the lock held. */
-static int load_system_trust(mailcert_policy *p)
-{
-	int rc;
-
-	if (p->trust_loaded)
-		return 0;
-	rc = gnutls_x509_trust_list_add_system_trust(p->trust, 0, 0);
-	if (rc < 0)
-		return MAILCERT_E_IO;
-	p->trust_loaded = 1;
-	return 0;
-}
-
 MAILCERT_EXPORT int mailcert_policy_add_system_trust(mailcert_policy *p)
 {
-	int rc;
-
 	if (!p)
 		return MAILCERT_E_INVALID;
-	pthread_mutex_lock(&p->lock);
+	if (!p->trust_explicit && p->trust_system) {
+		p->trust_explicit = 1; /* what mailcert_policy_new() loaded stays */
+		return p->trust_system > 0 ? 0 : MAILCERT_E_IO;
+	}
 	p->trust_explicit = 1;
-	rc = load_system_trust(p);
-	pthread_mutex_unlock(&p->lock);
-	return rc;
+	if (p->trust_system > 0)
+		return 0;
+	p->trust_system = gnutls_x509_trust_list_add_system_trust(p->trust, 0, 0) >= 0 ? 1 : -1;
+	return p->trust_system > 0 ? 0 : MAILCERT_E_IO;
 }
 
-/*
- * The policy is shared, read-only, by evaluations that may run in several
- * threads; the lazy load of the system store is the one write, hence the
- * lock and the cast.
- */
-gnutls_x509_trust_list_t mc_policy_trust(const mailcert_policy *policy)
+gnutls_x509_trust_list_t mc_policy_trust(const mailcert_policy *p)
 {
-	mailcert_policy *p = (mailcert_policy *)policy;
-	int rc = 0;
-
-	pthread_mutex_lock(&p->lock);
-	if (!p->trust_explicit)
-		rc = load_system_trust(p);
-	pthread_mutex_unlock(&p->lock);
-	return rc < 0 ? NULL : p->trust;
+	/* The system store alone, and it could not be read: no trust at all. */
+	return p->trust_system < 0 && !p->trust_explicit ? NULL : p->trust;
 }

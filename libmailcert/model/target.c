@@ -25,7 +25,7 @@ struct scheme {
 	const char *implicit; /* the implicit-TLS scheme of a STARTTLS one */
 };
 
-/* DESIGN.md's protocol table. For a bare host:port the first scheme with
+/* docs/design.md's protocol table. For a bare host:port the first scheme with
  * that port wins, so the more common spelling comes first. */
 static const struct scheme schemes[] = {
 	{"smtp", MAILCERT_PROTO_SMTP, 25, "smtps"},

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * Remaining-validity thresholds in the CLI syntax of -w/-c (CLI.md): "30",
+ * Remaining-validity thresholds in the CLI syntax of -w/-c (mailcert(1)): "30",
  * "30d", "12h", "900s", "33%", or a Nagios range "[@]start:end" whose ends
  * take the same units.
  *

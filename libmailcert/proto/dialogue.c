@@ -205,7 +205,7 @@ static const char *bytes_word(size_t n)
 }
 
 /*
- * DESIGN.md rule 1: between the go-ahead and the handshake the server has
+ * docs/design.md rule 1: between the go-ahead and the handshake the server has
  * nothing to say. Bytes sent there by a man in the middle would be taken
  * for replies protected by TLS (response injection, "Why TLS is better
  * without STARTTLS", USENIX Security 2021), so they end the check and are

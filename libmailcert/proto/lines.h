@@ -12,7 +12,7 @@
 
 #include "proto.h"
 
-/* Server bytes quoted in one failure message before "..." (DESIGN.md rule 7). */
+/* Server bytes quoted in one failure message before "..." (docs/design.md rule 7). */
 #define MC_QUOTE_MAX 120
 
 /* A view of bytes owned elsewhere. */

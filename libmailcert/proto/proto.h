@@ -35,7 +35,7 @@ enum mc_step {
 	MC_STEP_WRITE_TLS, /* send the output, then as TLS: the go-ahead was the last reply */
 };
 
-/* Bounds (DESIGN.md rule 4). */
+/* Bounds (docs/design.md rule 4). */
 #define MC_LINE_MAX 2048       /* one line, bytes, CRLF included */
 #define MC_REPLY_LINES_MAX 128 /* lines in one multi-line reply */
 #define MC_DIALOGUE_MAX 65536  /* all bytes the server may send before TLS */

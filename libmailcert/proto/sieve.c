@@ -16,7 +16,7 @@
  * After TLS the server sends its capabilities again (section 2.2: it
  * "MUST re-issue the capability results"). That happens inside TLS and is
  * not this file's business: the check ends at the handshake, and what was
- * read here is discarded (DESIGN.md rule 6).
+ * read here is discarded (docs/design.md rule 6).
  */
 #include <string.h>
 

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * JSON: one object on one line (a JSON Lines record), in CLI.md's shape.
+ * JSON: one object on one line (a JSON Lines record), as docs/json.md describes it.
  * json-c writes keys in insertion order, so the output is stable. Strings
  * pass through mc_buf_clean() without flags: json-c escapes control
  * characters itself, but leaves bytes >= 0x80 alone, and JSON must be UTF-8.
@@ -95,7 +95,7 @@ static void set_seconds(struct jctx *j, json_object *obj, const char *key, doubl
 	set(j, obj, key, json_object_new_double_s(seconds, s));
 }
 
-/* A timestamp as ISO-8601 UTC under @key and as seconds under @epoch_key (DESIGN.md). */
+/* A timestamp as ISO-8601 UTC under @key and as seconds under @epoch_key (docs/json.md). */
 static void set_time(struct jctx *j, json_object *obj, const char *key, const char *epoch_key,
 		     time_t t)
 {

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * Nagios plugin output, per the monitoring-plugins development guidelines
- * and CLI.md (docs/output.md has the whole shape):
+ * (docs/output.md has the whole shape):
  *
  *   MAILCERT WARNING - smtp://mail.test:25: <worst message> (and 1 more) | <perfdata>
  *   WARNING cert.expiring: <message>

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * Scripted servers for the dialogue unit tests (DESIGN.md, "STARTTLS rules
+ * Scripted servers for the dialogue unit tests (docs/design.md, "STARTTLS rules
  * every dialogue obeys"): a script is the list of turns a server sends, and
  * mc_script_drive() plays it against an mc_dialogue as probe.c would, with
  * no socket. mc_script_expect() runs a script twice, each turn in one input

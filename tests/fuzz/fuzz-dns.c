@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * libFuzzer target for DNS record data (libmailcert/dnsrr.c) and the DANE
- * inputs (libmailcert/dane.c, dns.c): the input is RDATA as libunbound
+ * libFuzzer target for DNS record data (libmailcert/model/dnsrr.c) and the DANE
+ * inputs (libmailcert/model/tlsa.c): the input is RDATA as libunbound
  * hands it over, fed to every record parser, and, as a NUL-terminated
  * string, a --tlsa record and a --resolver address.
  *
@@ -19,7 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "io/dns.h"
+#include "model/dnsrr.h"
 #include "model/internal.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);

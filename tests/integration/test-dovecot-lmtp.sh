@@ -11,7 +11,7 @@
 # the good chain, the chain without the test root, a wrong expected name,
 # the SMTP dialogue (EHLO) against the LMTP port, then swaps in an expired
 # leaf (SIGHUP reloads the certificates) and checks that mailcert reports
-# each case with the exit status and finding CLI.md promises.
+# each case with the exit status and finding docs/findings.md promises.
 # Needs root, dovecot-core, dovecot-lmtpd, gnutls-bin and python3.
 
 # Functions run through it_on_exit and it_check look unreachable to it:

@@ -14,7 +14,7 @@
 # full chain via smtpd_tls_chain_files), checks every port and every option
 # of `mailcert check` that changes what is probed or how it is judged, then
 # swaps in bad certificates one after the other (postfix reload) and checks
-# that mailcert reports each with the exit status and finding CLI.md
+# that mailcert reports each with the exit status and finding docs/findings.md
 # promises. The smtp service logs every EHLO name (a WARN helo restriction,
 # evaluated at once), so --helo can be seen arriving.
 # Needs root, postfix, gnutls-bin and python3 (tests/run installs them).

@@ -622,7 +622,7 @@ START_TEST(test_crl_pem_several)
 }
 END_TEST
 
-/* What --crl-fetch recorded is used like a file, and failures are findings. */
+/* What --crl-fetch gathered is used like a file, and failures are findings. */
 START_TEST(test_crl_fetched)
 {
 	unsigned char b[32];
@@ -630,43 +630,35 @@ START_TEST(test_crl_fetched)
 	const struct mc_fixture_cert *chain[] = {&leaf, &inter};
 	mailcert_observation *obs = observe(chain, 2);
 	mailcert_policy *p = test_policy();
+	struct mc_evidence *ev = mc_evidence_new();
 	gnutls_datum_t der;
-	mailcert_report *r;
+	mailcert_report *r = NULL;
 
+	ck_assert_ptr_nonnull(ev);
 	make_crl("fetched.crl", &inter, &inter, &e, 1, T0 + 7 * DAY, 0);
 	der = load("fetched.crl");
-	obs->crl_fetch[0] = (struct mc_crl_fetch){.url = strdup("http://crl.test/inter.crl"),
-						  .cert = 0,
-						  .der = {malloc(der.size), der.size}};
-	memcpy(obs->crl_fetch[0].der.data, der.data, der.size);
-	obs->crl_fetch[1] = (struct mc_crl_fetch){.url = strdup("http://crl.test/gone.crl"),
-						  .cert = 0,
-						  .error = strdup("HTTP status 404")};
-	obs->crl_fetch_len = 2;
+	ev->crl[0] = (struct mc_crl_fetch){.url = strdup("http://crl.test/inter.crl"),
+					   .cert = 0,
+					   .der = {malloc(der.size), der.size}};
+	memcpy(ev->crl[0].der.data, der.data, der.size);
+	ev->crl[1] = (struct mc_crl_fetch){.url = strdup("http://crl.test/gone.crl"),
+					   .cert = 0,
+					   .error = strdup("HTTP status 404")};
+	ev->crl_len = 2;
 	gnutls_free(der.data);
-	r = evaluate(obs, p, T0);
+	ck_assert_int_eq(mc_evaluate_evidence(&r, obs, ev, p, T0), 0);
 	expect(r, "crl.unavailable crl.revoked ", MAILCERT_CRITICAL,
 	       "the CRL of leaf CN=mail.test could not be fetched from "
 	       "http://crl.test/gone.crl: HTTP status 404");
 	ck_assert_msg(strstr(mailcert_finding_message(mailcert_report_finding(r, 1)),
 			     "the CRL from http://crl.test/inter.crl lists it"),
 		      "%s", mailcert_finding_message(mailcert_report_finding(r, 1)));
+	/* The same observation without the evidence: no CRL, nothing to say. */
 	mailcert_report_free(r);
-	mailcert_observation_free(obs);
-	mailcert_policy_free(p);
-}
-END_TEST
-
-/* Without the setting, fetching does nothing (no network in unit tests). */
-START_TEST(test_fetch_off)
-{
-	const struct mc_fixture_cert *chain[] = {&leaf, &inter};
-	mailcert_observation *obs = observe(chain, 2);
-	mailcert_policy *p = test_policy();
-
-	ck_assert_int_eq(mailcert_policy_fetch_crls(p, obs, 1000), 0);
-	ck_assert_uint_eq(obs->crl_fetch_len, 0);
-	ck_assert_int_eq(mailcert_policy_fetch_crls(NULL, obs, 1000), MAILCERT_E_INVALID);
+	r = evaluate(obs, p, T0);
+	ck_assert_uint_eq(mailcert_report_finding_count(r), 0);
+	mailcert_report_free(r);
+	mc_evidence_free(ev);
 	mailcert_observation_free(obs);
 	mailcert_policy_free(p);
 }
@@ -691,7 +683,6 @@ static Suite *suite(void)
 	tcase_add_test(t, test_crl_file_errors);
 	tcase_add_test(t, test_crl_pem_several);
 	tcase_add_test(t, test_crl_fetched);
-	tcase_add_test(t, test_fetch_off);
 	suite_add_tcase(s, t);
 	return s;
 }

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The command line of `mailcert`: arguments, exit statuses and messages, as
-# CLI.md (../shared/docs/ beside the repository) and `mailcert check --help`
+# mailcert(1), docs/findings.md and `mailcert check --help`
 # promise them.
 #
 # usage: test-cli.sh PATH-TO-MAILCERT

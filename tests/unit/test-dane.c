@@ -2,9 +2,9 @@
 /*
  * DANE: checks/dane.c judging TLSA records against chains made here, the
  * records given inline (--tlsa) or as a DNS lookup recorded in the
- * observation; and the parsers it stands on: mc_tlsa_parse_text() and
- * mc_tlsa_parse_rdata() (dane.c), mc_dns_server_parse() (dns.c) and the
- * RDATA parsers of dnsrr.c.
+ * check's evidence; and the parsers it stands on: mc_tlsa_parse_text() and
+ * mc_tlsa_parse_rdata() (model/tlsa.c), mc_dns_server_parse() and the
+ * RDATA parsers of model/dnsrr.c.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,7 +13,7 @@
 #include <gnutls/crypto.h>
 
 #include "../common/evaluation.h"
-#include "io/dns.h"
+#include "model/dnsrr.h"
 
 #define RECORD_MAX 4096 /* "U S M HEX" of a whole test certificate (ECDSA, ~500 bytes) */
 #define HOST "mail.test"
@@ -75,14 +75,21 @@ static void record(char out[RECORD_MAX], const struct mc_fixture_cert *c, unsign
 	gnutls_free(d.data);
 }
 
-/* Evaluates @obs and frees it (the report keeps a reference). */
-static mailcert_report *evaluate(mailcert_observation *obs, const mailcert_policy *p)
+/* Evaluates @obs with @ev (NULL: none) and frees both (the report keeps a reference to @obs). */
+static mailcert_report *evaluate_with(mailcert_observation *obs, struct mc_evidence *ev,
+				      const mailcert_policy *p)
 {
 	mailcert_report *r = NULL;
 
-	ck_assert_int_eq(mailcert_evaluate(&r, obs, p, NOW), 0);
+	ck_assert_int_eq(mc_evaluate_evidence(&r, obs, ev, p, NOW), 0);
 	mailcert_observation_free(obs);
+	mc_evidence_free(ev);
 	return r;
+}
+
+static mailcert_report *evaluate(mailcert_observation *obs, const mailcert_policy *p)
+{
+	return evaluate_with(obs, NULL, p);
 }
 
 /* The first finding @code of @r, or NULL. */
@@ -348,11 +355,11 @@ static void make_leaf(struct mc_fixture_cert *c, enum leaf_kind kind,
 	ev_make(c, &spec);
 }
 
-/* The lookup of _25._tcp.mail.test that mailcert_policy_fetch_tlsa() would record. */
-static void record_lookup(mailcert_observation *obs, const struct dane_case *c,
+/* The lookup of _25._tcp.mail.test that a check's TLSA stage would record in @ev. */
+static void record_lookup(struct mc_evidence *ev, const struct dane_case *c,
 			  const struct mc_fixture_cert *const *who)
 {
-	struct mc_dane_lookup *l = &obs->dane;
+	struct mc_dane_lookup *l = &ev->dane;
 	char rec[RECORD_MAX], err[256];
 
 	l->done = 1;
@@ -390,6 +397,7 @@ START_TEST(test_dane)
 	char rec[RECORD_MAX], mine[RECORD_MAX], want[RECORD_MAX + 256], err[256];
 	mailcert_policy *p = ev_policy();
 	mailcert_observation *obs;
+	struct mc_evidence *ev;
 	const mailcert_finding *f;
 	mailcert_report *r;
 	const char *msg;
@@ -406,9 +414,11 @@ START_TEST(test_dane)
 	if (c->lowered)
 		ck_assert_int_eq(mailcert_policy_set_severity(p, c->lowered, MAILCERT_WARNING), 0);
 	obs = ev_observe(c->target ? c->target : "smtp://" HOST ":25", HOST, chain, n);
+	ev = mc_evidence_new();
+	ck_assert_ptr_nonnull(ev);
 	if (c->dns.done)
-		record_lookup(obs, c, who);
-	r = evaluate(obs, p);
+		record_lookup(ev, c, who);
+	r = evaluate_with(obs, ev, p);
 
 	if (c->codes)
 		assert_codes(c->name, r, c->codes, c->state);

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * The hostile-server suite (issue 7, DESIGN.md "STARTTLS rules every
+ * The hostile-server suite (issue 7, docs/design.md "STARTTLS rules every
  * dialogue obeys"): scripted servers on loopback, for every STARTTLS
  * protocol, doing what a man in the middle or a broken daemon does —
  * injecting after the go-ahead, stripping the upgrade, never ending a

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * The IRC dialogue against scripted servers (DESIGN.md, "STARTTLS
+ * The IRC dialogue against scripted servers (docs/design.md, "STARTTLS
  * rules every dialogue obeys"), and the line splitter and reply parser
  * under them. Every transcript runs twice, each server turn in one input
  * call and then one byte per call, and must end the same way both times.

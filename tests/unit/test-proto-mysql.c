@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * The MySQL/MariaDB dialogue against scripted servers (DESIGN.md,
+ * The MySQL/MariaDB dialogue against scripted servers (docs/design.md,
  * "STARTTLS rules every dialogue obeys"): HandshakeV10 with CLIENT_SSL, the
  * SSLRequest packet, then TLS with no reply in between (WRITE_TLS). Every
  * transcript runs twice, each server turn in one input call and then one

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * The POP3 dialogue against scripted servers (DESIGN.md, "STARTTLS rules
+ * The POP3 dialogue against scripted servers (docs/design.md, "STARTTLS rules
  * every dialogue obeys"). Every transcript runs twice, each server turn in
  * one input call and then one byte per call, and must end the same way
  * both times.

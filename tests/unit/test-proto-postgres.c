@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * The PostgreSQL SSLRequest dialogue against scripted servers (DESIGN.md,
+ * The PostgreSQL SSLRequest dialogue against scripted servers (docs/design.md,
  * "STARTTLS rules every dialogue obeys"). Every transcript runs twice, each
  * server turn in one input call and then one byte per call, and must send
  * the same bytes and end the same way both times.

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * The ManageSieve dialogue (RFC 5804) against scripted servers (DESIGN.md,
+ * The ManageSieve dialogue (RFC 5804) against scripted servers (docs/design.md,
  * "STARTTLS rules every dialogue obeys"): capabilities as quoted strings
  * and literals, OK/NO/BYE, and the bounds. Every transcript runs twice,
  * each server turn in one input call and then one byte per call, and must

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * The SMTP and LMTP dialogues against scripted servers (DESIGN.md, "STARTTLS
+ * The SMTP and LMTP dialogues against scripted servers (docs/design.md, "STARTTLS
  * rules every dialogue obeys"), and the line splitter and reply parser
  * under them. Every transcript runs twice, each server turn in one input
  * call and then one byte per call, and must end the same way both times.
@@ -310,7 +310,7 @@ START_TEST(test_injection_direct)
 }
 END_TEST
 
-/* DESIGN.md rule 3: after STARTTLS, nothing is sent until its reply is read. */
+/* docs/design.md rule 3: after STARTTLS, nothing is sent until its reply is read. */
 START_TEST(test_silent_after_starttls)
 {
 	struct mc_dialogue_params params = {.helo = HELO};

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * The XMPP STARTTLS dialogue (RFC 6120 section 5), client and server
- * streams, against scripted servers (DESIGN.md, "STARTTLS rules every
+ * streams, against scripted servers (docs/design.md, "STARTTLS rules every
  * dialogue obeys"). Every transcript runs twice, each server turn in one
  * input call and then one byte per call, and must send the same bytes and
  * end the same way both times. The good transcripts are Prosody 0.12's

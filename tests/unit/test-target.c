@@ -16,7 +16,7 @@ struct good_case {
 	const char *canonical;
 };
 
-/* Every scheme of DESIGN.md's table, with its default port and protocol. */
+/* Every scheme of docs/design.md's table, with its default port and protocol. */
 static const struct good_case good[] = {
 	{"smtp://mail.example.com", NULL, "smtp", "mail.example.com", 25, MAILCERT_PROTO_SMTP, 0, "smtp://mail.example.com:25"},
 	{"submission://mail.example.com", NULL, "submission", "mail.example.com", 587, MAILCERT_PROTO_SMTP, 0, "submission://mail.example.com:587"},

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * Remaining-validity thresholds (-w/-c): every syntax of CLI.md, the
+ * Remaining-validity thresholds (-w/-c): every syntax of mailcert(1), the
  * errors, the alert decision and the seconds value given to perfdata.
  */
 #include <check.h>

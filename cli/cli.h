@@ -27,8 +27,24 @@ struct check_run {
 	time_t now;
 };
 
-/* Probes, evaluates and prints each target; returns the worst state. */
+/*
+ * Checks every target at once (one engine: the wall time is the slowest
+ * target's) and prints the reports in argument order as they come; a
+ * target that is not one is a usage error on stderr. Returns the worst
+ * state (jobs.c).
+ */
 int check_targets(const struct check_run *run, char *const *targets, int count);
+
+/* ---- shared helpers (cli.c) ------------------------------------------ */
+
+/* "mailcert: out of memory" on stderr; EXIT_USAGE. */
+int nomem(void);
+
+/* The monotonic clock, in seconds. */
+double now_s(void);
+
+/* A copy of @s for a summary: at most @max bytes then "...", control bytes as '?'. */
+char *clean_dup(const char *s, size_t max);
 
 int cmd_check(int argc, char **argv);
 int cmd_show(int argc, char **argv);
@@ -146,6 +162,8 @@ extern const struct option check_options[];
  */
 int probe_option(const char *cmd, struct check_run *run, int c, const char *arg);
 
+/* ---- targets into checks (jobs.c) ---------------------------------- */
+
 /*
  * A probe of @target as @run says (SNI, --connect-to, family, timeout,
  * HELO, XMPP domain, flags). 0; MAILCERT_E_INVALID with the reason in
@@ -163,22 +181,35 @@ int make_probe(const struct check_run *run, const mailcert_target *target, const
 int parse_check_target(const struct check_run *run, const char *text, mailcert_target **out,
 		       char *err, size_t errlen);
 
-/*
- * Fetches CRLs when --crl-fetch asked (I/O, bounded by the timeout), then
- * evaluates @obs against run->policy as of @now into *@out. 0 or a
- * negative MAILCERT_E_*. @obs stays the caller's.
- */
-int evaluate_observation(const struct check_run *run, mailcert_observation *obs, time_t now,
-			 mailcert_report **out);
+/* A check of one target for one key type, and its report once done; all owned. */
+struct cli_check {
+	mailcert_probe *probe;
+	mailcert_check *check;
+	mailcert_report *report;
+};
 
 /*
- * Runs @probe — once, or once per key type for --all-keys/--key-type —
- * fetches CRLs when asked, and evaluates each observation as of @now:
- * @reports[0 .. *@n), the caller's to free. 0, or a negative
+ * The check of @target as @run says, handshaking for @key_type
+ * (MAILCERT_KEY_ANY: whatever the server prefers), judged as of @now.
+ * 0; MAILCERT_E_INVALID with the reason in @err; MAILCERT_E_NOMEM. On
+ * error @out holds nothing.
+ */
+int make_check(const struct check_run *run, const mailcert_target *target, const char *text,
+	       mailcert_key_type key_type, time_t now, struct cli_check *out, char *err,
+	       size_t errlen);
+/* Frees what @c holds (leaving an engine first). */
+void cli_check_clear(struct cli_check *c);
+
+/* The key types of @run's handshakes: one, or RSA and ECDSA for --all-keys. The count. */
+size_t key_types(const struct check_run *run, mailcert_key_type types[2]);
+
+/*
+ * Checks @probe (a check per key type, one after the other), judged as of
+ * @now: @reports[0 .. *@n), the caller's to free. 0, or a negative
  * MAILCERT_E_* (out of memory) with nothing to free.
  */
-int probe_and_evaluate(const struct check_run *run, mailcert_probe *probe, time_t now,
-		       mailcert_report *reports[2], size_t *n);
+int check_probe(const struct check_run *run, mailcert_probe *probe, time_t now,
+		mailcert_report *reports[2], size_t *n);
 
 /* `mailcert exporter` (exporter.c). */
 int cmd_exporter(int argc, char **argv);

@@ -105,136 +105,141 @@ static int parse_port(const char *s, unsigned *port)
 	return 0;
 }
 
-/* One MX entry's check (a host at one address), run with the others at once. */
-struct mx_check {
-	mailcert_target *target;
-	mailcert_probe *probe; /* NULL: the entry has no address */
-	mailcert_observation *obs;
+/*
+ * The domain's lookups, then one check per MX host and address, all in
+ * one engine (docs/design.md, "One engine, one deadline"): the checks
+ * start from the lookups' callback and run at once, so hosts that do not
+ * answer cost one timeout, not one each.
+ */
+struct domain_run {
+	const struct check_run *run;
+	unsigned port;
+	mailcert_engine *engine;
+	mailcert_domain *d;
+	struct cli_check *mx; /* one per MX entry; no check for an entry without address */
+	mailcert_target **targets;
+	size_t n;
+	int rc; /* 0, MAILCERT_E_INVALID (said), MAILCERT_E_NOMEM */
 };
 
-static void mx_done(mailcert_probe *probe, mailcert_observation *obs, void *user)
+static void mx_done(mailcert_check *check, mailcert_report *report, void *user)
 {
-	struct mx_check *c = user;
+	struct cli_check *c = user;
 
-	(void)probe;
-	c->obs = obs; /* NULL when memory ran out */
+	(void)check;
+	c->report = report;
 }
 
-/* The probe of MX entry @i, as `mailcert check smtp://HOST:PORT` at that entry's address. */
-static int mx_prepare(const struct check_run *run, const mailcert_domain *d, size_t i,
-		      unsigned port, struct mx_check *c)
+/* The check of MX entry @i, as `mailcert check smtp://HOST:PORT` at that entry's address. */
+static int mx_add(struct domain_run *dr, size_t i)
 {
-	struct check_run mx = *run;
+	struct check_run mx = *dr->run;
 	char text[300], err[512];
 	int rc;
 
-	if (!mailcert_domain_mx_address(d, i))
+	if (!mailcert_domain_mx_address(dr->d, i))
 		return 0; /* the domain's report says why */
-	mx.connect_to = mailcert_domain_mx_address(d, i);
-	snprintf(text, sizeof(text), "smtp://%s:%u", mailcert_domain_mx_host(d, i), port);
-	rc = parse_check_target(&mx, text, &c->target, err, sizeof(err));
+	mx.connect_to = mailcert_domain_mx_address(dr->d, i);
+	snprintf(text, sizeof(text), "smtp://%s:%u", mailcert_domain_mx_host(dr->d, i), dr->port);
+	rc = parse_check_target(&mx, text, &dr->targets[i], err, sizeof(err));
 	if (rc == 0)
-		rc = make_probe(&mx, c->target, text, &c->probe, err, sizeof(err));
-	if (rc == 0 && run->key_type)
-		rc = mailcert_probe_set_key_type(c->probe, run->key_type);
+		rc = make_check(&mx, dr->targets[i], text, mx.key_type, mx.now, &dr->mx[i], err,
+				sizeof(err));
 	if (rc == MAILCERT_E_INVALID)
 		usage_error(CMD, "%s", err);
+	if (rc == 0)
+		rc = mailcert_engine_add_check(dr->engine, dr->mx[i].check, mx_done, &dr->mx[i]);
 	return rc;
 }
 
-/*
- * Every MX entry's report into @reports (NULL for an entry without
- * address). The probes run at once: a host that does not answer costs one
- * timeout, not one per address. Then the lookups of each (--dane,
- * --crl-fetch) and its evaluation, in order.
- */
-static int check_mxs(const struct check_run *run, const mailcert_domain *d, unsigned port,
-		     mailcert_report **reports)
+static void looked_up(mailcert_domain *d, void *user)
 {
-	size_t n = mailcert_domain_mx_count(d);
-	struct mx_check *checks = calloc(n ? n : 1, sizeof(*checks));
-	mailcert_engine *engine = NULL;
-	int rc = checks ? mailcert_engine_new(&engine, (unsigned)n) : MAILCERT_E_NOMEM;
+	struct domain_run *dr = user;
 
-	for (size_t i = 0; rc >= 0 && i < n; i++) {
-		rc = mx_prepare(run, d, i, port, &checks[i]);
-		if (rc >= 0 && checks[i].probe)
-			rc = mailcert_engine_add(engine, checks[i].probe, mx_done, &checks[i]);
+	dr->d = d;
+	dr->rc = d ? 0 : MAILCERT_E_NOMEM;
+	dr->n = mailcert_domain_mx_count(d);
+	dr->mx = calloc(dr->n + 1, sizeof(*dr->mx));
+	dr->targets = calloc(dr->n + 1, sizeof(*dr->targets));
+	if (!dr->mx || !dr->targets)
+		dr->rc = MAILCERT_E_NOMEM;
+	for (size_t i = 0; dr->rc == 0 && i < dr->n; i++)
+		dr->rc = mx_add(dr, i);
+}
+
+static void domain_run_free(struct domain_run *dr)
+{
+	mailcert_engine_free(dr->engine);
+	for (size_t i = 0; i < dr->n; i++) {
+		if (dr->mx)
+			cli_check_clear(&dr->mx[i]);
+		if (dr->targets)
+			mailcert_target_free(dr->targets[i]);
 	}
-	if (rc >= 0)
-		rc = mailcert_engine_run(engine);
-	for (size_t i = 0; rc >= 0 && i < n; i++) {
-		if (!checks[i].probe)
-			continue;
-		rc = checks[i].obs ? evaluate_observation(run, checks[i].obs, run->now, &reports[i])
-				   : MAILCERT_E_NOMEM;
-	}
-	mailcert_engine_free(engine);
-	for (size_t i = 0; checks && i < n; i++) {
-		mailcert_observation_free(checks[i].obs); /* a report holds its own reference */
-		mailcert_probe_free(checks[i].probe);
-		mailcert_target_free(checks[i].target);
-	}
-	free(checks);
-	return rc;
+	free(dr->mx);
+	free(dr->targets);
+	mailcert_domain_free(dr->d);
 }
 
 static int run_domain(const struct check_run *run, const char *name, unsigned port)
 {
-	mailcert_domain *d = NULL;
+	struct domain_run dr = {.run = run, .port = port};
 	mailcert_report **reports = NULL, *domain_report = NULL;
 	struct output o;
-	size_t n = 0;
 	char err[512];
-	int rc = mailcert_domain_lookup(&d, name, run->policy, run->family, run->timeout_ms, err,
-					sizeof(err));
+	int rc = mailcert_engine_new(&dr.engine, 0);
 
-	if (rc == MAILCERT_E_INVALID || rc == MAILCERT_E_IO)
-		return usage_error(CMD, "%s", err);
-	if (rc < 0)
-		goto nomem;
-	n = mailcert_domain_mx_count(d);
-	reports = calloc(n + 1, sizeof(*reports));
-	if (!reports)
-		goto nomem;
-	rc = check_mxs(run, d, port, reports);
-	if (rc == MAILCERT_E_INVALID) { /* mx_prepare() said why */
+	if (rc == 0)
+		rc = mailcert_engine_add_domain(dr.engine, name, run->policy, run->family,
+						run->timeout_ms, looked_up, &dr, err, sizeof(err));
+	if (rc == MAILCERT_E_INVALID || rc == MAILCERT_E_IO) {
+		usage_error(CMD, "%s", err);
 		rc = EXIT_USAGE;
 		goto out;
 	}
-	if (rc < 0)
-		goto nomem;
-	if (mailcert_domain_evaluate(&domain_report, d, (const mailcert_report *const *)reports,
+	if (rc == 0)
+		rc = mailcert_engine_run(dr.engine);
+	if (rc == 0)
+		rc = dr.rc;
+	if (rc == MAILCERT_E_INVALID) { /* mx_add() said why */
+		rc = EXIT_USAGE;
+		goto out;
+	}
+	reports = calloc(dr.n + 1, sizeof(*reports));
+	for (size_t i = 0; rc == 0 && reports && i < dr.n; i++) {
+		reports[i] = dr.mx[i].report;
+		if (dr.mx[i].check && !reports[i])
+			rc = MAILCERT_E_NOMEM;
+	}
+	if (rc < 0 || !reports ||
+	    mailcert_domain_evaluate(&domain_report, dr.d, (const mailcert_report *const *)reports,
 				     run->policy, run->now) < 0 ||
-	    output_open(&o, run->format, run->verbosity, run->output))
-		goto nomem;
+	    output_open(&o, run->format, run->verbosity, run->output)) {
+		fprintf(stderr, "mailcert: %s: internal failure (out of memory?)\n", name);
+		rc = EXIT_USAGE;
+		goto out;
+	}
 	rc = (int)mailcert_report_state(domain_report);
 	/* A plugin prints one service: the domain, which carries every MX host's state. */
 	if (output_report(&o, domain_report) < 0)
 		rc = EXIT_USAGE;
 	domain_report = NULL;
-	for (size_t i = 0; i < n; i++) {
+	for (size_t i = 0; i < dr.n; i++) {
 		if (!reports[i])
 			continue;
 		rc = worse(rc, (int)mailcert_report_state(reports[i]));
-		if (run->format == MAILCERT_FORMAT_NAGIOS)
-			mailcert_report_free(reports[i]);
-		else if (output_report(&o, reports[i]) < 0)
+		if (run->format != MAILCERT_FORMAT_NAGIOS && output_report(&o, reports[i]) < 0)
 			rc = EXIT_USAGE;
-		reports[i] = NULL;
+		else if (run->format == MAILCERT_FORMAT_NAGIOS)
+			mailcert_report_free(reports[i]);
+		dr.mx[i].report = NULL; /* output_report() took it */
 	}
 	if (output_close(&o))
 		rc = EXIT_USAGE;
-	goto out;
-nomem:
-	fprintf(stderr, "mailcert: %s: internal failure (out of memory?)\n", name);
-	rc = EXIT_USAGE;
 out:
-	for (size_t i = 0; reports && i < n; i++)
-		mailcert_report_free(reports[i]);
 	free(reports);
 	mailcert_report_free(domain_report);
-	mailcert_domain_free(d);
+	domain_run_free(&dr);
 	return rc;
 }
 

@@ -263,7 +263,7 @@ static void budget_less_wait(struct MHD_Connection *conn, unsigned *ms)
 		*ms = waited < (int64_t)*ms ? *ms - (unsigned)waited : 1;
 }
 
-/* One probe, run on a thread of the pool. */
+/* One probe's check (two with --all-keys), run on a thread of the pool. */
 struct probe_job {
 	const struct exporter_query *q;
 	mailcert_report *reports[2];
@@ -276,8 +276,8 @@ static void probe_job_run(void *cls)
 	struct probe_job *job = cls;
 	const struct exporter_query *q = job->q;
 
-	job->rc = probe_and_evaluate(&q->run, q->probe, time(NULL) + q->module->at_offset,
-				     job->reports, &job->n);
+	job->rc = check_probe(&q->run, q->probe, time(NULL) + q->module->at_offset, job->reports,
+			      &job->n);
 }
 
 static enum MHD_Result probe(struct exporter *e, struct MHD_Connection *conn)

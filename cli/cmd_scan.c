@@ -110,37 +110,6 @@ static const struct option scan_options[] = {
     {NULL, 0, NULL, 0},
 };
 
-double now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
-int nomem(void)
-{
-	fputs("mailcert: out of memory\n", stderr);
-	return EXIT_USAGE;
-}
-
-char *clean_dup(const char *s, size_t max)
-{
-	size_t n = strnlen(s, max);
-	char *d = malloc(n + 4);
-
-	if (!d)
-		return NULL;
-	for (size_t i = 0; i < n; i++)
-		d[i] = (unsigned char)s[i] < 0x20 || s[i] == 0x7f ? '?' : s[i];
-	if (s[n]) {
-		memcpy(d + n, "...", 4);
-		return d;
-	}
-	d[n] = '\0';
-	return d;
-}
-
 /*
  * --helo and --xmpp-domain are the same for every target: refused once,
  * as a usage error, rather than once per target.
@@ -286,22 +255,16 @@ static void job_unchecked(struct job *j)
 		j->scan->out_failed = 1;
 }
 
-static void on_done(mailcert_probe *probe, mailcert_observation *obs, void *user)
+static void on_done(mailcert_check *check, mailcert_report *report, void *user)
 {
 	struct job *j = user;
 	struct scan *s = j->scan;
-	const struct check_run *run = j->group >= 0 ? &s->ports_run : &s->run;
-	mailcert_report *report = NULL;
-	int rc = evaluate_observation(run, obs, run->now, &report);
 
-	mailcert_observation_free(obs); /* the report holds a reference */
-	mailcert_probe_free(probe);
-	j->probe = NULL;
+	(void)check;
+	cli_check_clear(&j->c);
 	j->done = 1;
 	s->finished++;
-	if (rc >= 0 && job_record(s, j, report) < 0)
-		rc = MAILCERT_E_NOMEM;
-	if (rc < 0) {
+	if (!report || job_record(s, j, report) < 0) {
 		j->state = MAILCERT_UNKNOWN;
 		free(j->finding);
 		j->finding = strdup("internal failure (out of memory?)");
@@ -329,30 +292,31 @@ static int start_job(struct scan *s, mailcert_engine *e, struct job *j)
 {
 	const struct check_run *run = j->group >= 0 ? &s->ports_run : &s->run;
 	char err[1024];
-	int rc = make_probe(run, j->target, j->text, &j->probe, err, sizeof(err));
+	int rc = make_check(run, j->target, j->text, j->key_type, run->now, &j->c, err, sizeof(err));
 
 	if (rc == MAILCERT_E_INVALID) {
 		progress_clear(s);
 		job_unchecked(j);
 		return job_reject(s, j, "%s", err);
 	}
-	if (rc < 0)
-		return -1;
-	if ((j->key_type && mailcert_probe_set_key_type(j->probe, j->key_type) < 0) ||
-	    mailcert_engine_add(e, j->probe, on_done, j) < 0) {
-		mailcert_probe_free(j->probe);
-		j->probe = NULL;
+	if (rc < 0 || mailcert_engine_add_check(e, j->c.check, on_done, j) < 0) {
+		cli_check_clear(&j->c);
 		return -1;
 	}
 	return 0;
 }
 
 /*
- * The loop: start jobs while fewer than --concurrency run and the token
- * bucket of --rate has a token (it refills at the rate, holding at most
- * a hundredth of a second's worth, or one), poll what the engine asks
- * for until its next deadline or the next token, let it advance.
+ * The loop: start jobs while fewer than --concurrency probe and the token
+ * bucket of --rate has a token (it refills at the rate, holding at most a
+ * hundredth of a second's worth, or one), poll what the engine asks for
+ * until its next deadline or the next token, let it advance. A check
+ * waiting for its lookups or fetches probes no more, so it does not hold
+ * back the next (docs/design.md, "One engine, one deadline"); at most
+ * STAGED_PER_SLOT times --concurrency wait so, to bound memory.
  */
+#define STAGED_PER_SLOT 8
+
 static int run_scan(struct scan *s)
 {
 	mailcert_engine *e = NULL;
@@ -374,7 +338,8 @@ static int run_scan(struct scan *s)
 				tokens = burst;
 		}
 		last = t;
-		while (next < s->n && mailcert_engine_pending(e) < s->concurrency &&
+		while (next < s->n && mailcert_engine_probing(e) < s->concurrency &&
+		       mailcert_engine_pending(e) < (size_t)s->concurrency * STAGED_PER_SLOT &&
 		       (s->rate <= 0 || tokens >= 1)) {
 			struct job *j = &s->jobs[next++];
 
@@ -392,9 +357,10 @@ static int run_scan(struct scan *s)
 		pending = mailcert_engine_pending(e);
 		if (pending == 0 && next == s->n)
 			break;
-		progress_draw(s, pending, 0);
+		progress_draw(s, mailcert_engine_probing(e), 0);
 		timeout = mailcert_engine_timeout_ms(e);
-		if (next < s->n && s->rate > 0 && tokens < 1 && pending < s->concurrency) {
+		if (next < s->n && s->rate > 0 && tokens < 1 &&
+		    mailcert_engine_probing(e) < s->concurrency) {
 			int wait = (int)((1 - tokens) / s->rate * 1000) + 1;
 
 			if (timeout < 0 || wait < timeout)
@@ -426,10 +392,8 @@ static int run_scan(struct scan *s)
 	}
 out:
 	mailcert_engine_free(e); /* abandons what still runs, without callbacks */
-	for (size_t i = 0; i < s->n; i++) {
-		mailcert_probe_free(s->jobs[i].probe);
-		s->jobs[i].probe = NULL;
-	}
+	for (size_t i = 0; i < s->n; i++)
+		cli_check_clear(&s->jobs[i].c);
 	free(fds);
 	progress_clear(s);
 	return rc;

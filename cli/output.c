@@ -10,48 +10,6 @@
 
 #include "cli.h"
 
-int parse_format(const char *command, const char *s, mailcert_format *out)
-{
-	static const struct {
-		const char *name;
-		mailcert_format format;
-	} formats[] = {
-	    {"text", MAILCERT_FORMAT_TEXT},
-	    {"nagios", MAILCERT_FORMAT_NAGIOS},
-	    {"json", MAILCERT_FORMAT_JSON},
-	    {"prometheus", MAILCERT_FORMAT_PROMETHEUS},
-	};
-
-	for (size_t i = 0; i < sizeof(formats) / sizeof(formats[0]); i++) {
-		if (strcmp(s, formats[i].name) == 0) {
-			*out = formats[i].format;
-			return 0;
-		}
-	}
-	return usage_error(command, "unknown format \"%s\" (text, nagios, json or prometheus)", s);
-}
-
-int one_plugin_output(const char *command, mailcert_format *format, int format_given, int count,
-		      const char *what)
-{
-	/* Plugin output describes one service; several off a terminal (a
-	 * script, cron) get text unless a format was asked for. */
-	if (*format != MAILCERT_FORMAT_NAGIOS || count <= 1)
-		return 0;
-	if (!format_given) {
-		*format = MAILCERT_FORMAT_TEXT;
-		return 0;
-	}
-	return usage_error(command, "a Nagios check takes one %s (%d given)", what, count);
-}
-
-int worse(int a, int b)
-{
-	static const int rank[] = {0, 1, 3, 2}; /* OK < WARNING < UNKNOWN < CRITICAL */
-
-	return rank[b] > rank[a] ? b : a;
-}
-
 /*
  * Colour for text on a terminal only, and never when the user said no:
  * NO_COLOR set to anything but the empty string (https://no-color.org),

@@ -28,7 +28,7 @@ struct job {
 	mailcert_target *target;
 	int group; /* index of its --mail-ports host, or -1 */
 	mailcert_key_type key_type;
-	mailcert_probe *probe; /* while it runs */
+	struct cli_check c; /* while it runs */
 	/* When done: */
 	int done, state, closed;
 	char *error;    /* not a target: why */
@@ -60,14 +60,6 @@ struct scan {
 	size_t n_verdicts;
 };
 
-/* The monotonic clock, in seconds. */
-double now_s(void);
-
-/* "mailcert: out of memory" on stderr; EXIT_USAGE. */
-int nomem(void);
-
-/* A copy of @s for a summary: at most @max bytes then "...", control bytes as '?'. */
-char *clean_dup(const char *s, size_t max);
 
 /* scan_input.c */
 

@@ -366,7 +366,7 @@ int main(int argc, char **argv)
 
 	run.now = time(NULL);
 	f.names = calloc((size_t)argc + 1, sizeof(*f.names));
-	if (!f.names || mailcert_policy_new(&run.policy) < 0)
+	if (!f.names || run_policy_new(&run) < 0)
 		return unknown("out of memory");
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, ":H:f:p:P:w:c:t:i:n:m:r:sAvhV46", options, NULL)) !=
@@ -526,6 +526,7 @@ int main(int argc, char **argv)
 		      stdout);
 		goto out;
 	}
+	run_policy_ready(&run);
 	rc = run_check(&run, &f);
 out:
 	mailcert_policy_free(run.policy);

@@ -25,7 +25,21 @@ struct check_run {
 	int verbosity;
 	const char *output; /* --output FILE, or NULL */
 	time_t now;
+	int trust_given; /* --ca-file, --ca-dir or --system-ca: run_policy_ready() adds nothing */
 };
+
+/*
+ * @run's policy, new and without the system trust store (read only if no
+ * trust option comes: run_policy_ready()). 0, or -1 when out of memory.
+ */
+int run_policy_new(struct check_run *run);
+
+/*
+ * After the options: the system trust store, when none of --ca-file,
+ * --ca-dir or --system-ca said what to trust (one that cannot be read is
+ * the evaluation's finding, trust.untrusted).
+ */
+void run_policy_ready(struct check_run *run);
 
 /*
  * Checks every target at once (one engine: the wall time is the slowest

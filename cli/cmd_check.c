@@ -227,10 +227,8 @@ static int check_or_show(int argc, char **argv, int show)
 	int rc = EXIT_USAGE, c, idx = 0, format_given = 0;
 
 	run.format = isatty(STDOUT_FILENO) ? MAILCERT_FORMAT_TEXT : MAILCERT_FORMAT_NAGIOS;
-	if (mailcert_policy_new(&run.policy) < 0) {
-		fputs("mailcert: out of memory\n", stderr);
-		return EXIT_USAGE;
-	}
+	if (run_policy_new(&run) < 0)
+		return nomem();
 	optind = 1;
 	opterr = 0; /* our own messages, which name the command */
 	while ((c = getopt_long(argc, argv, ":P:n:w:c:t:f:v46h", check_options, &idx)) != -1) {
@@ -304,6 +302,7 @@ static int check_or_show(int argc, char **argv, int show)
 		run.format = pem ? MAILCERT_FORMAT_SHOW_PEM : MAILCERT_FORMAT_SHOW;
 	if (one_plugin_output(cmd, &run.format, format_given, argc - optind, "target"))
 		goto out;
+	run_policy_ready(&run);
 	rc = check_targets(&run, argv + optind, argc - optind);
 out:
 	mailcert_policy_free(run.policy);

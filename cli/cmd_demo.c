@@ -69,7 +69,7 @@ int cmd_demo(int argc, char **argv)
 		fputs("mailcert: demo: could not start the demo SMTP server on 127.0.0.1\n", stderr);
 		goto out;
 	}
-	if (mailcert_policy_new(&run.policy) < 0 ||
+	if (run_policy_new(&run) < 0 ||
 	    mailcert_policy_add_ca_file(run.policy, ca_path, err, sizeof(err)) < 0) {
 		fprintf(stderr, "mailcert: demo: %s\n", err);
 		goto out;

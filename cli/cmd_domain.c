@@ -250,10 +250,8 @@ int cmd_domain(int argc, char **argv)
 	int rc = EXIT_USAGE, c;
 
 	run.format = isatty(STDOUT_FILENO) ? MAILCERT_FORMAT_TEXT : MAILCERT_FORMAT_NAGIOS;
-	if (mailcert_policy_new(&run.policy) < 0) {
-		fputs("mailcert: out of memory\n", stderr);
-		return EXIT_USAGE;
-	}
+	if (run_policy_new(&run) < 0)
+		return nomem();
 	optind = 1;
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, ":n:w:c:t:f:v46hP:", options, NULL)) != -1) {
@@ -302,6 +300,7 @@ int cmd_domain(int argc, char **argv)
 		goto out;
 	}
 	mailcert_policy_set_dane(run.policy, 1);
+	run_policy_ready(&run);
 	rc = run_domain(&run, argv[optind], port);
 out:
 	mailcert_policy_free(run.policy);

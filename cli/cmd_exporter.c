@@ -586,6 +586,7 @@ int cmd_exporter(int argc, char **argv)
 	}
 	if (config && exporter_config_load(&e.config, config))
 		goto out;
+	exporter_config_ready(&e.config);
 	if (exporter_pool_init(&e.pool, e.max_concurrent) < 0) {
 		fputs("mailcert: out of memory\n", stderr);
 		goto out;

@@ -117,10 +117,8 @@ int cmd_file(int argc, char **argv)
 	int rc = EXIT_USAGE, c, format_given = 0, state = MAILCERT_OK;
 
 	run.format = isatty(STDOUT_FILENO) ? MAILCERT_FORMAT_TEXT : MAILCERT_FORMAT_NAGIOS;
-	if (mailcert_policy_new(&run.policy) < 0) {
-		fputs("mailcert: out of memory\n", stderr);
-		return EXIT_USAGE;
-	}
+	if (run_policy_new(&run) < 0)
+		return nomem();
 	optind = 1;
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, ":n:w:c:f:vh", options, NULL)) != -1) {
@@ -170,6 +168,7 @@ int cmd_file(int argc, char **argv)
 	}
 	if (one_plugin_output(CMD, &run.format, format_given, argc - optind, "file"))
 		goto out;
+	run_policy_ready(&run);
 	if (output_open(&o, run.format, run.verbosity, run.output))
 		goto out;
 	for (int i = optind; i < argc; i++)

@@ -480,7 +480,7 @@ static int ports_run_new(struct scan *s, const struct replay *opts, size_t n)
 	memset(r, 0, sizeof(*r));
 	r->timeout_ms = 10000;
 	r->now = s->started; /* --at is replayed below, from the same base */
-	if (mailcert_policy_new(&r->policy) < 0)
+	if (run_policy_new(r) < 0)
 		return nomem();
 	if (!s->require_open &&
 	    mailcert_policy_set_severity(r->policy, "connect.refused", MAILCERT_OK) < 0)
@@ -493,6 +493,7 @@ static int ports_run_new(struct scan *s, const struct replay *opts, size_t n)
 			return EXIT_USAGE;
 	}
 	r->protocol = NULL;
+	run_policy_ready(r);
 	return 0;
 }
 
@@ -513,7 +514,7 @@ int cmd_scan(int argc, char **argv)
 	s->concurrency = 32;
 	s->progress = isatty(STDERR_FILENO);
 	port_map_init(s);
-	if (mailcert_policy_new(&s->run.policy) < 0 ||
+	if (run_policy_new(&s->run) < 0 ||
 	    !(opts = calloc((size_t)argc + 1, sizeof(*opts))) ||
 	    !(inputs = calloc((size_t)argc + 1, sizeof(*inputs))) ||
 	    !(s->hosts = calloc((size_t)argc + 1, sizeof(*s->hosts)))) {
@@ -583,6 +584,7 @@ int cmd_scan(int argc, char **argv)
 	}
 	if (check_names(&s->run) || (s->n_hosts && ports_run_new(s, opts, n_opts)))
 		goto out;
+	run_policy_ready(&s->run);
 	if (optind == argc && n_inputs == 0 && s->n_hosts == 0) {
 		if (isatty(STDIN_FILENO)) {
 			usage_error(CMD,

@@ -40,6 +40,8 @@ int exporter_config_default(struct exporter_config *cfg, int c, const char *arg)
  * after a message naming FILE:LINE.
  */
 int exporter_config_load(struct exporter_config *cfg, const char *path);
+/* After the options and the file: each module's policy gets the system trust store unless it named its CAs. */
+void exporter_config_ready(struct exporter_config *cfg);
 /* The module called @name; the defaults for NULL or ""; NULL when unknown. */
 const struct exporter_module *exporter_module(const struct exporter_config *cfg, const char *name);
 /* "modules: a, b" (bounded), or "no modules: only the defaults", into @buf. */

@@ -49,7 +49,7 @@ static int new_module(struct exporter_config *cfg, const char *name)
 	m->name = strdup(name);
 	if (!m->name)
 		return -1;
-	if (mailcert_policy_new(&m->run.policy) < 0) {
+	if (run_policy_new(&m->run) < 0) {
 		free(m->name);
 		return -1;
 	}
@@ -263,6 +263,12 @@ const struct exporter_module *exporter_module(const struct exporter_config *cfg,
 		if (strcmp(cfg->modules[i].name, name) == 0)
 			return &cfg->modules[i];
 	return NULL;
+}
+
+void exporter_config_ready(struct exporter_config *cfg)
+{
+	for (size_t i = 0; i < cfg->len; i++)
+		run_policy_ready(&cfg->modules[i].run);
 }
 
 void exporter_module_names(const struct exporter_config *cfg, char *buf, size_t size)

@@ -36,11 +36,30 @@ static int parse_severity(const char *cmd, mailcert_policy *policy, const char *
 	return usage_error(cmd, "--severity \"%s\": the level is ok, warning or critical", arg);
 }
 
-/* Explicit CAs replace the system store unless --system-ca is also given. */
-static int trust(const char *cmd, mailcert_policy *policy, int c, const char *path)
+int run_policy_new(struct check_run *run)
 {
+	run->trust_given = 0;
+	return mailcert_policy_new_flags(&run->policy, MAILCERT_POLICY_NO_SYSTEM_TRUST) < 0 ? -1 : 0;
+}
+
+void run_policy_ready(struct check_run *run)
+{
+	if (!run->trust_given)
+		mailcert_policy_add_system_trust(run->policy);
+	run->trust_given = 1;
+}
+
+/*
+ * Explicit CAs replace the system store unless --system-ca is also given;
+ * the store itself is read only then, or by run_policy_ready() when no CA
+ * is given (some 10 ms: not for a check with --ca-file).
+ */
+static int trust(const char *cmd, struct check_run *run, int c, const char *path)
+{
+	mailcert_policy *policy = run->policy;
 	char err[512];
 
+	run->trust_given = 1;
 	if (c == OPT_CA_FILE && mailcert_policy_add_ca_file(policy, path, err, sizeof(err)) < 0)
 		return usage_error(cmd, "--ca-file: %s", err);
 	if (c == OPT_CA_DIR && mailcert_policy_add_ca_dir(policy, path, err, sizeof(err)) < 0)
@@ -69,7 +88,7 @@ int policy_option(const char *cmd, struct check_run *run, int c, const char *arg
 	case OPT_CA_FILE:
 	case OPT_CA_DIR:
 	case OPT_SYSTEM_CA:
-		return trust(cmd, p, c, arg);
+		return trust(cmd, run, c, arg);
 	case OPT_SELF_SIGNED:
 		mailcert_policy_set_allow_self_signed(p, 1);
 		return 0;

@@ -182,6 +182,7 @@ struct mailcert_policy {
 	gnutls_x509_trust_list_t trust;
 	int trust_explicit; /* a source was added: the default is gone */
 	int trust_system;   /* the system store is in @trust (1), or failed to load (-1) */
+	unsigned trust_sources; /* CA files and directories in @trust */
 	/* --compare-file (checks/deploy.c): the leaf of that file, DER
 	 * (malloc'ed), and its path; data NULL when unset. */
 	gnutls_datum_t compare_leaf;

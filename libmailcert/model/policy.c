@@ -385,6 +385,7 @@ static int add_trust(mailcert_policy *p, const char *path, int is_dir, char *err
 	if (added > 0) {
 		char **keep = is_dir ? &p->ca_dir : &p->ca_file, *copy = mc_strdup(path);
 
+		p->trust_sources++;
 		if (!copy)
 			return MAILCERT_E_NOMEM;
 		free(*keep);
@@ -519,5 +520,5 @@ MAILCERT_EXPORT int mailcert_policy_add_system_trust(mailcert_policy *p)
 gnutls_x509_trust_list_t mc_policy_trust(const mailcert_policy *p)
 {
 	/* The system store alone, and it could not be read: no trust at all. */
-	return p->trust_system < 0 && !p->trust_explicit ? NULL : p->trust;
+	return p->trust_system < 0 && p->trust_sources == 0 ? NULL : p->trust;
 }

@@ -15,7 +15,7 @@
 #   BENCH_XARGS [16]        xargs -P of openssl s_client
 #   BENCH_RSS_LEVELS ["1 100 1000"]  concurrent checks in benchmark 3
 #   BENCH_CPU_RUNS [20]     perf stat runs per tool and endpoint in section 4
-#   BENCH_SECTIONS ["single throughput throughput_postfix rss cpu"]
+#   BENCH_SECTIONS ["single throughput throughput_postfix rss rss_stages cpu"]
 #
 # 1. One check: mailcert check, openssl s_client, gnutls-cli and
 #    check_ssl_cert against the same endpoint, round-robin (the order of
@@ -31,6 +31,8 @@
 #    with N targets on tests/bench/holdserver.py, which accepts and never
 #    answers: smtp:// (waiting for the greeting) and smtps:// (ClientHello
 #    sent, TLS session allocated, waiting for the ServerHello).
+#    Then the same with checks that completed their handshake and wait in
+#    a stage: --dane lookups sent to a resolver that never answers.
 # 4. CPU time (perf stat task-clock, mean of 20) of one check per tool and
 #    endpoint, the floor as a whole process (floor -n 1), and
 #    `mailcert --version` (the cost of starting the program at all).
@@ -70,7 +72,7 @@ REPEAT=${BENCH_REPEAT:-3}
 CONC=${BENCH_CONCURRENCY:-32}
 XARGS_P=${BENCH_XARGS:-16}
 RSS_LEVELS=${BENCH_RSS_LEVELS:-1 100 1000}
-SECTIONS=${BENCH_SECTIONS:-single throughput throughput_postfix rss cpu}
+SECTIONS=${BENCH_SECTIONS:-single throughput throughput_postfix rss rss_stages cpu}
 
 # shellcheck source=servers.sh disable=SC1091
 . "$here/servers.sh"
@@ -259,6 +261,56 @@ bench_rss() {
 			printf '%s\t%s\t%s\n' "$scheme" "$n" "$kib" >>"$RSS"
 		done
 	done
+}
+
+# 3b. Peak RSS with N checks in flight in a stage: each handshakes with
+#     Postfix's smtps, then waits for its TLSA lookup (--dane) from a
+#     resolver that never answers (a UDP socket nobody reads) until its
+#     deadline. Recorded as scheme "smtps+dane" in rss.tsv.
+
+SILENT_PID=
+stop_silent() {
+	[ -n "$SILENT_PID" ] || return 0
+	kill -TERM "$SILENT_PID" 2>/dev/null || true
+	wait "$SILENT_PID" || true
+	SILENT_PID=
+}
+it_on_exit stop_silent
+
+bench_rss_stages() {
+	local n i kib pf=$IT_WORK/silent.port targets=$IT_WORK/staged.txt ta=$IT_WORK/root.key
+	echo ". IN DS 20326 8 2 E06D44B80B8F1D39A95C0B0D7C65D08458E880409BBC683457104237C7F8EC8D" >"$ta"
+	python3 -c '
+import socket, sys, time
+u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+u.bind(("127.0.0.1", 0))
+t = socket.socket()
+t.bind(("127.0.0.1", u.getsockname()[1]))
+t.listen(64)
+open(sys.argv[1], "w").write("%d\n" % u.getsockname()[1])
+time.sleep(86400)
+' "$pf" &
+	SILENT_PID=$!
+	for ((i = 0; i < 50; i++)); do
+		[ -s "$pf" ] && break
+		sleep 0.1
+	done
+	[ -s "$pf" ] || die "the silent resolver did not start"
+	for n in $RSS_LEVELS; do
+		note "3b. peak RSS, $n smtps:// checks waiting for their TLSA lookup"
+		: >"$targets"
+		# Not mail.test: libunbound answers names under .test itself.
+		for ((i = 0; i < n; i++)); do printf 'smtps://mail.example.net:%s\n' "$SMTPS" >>"$targets"; done
+		/usr/bin/time -v -o "$IT_WORK/time.txt" "$MAILCERT" scan --connect-to 127.0.0.1 \
+			--ca-file "$ROOT" -n "$HOST" --dane --resolver "127.0.0.1:$(cat "$pf")" \
+			--trust-anchor "$ta" -t 10 --concurrency "$n" --no-progress --input "$targets" \
+			>"$IT_WORK/last.out" 2>&1 || true
+		grep -q "^$n targets: 0 OK, 0 WARNING, $n CRITICAL" "$IT_WORK/last.out" ||
+			die "scan with a silent resolver: $(tail -n 1 "$IT_WORK/last.out")"
+		kib=$(sed -n 's/.*Maximum resident set size (kbytes): //p' "$IT_WORK/time.txt")
+		printf 'smtps+dane\t%s\t%s\n' "$n" "$kib" >>"$RSS"
+	done
+	stop_silent
 }
 
 # ---------------------------------------------------------------------------

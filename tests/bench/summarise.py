@@ -85,7 +85,8 @@ if rss:
         base = levels.get(1)
         for n in sorted(levels):
             per = (levels[n] - base) / (n - 1) if base is not None and n > 1 else None
-            p("| %s | %d | %d | %s |" % ({"smtp": "smtp:// (greeting)", "smtps": "smtps:// (ServerHello)"}.get(scheme, scheme),
+            p("| %s | %d | %d | %s |" % ({"smtp": "smtp:// (greeting)", "smtps": "smtps:// (ServerHello)",
+                                         "smtps+dane": "smtps:// --dane (its TLSA lookup, after the handshake)"}.get(scheme, scheme),
                                         n, levels[n], "-" if per is None else "%.1f" % per))
             if per is not None and n == max(levels):
                 worst = per if worst is None else max(worst, per)

@@ -68,6 +68,17 @@ static void silent_start(struct silent *s)
 	ck_assert_int_eq(listen(s->tcp, 64), 0);
 }
 
+/* Sends @p's DNS lookups to @s; with --dane. */
+static void dane_through(mailcert_policy *p, const struct silent *s)
+{
+	char resolver[32];
+
+	snprintf(resolver, sizeof(resolver), "127.0.0.1:%u", s->port);
+	ck_assert_int_eq(mailcert_policy_set_dane(p, 1), 0);
+	ck_assert_int_eq(mailcert_policy_set_resolver(p, resolver, NULL, 0), 0);
+	ck_assert_int_eq(mailcert_policy_set_trust_anchor(p, anchor_path, NULL, 0), 0);
+}
+
 static void silent_stop(struct silent *s)
 {
 	close(s->udp);
@@ -325,16 +336,12 @@ START_TEST(test_dane_silent_resolver)
 	mailcert_engine *e;
 	struct silent s;
 	struct job jobs[N];
-	char resolver[32];
 	int64_t start;
 	int saw_waiting = 0;
 
 	serve(0);
 	silent_start(&s);
-	snprintf(resolver, sizeof(resolver), "127.0.0.1:%u", s.port);
-	ck_assert_int_eq(mailcert_policy_set_dane(p, 1), 0);
-	ck_assert_int_eq(mailcert_policy_set_resolver(p, resolver, NULL, 0), 0);
-	ck_assert_int_eq(mailcert_policy_set_trust_anchor(p, anchor_path, NULL, 0), 0);
+	dane_through(p, &s);
 	ck_assert_int_eq(mailcert_engine_new(&e, 4), 0);
 	for (int i = 0; i < N; i++) {
 		make_job(&jobs[i], p, TIMEOUT);
@@ -471,14 +478,10 @@ START_TEST(test_cancel)
 	mailcert_engine *e;
 	struct silent s;
 	struct job jobs[4];
-	char resolver[32];
 
 	serve(0);
 	silent_start(&s);
-	snprintf(resolver, sizeof(resolver), "127.0.0.1:%u", s.port);
-	ck_assert_int_eq(mailcert_policy_set_dane(p, 1), 0);
-	ck_assert_int_eq(mailcert_policy_set_resolver(p, resolver, NULL, 0), 0);
-	ck_assert_int_eq(mailcert_policy_set_trust_anchor(p, anchor_path, NULL, 0), 0);
+	dane_through(p, &s);
 	ck_assert_int_eq(mailcert_engine_new(&e, 1), 0);
 	for (int i = 0; i < 4; i++) {
 		make_job(&jobs[i], p, 800);
@@ -529,14 +532,10 @@ START_TEST(test_engine_freed)
 	mailcert_engine *e;
 	struct silent s;
 	struct job jobs[3];
-	char resolver[32];
 
 	serve(0);
 	silent_start(&s);
-	snprintf(resolver, sizeof(resolver), "127.0.0.1:%u", s.port);
-	ck_assert_int_eq(mailcert_policy_set_dane(p, 1), 0);
-	ck_assert_int_eq(mailcert_policy_set_resolver(p, resolver, NULL, 0), 0);
-	ck_assert_int_eq(mailcert_policy_set_trust_anchor(p, anchor_path, NULL, 0), 0);
+	dane_through(p, &s);
 	ck_assert_int_eq(mailcert_engine_new(&e, 1), 0);
 	for (int i = 0; i < 3; i++) {
 		make_job(&jobs[i], p, 5000);

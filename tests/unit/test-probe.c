@@ -145,46 +145,30 @@ START_TEST(test_tls_alert)
 }
 END_TEST
 
-/* smtps:// on a STARTTLS port: the plaintext greeting names the scheme to use. */
+/*
+ * An implicit-TLS scheme on a STARTTLS port: the plaintext greeting names
+ * the scheme to use, of the family given (submissions → submission).
+ */
+static const struct {
+	const char *scheme, *use;
+} implicit_cases[] = {{"smtps", "smtp"}, {"submissions", "submission"}};
+
 START_TEST(test_implicit_scheme_on_starttls_port)
 {
 	const struct mock_step s[] = {GREET, {MOCK_RECV, NULL, 0}, {MOCK_END, NULL, 0}};
 	unsigned port;
 	struct mock_server *m = mock_start(s, &port);
 	mailcert_observation *obs;
-	const char *msg;
+	const char *msg, *use = implicit_cases[_i].use;
 	char url[64], want[200];
 
-	snprintf(url, sizeof(url), "smtps://mail.test:%u", port);
+	snprintf(url, sizeof(url), "%s://mail.test:%u", implicit_cases[_i].scheme, port);
 	obs = probe(url, NULL, 0);
 	ck_assert_str_eq(mailcert_observation_failure(obs, &msg), "protocol.mismatch");
 	snprintf(want, sizeof(want),
-		 "port %u greets in plaintext (\"220 mx.test ESMTP\"), so it speaks smtp with "
-		 "STARTTLS, not implicit TLS; use smtp://mail.test:%u",
-		 port, port);
-	ck_assert_str_eq(msg, want);
-	mailcert_observation_free(obs);
-	mock_stop(m, NULL, 0);
-}
-END_TEST
-
-/* submissions:// on an SMTP port: the suggestion keeps the family (not smtp://). */
-START_TEST(test_submissions_on_starttls_port)
-{
-	const struct mock_step s[] = {GREET, {MOCK_RECV, NULL, 0}, {MOCK_END, NULL, 0}};
-	unsigned port;
-	struct mock_server *m = mock_start(s, &port);
-	mailcert_observation *obs;
-	const char *msg;
-	char url[64], want[200];
-
-	snprintf(url, sizeof(url), "submissions://mail.test:%u", port);
-	obs = probe(url, NULL, 0);
-	ck_assert_str_eq(mailcert_observation_failure(obs, &msg), "protocol.mismatch");
-	snprintf(want, sizeof(want),
-		 "port %u greets in plaintext (\"220 mx.test ESMTP\"), so it speaks submission "
-		 "with STARTTLS, not implicit TLS; use submission://mail.test:%u",
-		 port, port);
+		 "port %u greets in plaintext (\"220 mx.test ESMTP\"), so it speaks %s with "
+		 "STARTTLS, not implicit TLS; use %s://mail.test:%u",
+		 port, use, use, port);
 	ck_assert_str_eq(msg, want);
 	mailcert_observation_free(obs);
 	mock_stop(m, NULL, 0);
@@ -528,8 +512,8 @@ int main(void)
 	tcase_add_test(tc, test_lmtp_and_helo);
 	tcase_add_test(tc, test_garbage_instead_of_tls);
 	tcase_add_test(tc, test_tls_alert);
-	tcase_add_test(tc, test_implicit_scheme_on_starttls_port);
-	tcase_add_test(tc, test_submissions_on_starttls_port);
+	tcase_add_loop_test(tc, test_implicit_scheme_on_starttls_port, 0,
+			    sizeof(implicit_cases) / sizeof(implicit_cases[0]));
 	tcase_add_test(tc, test_starttls_scheme_on_implicit_port);
 	tcase_add_test(tc, test_silent_server_times_out);
 	tcase_add_test(tc, test_server_closes);

@@ -20,109 +20,21 @@
 
 #define CMD "check "
 
-static const char help[] =
+static const char intro[] =
     "Usage: check_mailcert -H host [OPTIONS]\n"
     "       check_mailcert -f file [OPTIONS]\n"
     "\n"
     "A drop-in for check_ssl_cert: the same flags with the same meaning, the\n"
     "checks of 'mailcert check -f nagios'. Flags check_mailcert does not\n"
-    "support are refused (UNKNOWN), never ignored. See check_mailcert(1).\n"
-    "\n"
-    "  -H, --host HOST          server to check\n"
-    "  -f, --file FILE          check a certificate file instead (PEM or DER)\n"
-    "  -p, --port PORT          TCP port (default: the protocol's, 443 for https)\n"
-    "  -P, --protocol PROTO     https (default), smtp, smtps, imap, imaps, pop3,\n"
-    "                           pop3s, sieve, ftp, ftps, xmpp, xmpp-server, ldap,\n"
-    "                           ldaps, postgres, mysql, irc, ircs, dns, h2, http;\n"
-    "                           smtp, imap, pop3, sieve, ftp, xmpp, ldap, postgres,\n"
-    "                           mysql and irc use STARTTLS on any port (-P smtp\n"
-    "                           -p 587 is submission)\n"
-    "  -w, --warning DAYS       WARNING under DAYS of validity left (default 20)\n"
-    "  -c, --critical DAYS      CRITICAL under DAYS left (default 15); may be\n"
-    "                           fractional (0.5); -w must be greater than -c\n"
-    "  -t, --timeout SEC        deadline for the whole check (default 120)\n"
-    "  -i, --issuer RE          the O or CN of the issuer must match RE (whole)\n"
-    "  -n, --cn, -m, --match NAME  the certificate must also be valid for NAME\n"
-    "                           (repeatable; the host name is always checked\n"
-    "                           unless it is an IP address or localhost)\n"
-    "      --ignore-host-cn     do not check the host name (only -m names)\n"
-    "      --sni NAME           server name to send in the handshake\n"
-    "      --resolve ADDR       connect to ADDR, keep HOST for SNI and names\n"
-    "      --xmpphost NAME      XMPP domain in the stream's 'to'\n"
-    "  -r, --rootcert PATH      trust this CA file or directory only\n"
-    "      --rootcert-file FILE, --rootcert-dir DIR  the same, one kind each\n"
-    "  -s, --selfsigned         allow self-signed certificates\n"
-    "  -A, --noauth             ignore trust errors (untrusted, self-signed,\n"
-    "                           incomplete chain)\n"
-    "      --ignore-exp         ignore expiration (expired and expiring)\n"
-    "      --ignore-sig-alg     ignore weak (SHA-1, MD5) signatures\n"
-    "      --ignore-ocsp        ignore stapled OCSP problems\n"
-    "      --ignore-sct         accepted: check_mailcert never requires SCTs\n"
-    "      --dane               match the TLSA records at _PORT._tcp.HOST, validated\n"
-    "                           with DNSSEC (not check_ssl_cert's --dane TYPE)\n"
-    "      --resolver ADDR, --trust-anchor FILE  for --dane: the resolver and the\n"
-    "                           DNSSEC trust anchor, as in mailcert check\n"
-    "  -4, -6                   IPv4 or IPv6 only\n"
-    "      --prometheus         Prometheus text output instead of Nagios\n"
-    "  -v, --verbose            more detail; repeatable\n"
-    "  -h, --help               this help;  -V, --version  the version\n"
+    "support are refused (UNKNOWN), never ignored. See check_mailcert(1).\n";
+
+static const char outro[] =
     "\n"
     "Exit status: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN.\n"
     "\n"
     "Example (the Docker-Mailserver command):\n"
     "  check_mailcert -H mail.example.com -p 587 -P smtp -w 30 -c 15 \\\n"
     "      --issuer \"Let's Encrypt\" --cn mail.example.com\n";
-
-enum {
-	CM_SNI = 2048, /* above the POLICY_OPTIONS codes */
-	CM_ROOTCERT_FILE,
-	CM_ROOTCERT_DIR,
-	CM_IGNORE_EXP,
-	CM_IGNORE_SCT,
-	CM_IGNORE_OCSP,
-	CM_IGNORE_SIG_ALG,
-	CM_IGNORE_HOST_CN,
-	CM_RESOLVE,
-	CM_XMPPHOST,
-	CM_DANE,
-	CM_PROMETHEUS,
-	CM_RESOLVER,
-	CM_TRUST_ANCHOR,
-};
-
-static const struct option options[] = {
-    {"host", required_argument, NULL, 'H'},
-    {"file", required_argument, NULL, 'f'},
-    {"port", required_argument, NULL, 'p'},
-    {"protocol", required_argument, NULL, 'P'},
-    {"warning", required_argument, NULL, 'w'},
-    {"critical", required_argument, NULL, 'c'},
-    {"timeout", required_argument, NULL, 't'},
-    {"issuer", required_argument, NULL, 'i'},
-    {"cn", required_argument, NULL, 'n'},
-    {"match", required_argument, NULL, 'm'},
-    {"sni", required_argument, NULL, CM_SNI},
-    {"rootcert", required_argument, NULL, 'r'},
-    {"rootcert-file", required_argument, NULL, CM_ROOTCERT_FILE},
-    {"rootcert-dir", required_argument, NULL, CM_ROOTCERT_DIR},
-    {"selfsigned", no_argument, NULL, 's'},
-    {"noauth", no_argument, NULL, 'A'},
-    {"ignore-exp", no_argument, NULL, CM_IGNORE_EXP},
-    {"ignore-sct", no_argument, NULL, CM_IGNORE_SCT},
-    {"ignore-ocsp", no_argument, NULL, CM_IGNORE_OCSP},
-    {"ignore-sig-alg", no_argument, NULL, CM_IGNORE_SIG_ALG},
-    {"ignore-host-cn", no_argument, NULL, CM_IGNORE_HOST_CN},
-    {"resolve", required_argument, NULL, CM_RESOLVE},
-    {"xmpphost", required_argument, NULL, CM_XMPPHOST},
-    {"dane", optional_argument, NULL, CM_DANE},
-    {"resolver", required_argument, NULL, CM_RESOLVER},
-    {"trust-anchor", required_argument, NULL, CM_TRUST_ANCHOR},
-    {"prometheus", no_argument, NULL, CM_PROMETHEUS},
-    {"verbose", no_argument, NULL, 'v'},
-    {"help", no_argument, NULL, 'h'},
-    {"version", no_argument, NULL, 'V'},
-    {NULL, 0, NULL, 0},
-};
 
 /*
  * check_ssl_cert's -P names: the mailcert scheme, the port check_ssl_cert
@@ -361,6 +273,7 @@ int main(int argc, char **argv)
 {
 	struct check_run run = {.timeout_ms = 120000, .format = MAILCERT_FORMAT_NAGIOS};
 	struct flags f = {.protocol = "https", .warn = 20, .crit = 15};
+	struct mc_getopt getopts;
 	int c, rc = MAILCERT_UNKNOWN;
 	struct stat st;
 
@@ -368,9 +281,9 @@ int main(int argc, char **argv)
 	f.names = calloc((size_t)argc + 1, sizeof(*f.names));
 	if (!f.names || run_policy_new(&run) < 0)
 		return unknown("out of memory");
+	mc_getopt_init(&getopts, MC_CMD_CHECK_MAILCERT);
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":H:f:p:P:w:c:t:i:n:m:r:sAvhV46", options, NULL)) !=
-	       -1) {
+	while ((c = getopt_long(argc, argv, getopts.shorts, getopts.longs, NULL)) != -1) {
 		switch (c) {
 		case 'H':
 			f.host = optarg;
@@ -492,7 +405,7 @@ int main(int argc, char **argv)
 			run.verbosity++;
 			break;
 		case 'h':
-			fputs(help, stdout);
+			mc_help(stdout, MC_CMD_CHECK_MAILCERT, intro, outro);
 			rc = 0;
 			goto out;
 		case 'V':

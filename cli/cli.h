@@ -8,6 +8,8 @@
 
 #include <mailcert/mailcert.h>
 
+#include "options.h"
+
 /* Exit status for bad usage, as for any monitoring plugin. */
 #define EXIT_USAGE MAILCERT_UNKNOWN
 
@@ -77,50 +79,7 @@ extern const char *usage_where;
 /* Prints "mailcert: [WHERE: ]MESSAGE" and a hint to stderr; returns EXIT_USAGE. */
 int usage_error(const char *command, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
-/*
- * The policy options check, show and file share (policyopt.c): their codes,
- * above any short option and any command's own, and their getopt entries
- * for a command's option table. -n, -w and -c are policy options too.
- */
-enum {
-	OPT_CA_FILE = 1024,
-	OPT_CA_DIR,
-	OPT_SYSTEM_CA,
-	OPT_SELF_SIGNED,
-	OPT_AT,
-	OPT_ISSUER,
-	OPT_SUBJECT,
-	OPT_SERIAL,
-	OPT_PIN,
-	OPT_MIN_KEY_BITS,
-	OPT_SEVERITY,
-	OPT_CRL,
-	OPT_DANE,
-	OPT_TLSA,
-	OPT_RESOLVER,
-	OPT_TRUST_ANCHOR,
-};
-
-#define POLICY_OPTIONS                                                                             \
-	{"name", required_argument, NULL, 'n'}, {"warning", required_argument, NULL, 'w'},         \
-	    {"critical", required_argument, NULL, 'c'},                                            \
-	    {"ca-file", required_argument, NULL, OPT_CA_FILE},                                     \
-	    {"ca-dir", required_argument, NULL, OPT_CA_DIR},                                       \
-	    {"system-ca", no_argument, NULL, OPT_SYSTEM_CA},                                       \
-	    {"allow-self-signed", no_argument, NULL, OPT_SELF_SIGNED},                             \
-	    {"at", required_argument, NULL, OPT_AT},                                               \
-	    {"issuer", required_argument, NULL, OPT_ISSUER},                                       \
-	    {"subject", required_argument, NULL, OPT_SUBJECT},                                     \
-	    {"serial", required_argument, NULL, OPT_SERIAL},                                       \
-	    {"pin", required_argument, NULL, OPT_PIN},                                             \
-	    {"min-key-bits", required_argument, NULL, OPT_MIN_KEY_BITS},                           \
-	    {"severity", required_argument, NULL, OPT_SEVERITY},                                   \
-	    {"crl", required_argument, NULL, OPT_CRL}, {"dane", no_argument, NULL, OPT_DANE},       \
-	    {"tlsa", required_argument, NULL, OPT_TLSA},                                           \
-	    {"resolver", required_argument, NULL, OPT_RESOLVER},                                   \
-	    {"trust-anchor", required_argument, NULL, OPT_TRUST_ANCHOR}
-
-/* Whether getopt's @c is one of POLICY_OPTIONS. */
+/* Whether getopt's @c (options.h) is one policy_option() applies: how reports judge. */
 #define IS_POLICY_OPTION(c) ((c) == 'n' || (c) == 'w' || (c) == 'c' || ((c) >= OPT_CA_FILE && (c) <= OPT_TRUST_ANCHOR))
 
 /*
@@ -130,49 +89,16 @@ enum {
 int policy_option(const char *cmd, struct check_run *run, int c, const char *arg);
 
 /*
- * The connection options check, show and the exporter share (check.c):
- * what is probed and how (-P, --sni, --connect-to, -t, …), below the
- * policy options and above every short option.
+ * Whether getopt's @c (options.h) is one probe_option() applies: what is
+ * probed and how (-P, --sni, -t, --min-tls, …).
  */
-enum {
-	OPT_SNI = 256,
-	OPT_HELO,
-	OPT_XMPP_DOMAIN,
-	OPT_CONNECT_TO,
-	OPT_DIRECT_TLS,
-	OPT_FORCE_STARTTLS,
-	OPT_MIN_TLS,
-	OPT_ALL_KEYS,
-	OPT_KEY_TYPE,
-	OPT_COMPARE_FILE,
-	OPT_CRL_FETCH,
-	OPT_PROBE_LAST = OPT_CRL_FETCH,
-};
-
-#define PROBE_OPTIONS                                                                              \
-	{"protocol", required_argument, NULL, 'P'}, {"sni", required_argument, NULL, OPT_SNI},     \
-	    {"helo", required_argument, NULL, OPT_HELO},                                           \
-	    {"connect-to", required_argument, NULL, OPT_CONNECT_TO},                               \
-	    {"timeout", required_argument, NULL, 't'},                                             \
-	    {"xmpp-domain", required_argument, NULL, OPT_XMPP_DOMAIN},                             \
-	    {"direct-tls", no_argument, NULL, OPT_DIRECT_TLS},                                     \
-	    {"force-starttls", no_argument, NULL, OPT_FORCE_STARTTLS},                             \
-	    {"min-tls", required_argument, NULL, OPT_MIN_TLS},                                     \
-	    {"all-keys", no_argument, NULL, OPT_ALL_KEYS},                                         \
-	    {"key-type", required_argument, NULL, OPT_KEY_TYPE},                                   \
-	    {"compare-file", required_argument, NULL, OPT_COMPARE_FILE},                           \
-	    {"crl-fetch", no_argument, NULL, OPT_CRL_FETCH}
-
 #define IS_PROBE_OPTION(c)                                                                         \
 	((c) == 'P' || (c) == 't' || (c) == '4' || (c) == '6' ||                                   \
 	 ((c) >= OPT_SNI && (c) <= OPT_PROBE_LAST))
 
-/* check's getopt table: POLICY_OPTIONS, PROBE_OPTIONS and its own. */
-extern const struct option check_options[];
-
 /*
  * Applies connection option @c with @arg to @run. 0; EXIT_USAGE after a
- * message naming @cmd; -1 when @c is not one of PROBE_OPTIONS.
+ * message naming @cmd; -1 when @c is not a connection option.
  */
 int probe_option(const char *cmd, struct check_run *run, int c, const char *arg);
 

@@ -10,7 +10,7 @@
 
 #include "cli.h"
 
-static const char check_help[] =
+static const char check_intro[] =
 	"Usage: mailcert check [OPTIONS] TARGET...\n"
 	"\n"
 	"Connect to each TARGET, start TLS the way its protocol does (its STARTTLS\n"
@@ -24,88 +24,9 @@ static const char check_help[] =
 	"  implicit TLS: smtps and submissions (465), imaps (993), pop3s (995),\n"
 	"    nntps (563), ftps (990), xmpps (5223), ldaps (636), ircs (6697),\n"
 	"    https (443), tls (any port; the port is required)\n"
-	"  A bare HOST:PORT takes the protocol from the port (587 = submission).\n"
-	"\n"
-	"Connection:\n"
-	"  -P, --protocol NAME    use this scheme whatever the target says\n"
-	"      --connect-to ADDR  connect here; the target host is still used for SNI\n"
-	"                         and the name check (e.g. test a new server by IP)\n"
-	"      --sni NAME         server name to send (default: the target host; none\n"
-	"                         for an IP address)\n"
-	"      --helo NAME        EHLO/LHLO name (default: mailcert.invalid)\n"
-	"      --xmpp-domain NAME XMPP domain sent as the stream's 'to' (default: the\n"
-	"                         target host)\n"
-	"      --direct-tls       postgres: TLS from the first byte with ALPN postgresql\n"
-	"                         (PostgreSQL 17 and later) instead of SSLRequest\n"
-	"      --force-starttls   pop3: send STLS even if the server has no CAPA to\n"
-	"                         advertise it (else starttls.not-offered)\n"
-	"  -4, -6                 use IPv4 or IPv6 only\n"
-	"  -t, --timeout SEC      deadline for the whole check (default 10)\n"
-	"\n"
-	"Policy:\n"
-	"  -n, --name NAME        a name the certificate must be valid for; repeatable:\n"
-	"                         every name must match (default: the target host)\n"
-	"  -w, --warning T        WARNING when a certificate has less left than T\n"
-	"  -c, --critical T       CRITICAL when less than T (defaults: 30d and 15d)\n"
-	"                         T is 30 or 30d (days), 12h, 900s, 33% (of the\n"
-	"                         certificate's lifetime), or a Nagios range (30:)\n"
-	"      --ca-file FILE     trust the CAs in FILE (PEM) instead of the system store\n"
-	"      --ca-dir DIR       trust the CAs in DIR instead of the system store\n"
-	"      --system-ca        trust the system store as well as --ca-file/--ca-dir\n"
-	"      --allow-self-signed  a self-signed certificate is not a finding\n"
-	"      --at TIME          judge as of TIME: 2027-01-31, 2027-01-31T12:00:00Z,\n"
-	"                         or +30d (\"will this still pass in 30 days?\")\n"
-	"      --compare-file FILE  the served leaf must be the first certificate of\n"
-	"                         FILE (PEM or DER): else deploy.mismatch, saying which\n"
-	"                         is newer (renewed on disk, daemon not reloaded?)\n"
-	"      --min-key-bits N   smallest RSA/DSA key of the chain (default 2048);\n"
-	"                         ec:N sets the elliptic-curve minimum instead\n"
-	"                         (default 256); repeatable (crypto.weak-key)\n"
-	"      --min-tls VER      oldest TLS version to accept: 1.0, 1.1, 1.2 or 1.3\n"
-	"                         (default 1.2; older is tls.version)\n"
-	"      --all-keys         for a server with both an RSA and an ECDSA certificate:\n"
-	"                         one handshake per key type (offering only its\n"
-	"                         signature algorithms, TLS 1.3 too), one report each,\n"
-	"                         \"(RSA)\"/\"(ECDSA)\" after the target; a type the\n"
-	"                         server lacks is the OK note tls.key-type-absent\n"
-	"      --key-type TYPE    one handshake offering only rsa or ecdsa (for a\n"
-	"                         Nagios service per certificate)\n"
-	"      --issuer RE        the leaf's issuer DN (CN=...,O=...,C=...) must match\n"
-	"                         RE, a POSIX extended regex (issuer.mismatch)\n"
-	"      --subject RE       the same for the leaf's subject DN (subject.mismatch)\n"
-	"      --serial HEX       the leaf's serial number, compared as a number: colons,\n"
-	"                         case and leading zeros do not matter (serial.mismatch)\n"
-	"      --pin sha256:PIN   SHA-256 of the leaf's public key (SPKI) or of the whole\n"
-	"                         certificate, in base64 (as HPKP and check_ssl_cert\n"
-	"                         write it) or hex; repeatable: one must match\n"
-	"                         (pin.mismatch)\n"
-	"      --severity CODE=LEVEL  report finding CODE as ok, warning or critical;\n"
-	"                         repeatable; an ok finding is still listed but does\n"
-	"                         not raise the state (e.g. chain.root-included=ok)\n"
-	"      --crl FILE         look the chain up in the CRL(s) of FILE (PEM or DER);\n"
-	"                         repeatable: crl.revoked; a CRL its issuer's key did not\n"
-	"                         sign is crl.invalid, one past its nextUpdate crl.stale\n"
-	"      --crl-fetch        also fetch the CRLs the certificates point to (HTTP),\n"
-	"                         cached in ~/.cache/mailcert/crl until their nextUpdate;\n"
-	"                         a failed fetch is crl.unavailable\n"
-	"      --dane             match the TLSA records at _PORT._tcp.HOST (DANE),\n"
-	"                         validated with DNSSEC: dane.match, dane.mismatch\n"
-	"                         (CRITICAL), dane.bogus (CRITICAL), dane.none\n"
-	"      --tlsa \"U S M HEX\" match this TLSA record instead of DNS's, e.g.\n"
-	"                         \"3 1 1 0c72ac70...\"; repeatable\n"
-	"      --resolver ADDR    send DNSSEC lookups to ADDR[:PORT] (default: the\n"
-	"                         resolvers of /etc/resolv.conf); it must pass DNSSEC\n"
-	"                         records through: mailcert validates them itself\n"
-	"      --trust-anchor FILE  DNSSEC trust anchor, DS or DNSKEY records (default:\n"
-	"                         /usr/share/dns/root.key, package dns-root-data)\n"
-	"\n"
-	"Output:\n"
-	"  -f, --format FMT       text (default on a terminal, or for several targets),\n"
-	"                         nagios (default otherwise), json (one line per target),\n"
-	"                         prometheus (metrics in the text exposition format)\n"
-	"      --output FILE      write to FILE instead of stdout, replacing it at once\n"
-	"                         when done (node_exporter's textfile collector)\n"
-	"  -v, --verbose          more detail; repeatable\n"
+	"  A bare HOST:PORT takes the protocol from the port (587 = submission).\n";
+
+static const char check_outro[] =
 	"\n"
 	"Exit status: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN (bad arguments).\n"
 	"With several targets, the worst. Unreachable servers are CRITICAL.\n"
@@ -115,37 +36,20 @@ static const char check_help[] =
 	"  mailcert check -w 21 -c 7 smtp://mx1.example.com smtps://mx1.example.com\n"
 	"  mailcert check --connect-to 192.0.2.10 --ca-file ca.pem smtp://mail.test\n";
 
-static const char show_help[] =
+static const char show_intro[] =
 	"Usage: mailcert show [OPTIONS] TARGET\n"
 	"\n"
 	"Print what the server presented, as 'openssl s_client -starttls X -showcerts'\n"
 	"would, but readable: the plaintext dialogue (C: client, S: server, escaped),\n"
 	"the TLS version and cipher, and every certificate as sent (subject, issuer,\n"
-	"validity, SANs, key, signature, SHA-256), then the verdict of 'check'.\n"
+	"validity, SANs, key, signature, SHA-256), then the verdict of 'check'.\n";
+
+static const char show_outro[] =
 	"\n"
-	"  --pem                  also print each certificate as PEM\n"
-	"\n"
-	"The connection and policy options of 'mailcert check' apply (see\n"
-	"'mailcert check --help'); the output format is fixed.\n"
+	"The output format is fixed; for JSON or Nagios use 'mailcert check -f'.\n"
 	"\n"
 	"Example:\n"
 	"  mailcert show --pem submission://mail.example.com\n";
-
-enum {
-	OPT_PEM = OPT_PROBE_LAST + 1,
-	OPT_OUTPUT,
-};
-
-const struct option check_options[] = {
-	POLICY_OPTIONS,
-	PROBE_OPTIONS,
-	{"format", required_argument, NULL, 'f'},
-	{"verbose", no_argument, NULL, 'v'},
-	{"help", no_argument, NULL, 'h'},
-	{"pem", no_argument, NULL, OPT_PEM},
-	{"output", required_argument, NULL, OPT_OUTPUT},
-	{NULL, 0, NULL, 0},
-};
 
 static int parse_timeout(const char *cmd, const char *s, unsigned *ms)
 {
@@ -222,6 +126,8 @@ int probe_option(const char *cmd, struct check_run *run, int c, const char *arg)
 static int check_or_show(int argc, char **argv, int show)
 {
 	const char *cmd = show ? "show " : "check ";
+	enum mc_command id = show ? MC_CMD_SHOW : MC_CMD_CHECK;
+	struct mc_getopt getopts;
 	int pem = 0;
 	struct check_run run = {.timeout_ms = 10000, .now = time(NULL)};
 	int rc = EXIT_USAGE, c, idx = 0, format_given = 0;
@@ -229,9 +135,10 @@ static int check_or_show(int argc, char **argv, int show)
 	run.format = isatty(STDOUT_FILENO) ? MAILCERT_FORMAT_TEXT : MAILCERT_FORMAT_NAGIOS;
 	if (run_policy_new(&run) < 0)
 		return nomem();
+	mc_getopt_init(&getopts, id);
 	optind = 1;
 	opterr = 0; /* our own messages, which name the command */
-	while ((c = getopt_long(argc, argv, ":P:n:w:c:t:f:v46h", check_options, &idx)) != -1) {
+	while ((c = getopt_long(argc, argv, getopts.shorts, getopts.longs, &idx)) != -1) {
 		if (IS_POLICY_OPTION(c)) {
 			if (policy_option(cmd, &run, c, optarg))
 				goto out;
@@ -266,7 +173,8 @@ static int check_or_show(int argc, char **argv, int show)
 			pem = 1;
 			break;
 		case 'h':
-			fputs(show ? show_help : check_help, stdout);
+			mc_help(stdout, id, show ? show_intro : check_intro,
+				show ? show_outro : check_outro);
 			rc = 0;
 			goto out;
 		default: /* ':' or '?' */

@@ -6,13 +6,19 @@
  */
 #include <stdio.h>
 #include <stdlib.h>
-#include <string.h>
 #include <unistd.h>
 
 #include "cli.h"
 #include "fixture/fixture.h"
 
 #define DAY 86400
+
+static const char demo_intro[] =
+	"Usage: mailcert demo [-v]\n"
+	"\n"
+	"Starts an SMTP server with STARTTLS on 127.0.0.1 inside this process,\n"
+	"with a CA and a certificate for localhost made at start, and checks it\n"
+	"exactly as 'mailcert check smtp://localhost:PORT' would.\n";
 
 static int make_pki(struct mc_fixture_cert *ca, struct mc_fixture_cert *leaf, time_t now)
 {
@@ -39,22 +45,25 @@ int cmd_demo(int argc, char **argv)
 	struct mc_fixture_smtpd *server = NULL;
 	char ca_path[] = "/tmp/mailcert-demo-ca-XXXXXX", target[64], err[512];
 	char *targets[1] = {target};
+	struct mc_getopt getopts;
 	unsigned port;
-	int fd, rc = EXIT_USAGE;
+	int c, fd, rc = EXIT_USAGE;
 
-	for (int i = 1; i < argc; i++) {
-		if (strcmp(argv[i], "-v") == 0 || strcmp(argv[i], "--verbose") == 0) {
+	mc_getopt_init(&getopts, MC_CMD_DEMO);
+	optind = 1;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, getopts.shorts, getopts.longs, NULL)) != -1) {
+		if (c == 'v') {
 			run.verbosity++;
-		} else if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
-			puts("Usage: mailcert demo [-v]\n\n"
-			     "Starts an SMTP server with STARTTLS on 127.0.0.1 inside this process,\n"
-			     "with a CA and a certificate for localhost made at start, and checks it\n"
-			     "exactly as 'mailcert check smtp://localhost:PORT' would.");
+		} else if (c == 'h') {
+			mc_help(stdout, MC_CMD_DEMO, demo_intro, "");
 			return 0;
 		} else {
-			return usage_error("demo ", "unknown argument \"%s\"", argv[i]);
+			return option_error("demo ", c, argv);
 		}
 	}
+	if (optind < argc)
+		return usage_error("demo ", "unknown argument \"%s\"", argv[optind]);
 	fd = mkstemp(ca_path);
 	if (fd < 0) {
 		perror("mailcert: demo: cannot create a temporary file");

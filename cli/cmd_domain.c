@@ -10,7 +10,7 @@
 
 #define CMD "domain "
 
-static const char domain_help[] =
+static const char domain_intro[] =
     "Usage: mailcert domain [OPTIONS] DOMAIN\n"
     "\n"
     "Will other mail servers deliver to DOMAIN securely? Looks up its MX hosts\n"
@@ -26,33 +26,10 @@ static const char domain_help[] =
     "with that check's state, then mx.*, mta-sts.* and tls-rpt.* findings; one\n"
     "report per MX host and address follows (certificate and dane.* findings).\n"
     "\n"
-    "Options:\n"
-    "      --port N           the MX hosts' port (default 25); TLSA records are\n"
-    "                         looked up at _N._tcp.MX\n"
-    "      --resolver ADDR    send every lookup to ADDR[:PORT] (default: the\n"
-    "                         resolvers of /etc/resolv.conf); it must pass DNSSEC\n"
-    "                         records through: mailcert validates them itself\n"
-    "      --trust-anchor FILE  DNSSEC trust anchor, DS or DNSKEY records (default:\n"
-    "                         /usr/share/dns/root.key, package dns-root-data)\n"
-    "      --ca-file FILE     trust these CAs for the MX hosts and the MTA-STS\n"
-    "                         policy host instead of the system store\n"
-    "      --helo NAME        EHLO name (default: mailcert.invalid)\n"
-    "  -t, --timeout SEC      deadline for the lookups, and for each MX check\n"
-    "                         (default 10)\n"
-    "  -4, -6                 IPv4 or IPv6 only: the MX hosts' A or AAAA records\n"
-    "                         (default: both)\n"
-    "\n"
-    "The policy options of 'mailcert check' apply to every MX host (-w, -c,\n"
-    "--severity CODE=LEVEL, --min-tls, ...); the names checked are the MX host\n"
-    "names.\n"
-    "\n"
-    "Output:\n"
-    "  -f, --format FMT       text (default on a terminal), nagios (default\n"
-    "                         otherwise: the domain's report alone, whose state is\n"
-    "                         the worst of all), json (one line per report),\n"
-    "                         prometheus\n"
-    "      --output FILE      write to FILE instead of stdout, replacing it at once\n"
-    "  -v, --verbose          more detail; repeatable\n"
+    "The policy options apply to every MX host; the names checked are the MX host\n"
+    "names.\n";
+
+static const char domain_outro[] =
     "\n"
     "Exit status: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN (bad arguments).\n"
     "\n"
@@ -60,32 +37,8 @@ static const char domain_help[] =
     "  mailcert domain example.com\n"
     "  mailcert domain --resolver 127.0.0.1 -f json example.com\n";
 
-enum {
-	OPT_PORT = OPT_PROBE_LAST + 1,
-	OPT_DOMAIN_OUTPUT,
-};
-
-static const struct option options[] = {
-    POLICY_OPTIONS,
-    PROBE_OPTIONS,
-    {"port", required_argument, NULL, OPT_PORT},
-    {"format", required_argument, NULL, 'f'},
-    {"output", required_argument, NULL, OPT_DOMAIN_OUTPUT},
-    {"verbose", no_argument, NULL, 'v'},
-    {"help", no_argument, NULL, 'h'},
-    {NULL, 0, NULL, 0},
-};
-
-/* What the domain decides for every MX host, so an option to set it would be lost. */
-static int refused(int c)
-{
-	return c == 'n' || c == 'P' || c == OPT_TLSA || c == OPT_SNI || c == OPT_CONNECT_TO ||
-	       c == OPT_XMPP_DOMAIN || c == OPT_DIRECT_TLS || c == OPT_FORCE_STARTTLS ||
-	       c == OPT_ALL_KEYS;
-}
-
 /* The long name of option @c, for messages whichever spelling was used. */
-static const char *long_name(int c)
+static const char *long_name(const struct option *options, int c)
 {
 	for (const struct option *o = options; o->name; o++)
 		if (o->val == c)
@@ -247,19 +200,22 @@ int cmd_domain(int argc, char **argv)
 {
 	struct check_run run = {.timeout_ms = 10000, .now = time(NULL)};
 	unsigned port = 25;
+	struct mc_getopt getopts;
 	int rc = EXIT_USAGE, c;
 
 	run.format = isatty(STDOUT_FILENO) ? MAILCERT_FORMAT_TEXT : MAILCERT_FORMAT_NAGIOS;
 	if (run_policy_new(&run) < 0)
 		return nomem();
+	mc_getopt_init(&getopts, MC_CMD_DOMAIN);
 	optind = 1;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":n:w:c:t:f:v46hP:", options, NULL)) != -1) {
-		if (refused(c)) {
+	while ((c = getopt_long(argc, argv, getopts.shorts, getopts.longs, NULL)) != -1) {
+		/* What the domain decides for every MX host: an option to set it would be lost. */
+		if (mc_option_refused(MC_CMD_DOMAIN, c)) {
 			usage_error(CMD,
 				    "--%s does not apply: the domain's MX records say which hosts, "
 				    "names and protocol are checked",
-				    long_name(c));
+				    long_name(getopts.longs, c));
 			goto out;
 		}
 		if (IS_POLICY_OPTION(c) || IS_PROBE_OPTION(c)) {
@@ -277,14 +233,14 @@ int cmd_domain(int argc, char **argv)
 			if (parse_format(CMD, optarg, &run.format))
 				goto out;
 			break;
-		case OPT_DOMAIN_OUTPUT:
+		case OPT_OUTPUT:
 			run.output = optarg;
 			break;
 		case 'v':
 			run.verbosity++;
 			break;
 		case 'h':
-			fputs(domain_help, stdout);
+			mc_help(stdout, MC_CMD_DOMAIN, domain_intro, domain_outro);
 			rc = 0;
 			goto out;
 		default:

@@ -41,7 +41,7 @@
 #include "exporter_process.h"
 #include "exporter_query.h"
 
-static const char exporter_help[] =
+static const char exporter_intro[] =
     "Usage: mailcert exporter --listen ADDR:PORT [--config FILE] [OPTIONS]\n"
     "\n"
     "A Prometheus exporter for many targets (the multi-target pattern of\n"
@@ -52,41 +52,18 @@ static const char exporter_help[] =
     "\n"
     "  /probe     the check; a missing or bad target or module is HTTP 400\n"
     "  /metrics   the exporter's own metrics (probes, requests, in flight)\n"
-    "  /          a page naming these\n"
+    "  /          a page naming these\n";
+
+static const char exporter_outro[] =
     "\n"
-    "Exporter:\n"
-    "      --listen ADDR:PORT  where to listen: 127.0.0.1:9154, [::1]:9154, or\n"
-    "                          :9154 for every address\n"
-    "      --config FILE       modules: [module NAME] sections of option = value\n"
-    "                          lines, named by /probe?module=NAME (docs/exporter.md)\n"
-    "      --max-concurrent N  probes at once (default 16, at most 1024); one\n"
-    "                          more is answered 503 at once\n"
-    "\n"
-    "Every connection and policy option of 'mailcert check' is accepted too\n"
-    "(see 'mailcert check --help'): they are the defaults of every probe, and\n"
-    "a module overrides them. -t bounds each probe (default 10 s), and so does\n"
-    "Prometheus's scrape timeout. --at takes only an offset (+30d): each probe\n"
-    "is judged as of its own time plus the offset.\n"
+    "The connection and policy options are the defaults of every probe, and a\n"
+    "module overrides them. -t bounds each probe (default 10 s), and so does\n"
+    "Prometheus's scrape timeout. --at takes only an offset (+30d): each probe is\n"
+    "judged as of its own time plus the offset.\n"
     "\n"
     "Example:\n"
     "  mailcert exporter --listen 127.0.0.1:9154 --config /etc/mailcert/exporter.conf\n"
     "  curl 'http://127.0.0.1:9154/probe?target=submission://mail.example.com'\n";
-
-enum {
-	OPT_LISTEN = 4096,
-	OPT_CONFIG,
-	OPT_MAX_CONCURRENT,
-};
-
-static const struct option exporter_options[] = {
-    POLICY_OPTIONS,
-    PROBE_OPTIONS,
-    {"listen", required_argument, NULL, OPT_LISTEN},
-    {"config", required_argument, NULL, OPT_CONFIG},
-    {"max-concurrent", required_argument, NULL, OPT_MAX_CONCURRENT},
-    {"help", no_argument, NULL, 'h'},
-    {NULL, 0, NULL, 0},
-};
 
 #define MAX_CONCURRENT_DEFAULT 16
 #define MAX_CONCURRENT_MAX 1024
@@ -535,15 +512,17 @@ int cmd_exporter(int argc, char **argv)
 	struct MHD_Daemon *d;
 	sigset_t set;
 	char where[INET6_ADDRSTRLEN + 16] = "";
+	struct mc_getopt getopts;
 	int c, idx = 0, rc = EXIT_USAGE, listen_given = 0;
 
 	if (exporter_config_init(&e.config) < 0) {
 		fputs("mailcert: out of memory\n", stderr);
 		return EXIT_USAGE;
 	}
+	mc_getopt_init(&getopts, MC_CMD_EXPORTER);
 	optind = 1;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":P:n:w:c:t:46h", exporter_options, &idx)) != -1) {
+	while ((c = getopt_long(argc, argv, getopts.shorts, getopts.longs, &idx)) != -1) {
 		if (IS_POLICY_OPTION(c) || IS_PROBE_OPTION(c)) {
 			if (exporter_config_default(&e.config, c, optarg))
 				goto out;
@@ -564,7 +543,7 @@ int cmd_exporter(int argc, char **argv)
 				goto out;
 			break;
 		case 'h':
-			fputs(exporter_help, stdout);
+			mc_help(stdout, MC_CMD_EXPORTER, exporter_intro, exporter_outro);
 			rc = 0;
 			goto out;
 		default: /* ':' or '?' */

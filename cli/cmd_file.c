@@ -8,7 +8,7 @@
 
 #include "cli.h"
 
-static const char file_help[] =
+static const char file_intro[] =
     "Usage: mailcert file [OPTIONS] FILE...\n"
     "\n"
     "Check certificate files on disk, as a mail container mounts them, with the\n"
@@ -17,31 +17,9 @@ static const char file_help[] =
     "\n"
     "Each FILE is PEM (every CERTIFICATE block, leaf first; other blocks are\n"
     "skipped) or one DER certificate. A private key among the certificates, as\n"
-    "in a Postfix smtpd_tls_chain_files file, is checked against the leaf.\n"
-    "\n"
-    "      --key FILE         the private key (PEM or DER) must belong to the leaf\n"
-    "                         (deploy.key-mismatch, CRITICAL); one FILE only\n"
-    "  -n, --name NAME        a name the certificate must be valid for; repeatable\n"
-    "                         (a file has no host: without -n no name is checked)\n"
-    "  -w, --warning T        WARNING when a certificate has less left than T\n"
-    "  -c, --critical T       CRITICAL when less than T (defaults: 30d and 15d)\n"
-    "                         T is 30 or 30d (days), 12h, 900s, 33% (of the\n"
-    "                         certificate's lifetime), or a Nagios range (30:)\n"
-    "      --ca-file FILE     trust the CAs in FILE (PEM) instead of the system store\n"
-    "      --ca-dir DIR       trust the CAs in DIR instead of the system store\n"
-    "      --system-ca        trust the system store as well as --ca-file/--ca-dir\n"
-    "      --allow-self-signed  a self-signed certificate is not a finding\n"
-    "      --at TIME          judge as of TIME: 2027-01-31, 2027-01-31T12:00:00Z,\n"
-    "                         or +30d\n"
-    "      --issuer RE, --subject RE, --serial HEX, --pin sha256:…, --min-key-bits N,\n"
-    "      --crl FILE, --severity CODE=LEVEL\n"
-    "                         as for 'mailcert check' (see its --help)\n"
-    "  -f, --format FMT       text (default on a terminal, or for several files),\n"
-    "                         nagios (default otherwise), json (one line per file),\n"
-    "                         prometheus (metrics in the text exposition format)\n"
-    "      --output FILE      write to FILE instead of stdout, replacing it at once\n"
-    "                         when done (node_exporter's textfile collector)\n"
-    "  -v, --verbose          more detail; repeatable\n"
+    "in a Postfix smtpd_tls_chain_files file, is checked against the leaf.\n";
+
+static const char file_outro[] =
     "\n"
     "Exit status: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN: bad arguments, or a\n"
     "file that cannot be read, is empty or malformed, holds no certificate, or\n"
@@ -52,21 +30,6 @@ static const char file_help[] =
     "  mailcert file -n mail.example.com /etc/letsencrypt/live/mail/fullchain.pem \\\n"
     "      --key /etc/letsencrypt/live/mail/privkey.pem\n"
     "  mailcert file -w 21 /etc/postfix/chain.pem\n";
-
-enum {
-	OPT_KEY = 256,
-	OPT_OUTPUT,
-};
-
-static const struct option options[] = {
-    POLICY_OPTIONS,
-    {"key", required_argument, NULL, OPT_KEY},
-    {"format", required_argument, NULL, 'f'},
-    {"output", required_argument, NULL, OPT_OUTPUT},
-    {"verbose", no_argument, NULL, 'v'},
-    {"help", no_argument, NULL, 'h'},
-    {NULL, 0, NULL, 0},
-};
 
 #define CMD "file "
 
@@ -114,16 +77,18 @@ int cmd_file(int argc, char **argv)
 	struct check_run run = {.now = time(NULL)};
 	struct output o;
 	const char *key = NULL;
+	struct mc_getopt getopts;
 	int rc = EXIT_USAGE, c, format_given = 0, state = MAILCERT_OK;
 
 	run.format = isatty(STDOUT_FILENO) ? MAILCERT_FORMAT_TEXT : MAILCERT_FORMAT_NAGIOS;
 	if (run_policy_new(&run) < 0)
 		return nomem();
+	mc_getopt_init(&getopts, MC_CMD_FILE);
 	optind = 1;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":n:w:c:f:vh", options, NULL)) != -1) {
-		/* DNS lookups need a server's name and port; a file has neither. */
-		if (c == OPT_DANE || c == OPT_RESOLVER || c == OPT_TRUST_ANCHOR) {
+	while ((c = getopt_long(argc, argv, getopts.shorts, getopts.longs, NULL)) != -1) {
+		/* --dane and its DNS options: lookups need a server's name and port. */
+		if (mc_option_refused(MC_CMD_FILE, c)) {
 			usage_error(CMD, "%s looks up a server's TLSA records in DNS; for a file, "
 				    "give the records to match with --tlsa \"3 1 1 HEX\"",
 				    argv[optind - 1]);
@@ -150,7 +115,7 @@ int cmd_file(int argc, char **argv)
 			run.output = optarg;
 			break;
 		case 'h':
-			fputs(file_help, stdout);
+			mc_help(stdout, MC_CMD_FILE, file_intro, file_outro);
 			rc = 0;
 			goto out;
 		default: /* ':' or '?' */

@@ -26,7 +26,7 @@
 
 #include "scan.h"
 
-static const char scan_help[] =
+static const char scan_intro[] =
     "Usage: mailcert scan [OPTIONS] [TARGET...]\n"
     "\n"
     "Check many targets at once, concurrently in one process: the TARGETs given,\n"
@@ -35,44 +35,10 @@ static const char scan_help[] =
     "skipped; a line that is not a target is reported as FILE:LINE on stderr\n"
     "and counted as an UNKNOWN result.\n"
     "\n"
-    "Targets:\n"
-    "  -i, --input FILE       read targets from FILE ('-': stdin); repeatable\n"
-    "      --mail-ports HOST  check HOST's mail endpoints: smtp 25, smtps 465,\n"
-    "                         submission 587, imap 143, imaps 993, pop3 110,\n"
-    "                         pop3s 995, sieve 4190; and report whether every open\n"
-    "                         port serves the same leaf certificate:\n"
-    "                         scan.leaf-consistent, or scan.leaf-mismatch (WARNING)\n"
-    "                         naming which ports serve which. Closed ports\n"
-    "                         (connect.refused) are listed as closed, not errors.\n"
-    "                         Repeatable\n"
-    "      --port-map P=Q[,...]  with --mail-ports: look for service or port P\n"
-    "                         (smtp or 25, ...) on port Q instead, e.g. a test\n"
-    "                         server on high ports: --port-map smtp=2525,imap=1143\n"
-    "      --require-open     a closed --mail-ports port is an error (CRITICAL)\n"
-    "\n"
-    "Scan:\n"
-    "      --concurrency N    at most N checks at once (default 32, at most 10000)\n"
-    "      --rate N[/s|/m]    start at most N checks per second (or minute)\n"
-    "  -t, --timeout SEC      deadline of each check (default 10)\n"
-    "      --no-progress      no progress bar (it is drawn on stderr only when\n"
-    "                         stderr is a terminal)\n"
-    "\n"
-    "Every connection and policy option of 'mailcert check' applies to every\n"
-    "target (see 'mailcert check --help'): -P, --sni, --connect-to, --helo, -4/-6,\n"
-    "-n, -w, -c, --ca-file, --at, --severity, --all-keys, --key-type, ...\n"
-    "With --mail-ports, -P does not apply to the expanded endpoints.\n"
-    "\n"
-    "Output:\n"
-    "  -f, --format FMT       text (default): a table at the end (target, state,\n"
-    "                         leaf expiry, first finding), with -v each target's\n"
-    "                         details as it completes; json: one report per line\n"
-    "                         as results arrive (JSON Lines), then one\n"
-    "                         {\"consistency\": ...} line per --mail-ports host;\n"
-    "                         nagios: one plugin output for the whole scan;\n"
-    "                         prometheus: every report in one exposition\n"
-    "      --output FILE      write to FILE instead of stdout, replacing it at once\n"
-    "                         when done\n"
-    "  -v, --verbose          more detail; repeatable\n"
+    "The connection and policy options apply to every target; with --mail-ports,\n"
+    "-P does not apply to the expanded endpoints.\n";
+
+static const char scan_outro[] =
     "\n"
     "Exit status: the worst state of all (OK < WARNING < UNKNOWN < CRITICAL):\n"
     "0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN.\n"
@@ -81,34 +47,6 @@ static const char scan_help[] =
     "  mailcert scan --input servers.txt -f json > results.jsonl\n"
     "  mailcert scan --mail-ports mail.example.com\n"
     "  mailcert scan --concurrency 100 --rate 50/s -f nagios < servers.txt\n";
-
-enum {
-	OPT_INPUT = OPT_PROBE_LAST + 1,
-	OPT_CONCURRENCY,
-	OPT_RATE,
-	OPT_MAIL_PORTS,
-	OPT_PORT_MAP,
-	OPT_REQUIRE_OPEN,
-	OPT_NO_PROGRESS,
-	OPT_SCAN_OUTPUT,
-};
-
-static const struct option scan_options[] = {
-    POLICY_OPTIONS,
-    PROBE_OPTIONS,
-    {"format", required_argument, NULL, 'f'},
-    {"verbose", no_argument, NULL, 'v'},
-    {"help", no_argument, NULL, 'h'},
-    {"output", required_argument, NULL, OPT_SCAN_OUTPUT},
-    {"input", required_argument, NULL, 'i'},
-    {"concurrency", required_argument, NULL, OPT_CONCURRENCY},
-    {"rate", required_argument, NULL, OPT_RATE},
-    {"mail-ports", required_argument, NULL, OPT_MAIL_PORTS},
-    {"port-map", required_argument, NULL, OPT_PORT_MAP},
-    {"require-open", no_argument, NULL, OPT_REQUIRE_OPEN},
-    {"no-progress", no_argument, NULL, OPT_NO_PROGRESS},
-    {NULL, 0, NULL, 0},
-};
 
 /*
  * --helo and --xmpp-domain are the same for every target: refused once,
@@ -504,6 +442,7 @@ int cmd_scan(int argc, char **argv)
 	const char **inputs = NULL;
 	size_t n_opts = 0, n_inputs = 0;
 	size_t mismatched = 0;
+	struct mc_getopt getopts;
 	int rc = EXIT_USAGE, c, idx = 0, worst = MAILCERT_OK;
 	time_t started = time(NULL);
 
@@ -521,9 +460,10 @@ int cmd_scan(int argc, char **argv)
 		nomem();
 		goto out;
 	}
+	mc_getopt_init(&getopts, MC_CMD_SCAN);
 	optind = 1;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":P:n:w:c:t:f:i:v46h", scan_options, &idx)) != -1) {
+	while ((c = getopt_long(argc, argv, getopts.shorts, getopts.longs, &idx)) != -1) {
 		if (IS_POLICY_OPTION(c) || IS_PROBE_OPTION(c)) {
 			if (IS_POLICY_OPTION(c) ? policy_option(CMD, &s->run, c, optarg)
 						: probe_option(CMD, &s->run, c, optarg))
@@ -539,7 +479,7 @@ int cmd_scan(int argc, char **argv)
 		case 'v':
 			s->run.verbosity++;
 			break;
-		case OPT_SCAN_OUTPUT:
+		case OPT_OUTPUT:
 			s->run.output = optarg;
 			break;
 		case 'i':
@@ -569,7 +509,7 @@ int cmd_scan(int argc, char **argv)
 			s->progress = 0;
 			break;
 		case 'h':
-			fputs(scan_help, stdout);
+			mc_help(stdout, MC_CMD_SCAN, scan_intro, scan_outro);
 			rc = 0;
 			goto out;
 		default: /* ':' or '?' */

@@ -29,7 +29,7 @@ struct exporter_config {
 /* The defaults module, empty. 0, or -1 when out of memory. */
 int exporter_config_init(struct exporter_config *cfg);
 /*
- * A command-line option (one of POLICY_OPTIONS or PROBE_OPTIONS, @arg
+ * A command-line option (a policy or connection option, @arg
  * living as long as the process): applied to the defaults and kept for
  * the modules. 0, or EXIT_USAGE after a message.
  */

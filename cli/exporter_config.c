@@ -2,8 +2,8 @@
 /*
  * The exporter's modules: the command line's options are the defaults,
  * and each [module NAME] section of --config FILE is those plus its own
- * "option = value" lines, the long options of `mailcert check` without
- * their dashes:
+ * "option = value" lines, the connection and policy options of `mailcert
+ * check` (those options.c marks MC_OPT_MODULE) without their dashes:
  *
  *   # comments and blank lines are ignored
  *   [module strict]
@@ -19,7 +19,6 @@
  */
 #include <ctype.h>
 #include <errno.h>
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,12 +28,6 @@
 #define LINE_MAX_BYTES 1024
 #define NAME_MAX_BYTES 64
 #define MODULES_MAX 256
-
-static const struct option config_options[] = {
-    POLICY_OPTIONS,
-    PROBE_OPTIONS,
-    {NULL, 0, NULL, 0},
-};
 
 static int new_module(struct exporter_config *cfg, const char *name)
 {
@@ -179,7 +172,7 @@ static int section(struct exporter_config *cfg, char *s, const char *path, unsig
 static int option_line(struct exporter_config *cfg, char *s, const char *path, unsigned line)
 {
 	char *eq = strchr(s, '='), *key = s, *value = NULL, **values;
-	const struct option *o;
+	const struct mc_option *o;
 
 	if (eq) {
 		*eq = '\0';
@@ -191,15 +184,13 @@ static int option_line(struct exporter_config *cfg, char *s, const char *path, u
 				   "%s:%u: \"%s\" before any [module NAME]: options outside a "
 				   "module belong on the command line",
 				   path, line, key);
-	for (o = config_options; o->name; o++)
-		if (strcmp(o->name, key) == 0)
-			break;
-	if (!o->name)
+	o = mc_module_option(key);
+	if (!o)
 		return usage_error("exporter ",
 				   "%s:%u: unknown option \"%s\" (the long options of mailcert "
 				   "check, without --)",
 				   path, line, key);
-	if (o->has_arg == no_argument && value) {
+	if (!o->arg && value) {
 		if (strcmp(value, "true") != 0 && strcmp(value, "yes") != 0)
 			return usage_error("exporter ",
 					   "%s:%u: %s is a flag: write it alone (or \"%s = "
@@ -207,7 +198,7 @@ static int option_line(struct exporter_config *cfg, char *s, const char *path, u
 					   path, line, key, key);
 		value = NULL;
 	}
-	if (o->has_arg == required_argument && (!value || !*value))
+	if (o->arg && (!value || !*value))
 		return usage_error("exporter ", "%s:%u: %s needs a value: %s = VALUE", path, line,
 				   key, key);
 	if (value) { /* the module's run points into it from now on */

@@ -1,11 +1,12 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * The blocking forms of the stages, for callers that want one answer and
- * nothing else to do meanwhile: each is the engine's own machinery driven
- * by a private poll loop, as curl_easy_perform() is a multi handle with
- * one transfer. mailcert_domain_lookup() is a one-job engine; the
- * deprecated mailcert_policy_fetch_crls() and _fetch_tlsa() run one stage
- * and attach what it gathered to the observation.
+ * The blocking forms, for callers that want one answer and nothing else
+ * to do meanwhile: each is the engine's own machinery driven by a private
+ * poll loop, as curl_easy_perform() is a multi handle with one transfer.
+ * mailcert_probe_run(), mailcert_check_run() and mailcert_domain_lookup()
+ * are one-job engines; the deprecated mailcert_policy_fetch_crls() and
+ * _fetch_tlsa() run one stage and attach what it gathered to the
+ * observation.
  */
 #include <errno.h>
 #include <poll.h>
@@ -135,6 +136,19 @@ MAILCERT_EXPORT int mailcert_policy_fetch_tlsa(const mailcert_policy *p, mailcer
 }
 
 /* mailcert_domain_lookup()'s callback: keep the one result. */
+/*
+ * Runs @e, which holds one job when @rc is 0, and frees it: 0, or the
+ * error. The engine's loop fails only when poll() does, for want of
+ * memory; a job without its result ran out of memory too.
+ */
+static int run_alone(mailcert_engine *e, int rc)
+{
+	if (rc == 0)
+		rc = mailcert_engine_run(e);
+	mailcert_engine_free(e);
+	return rc == MAILCERT_E_IO ? MAILCERT_E_NOMEM : rc;
+}
+
 static void domain_done(mailcert_domain *d, void *user)
 {
 	*(mailcert_domain **)user = d;
@@ -155,9 +169,7 @@ MAILCERT_EXPORT int mailcert_domain_lookup(mailcert_domain **out, const char *do
 	if (rc == 0)
 		rc = mailcert_engine_add_domain(engine, domain, policy, family, timeout_ms,
 						domain_done, &d, err, errlen);
-	if (rc == 0)
-		rc = mailcert_engine_run(engine);
-	mailcert_engine_free(engine);
+	rc = run_alone(engine, rc);
 	if (rc == 0 && !d)
 		rc = MAILCERT_E_NOMEM;
 	if (rc < 0) {
@@ -165,5 +177,61 @@ MAILCERT_EXPORT int mailcert_domain_lookup(mailcert_domain **out, const char *do
 		return rc;
 	}
 	*out = d;
+	return 0;
+}
+
+static void probe_done(mailcert_probe *p, mailcert_observation *obs, void *user)
+{
+	(void)p;
+	*(mailcert_observation **)user = obs;
+}
+
+MAILCERT_EXPORT int mailcert_probe_run(mailcert_probe *p, mailcert_observation **out)
+{
+	mailcert_engine *engine = NULL;
+	mailcert_observation *obs = NULL;
+	int rc;
+
+	if (!p || !out)
+		return MAILCERT_E_INVALID;
+	rc = mailcert_engine_new(&engine, 1);
+	if (rc == 0)
+		rc = mailcert_engine_add(engine, p, probe_done, &obs);
+	rc = run_alone(engine, rc);
+	if (rc == 0 && !obs)
+		rc = MAILCERT_E_NOMEM;
+	if (rc < 0) {
+		mailcert_observation_free(obs);
+		return rc;
+	}
+	*out = obs;
+	return 0;
+}
+
+static void check_done(mailcert_check *c, mailcert_report *report, void *user)
+{
+	(void)c;
+	*(mailcert_report **)user = report;
+}
+
+MAILCERT_EXPORT int mailcert_check_run(mailcert_check *c, mailcert_report **out)
+{
+	mailcert_engine *engine = NULL;
+	mailcert_report *report = NULL;
+	int rc;
+
+	if (!c || !out)
+		return MAILCERT_E_INVALID;
+	rc = mailcert_engine_new(&engine, 1);
+	if (rc == 0)
+		rc = mailcert_engine_add_check(engine, c, check_done, &report);
+	rc = run_alone(engine, rc);
+	if (rc == 0 && !report)
+		rc = MAILCERT_E_NOMEM;
+	if (rc < 0) {
+		mailcert_report_free(report);
+		return rc;
+	}
+	*out = report;
 	return 0;
 }

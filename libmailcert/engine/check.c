@@ -191,37 +191,3 @@ void mc_check_abandon(mailcert_check *c)
 	c->outstanding = 0;
 	c->failed = 0;
 }
-
-/* mailcert_check_run()'s callback: keep the one result. */
-static void one_done(mailcert_check *c, mailcert_report *report, void *user)
-{
-	(void)c;
-	*(mailcert_report **)user = report;
-}
-
-MAILCERT_EXPORT int mailcert_check_run(mailcert_check *c, mailcert_report **out)
-{
-	mailcert_engine *engine = NULL;
-	mailcert_report *report = NULL;
-	int rc;
-
-	if (!c || !out)
-		return MAILCERT_E_INVALID;
-	rc = mailcert_engine_new(&engine, 1);
-	if (rc == 0)
-		rc = mailcert_engine_add_check(engine, c, one_done, &report);
-	if (rc == 0)
-		rc = mailcert_engine_run(engine);
-	mailcert_engine_free(engine);
-	/* The engine's loop fails only when poll() does, for want of memory. */
-	if (rc == MAILCERT_E_IO)
-		rc = MAILCERT_E_NOMEM;
-	if (rc == 0 && !report)
-		rc = MAILCERT_E_NOMEM;
-	if (rc < 0) {
-		mailcert_report_free(report);
-		return rc;
-	}
-	*out = report;
-	return 0;
-}

@@ -368,6 +368,27 @@ static void sts_addrs_done(struct addr_lookup *a)
 		j->failed = 1;
 }
 
+/*
+ * A TXT query (_mta-sts, _smtp._tls) answered: its status in *@status;
+ * 1 with the records in @s when it answered, 0 with the reason in @why
+ * (room for the answer's) when it did not.
+ */
+static int txt_answered(struct mc_domain_job *j, const struct mc_dns_answer *a, int *status,
+			char *why, struct txt_set *s)
+{
+	answered(j);
+	*status = (int)a->status;
+	if (a->status == MC_DNS_FAILED || a->status == MC_DNS_BOGUS) {
+		memcpy(why, a->why, sizeof(a->why));
+		return 0;
+	}
+	if (txt_read(a, s) == 0)
+		return 1;
+	txt_clear(s);
+	j->failed = 1;
+	return 0;
+}
+
 static void on_sts(void *user, struct mc_dns_answer *a)
 {
 	struct mc_domain_job *j = user;
@@ -376,18 +397,10 @@ static void on_sts(void *user, struct mc_dns_answer *a)
 	struct txt_set s;
 
 	j->sts_q = NULL;
-	answered(j);
-	d->sts_status = (int)a->status;
-	if (a->status == MC_DNS_FAILED || a->status == MC_DNS_BOGUS) {
-		memcpy(d->sts_why, a->why, sizeof(a->why));
+	if (!txt_answered(j, a, &d->sts_status, d->sts_why, &s))
 		return;
-	}
-	if (txt_read(a, &s) < 0) {
-		j->failed = 1;
-	} else {
-		d->sts_found = mc_mtasts_txt((const char *const *)s.txt, s.len, s.n, d->sts_id,
-					     d->sts_why, sizeof(d->sts_why));
-	}
+	d->sts_found = mc_mtasts_txt((const char *const *)s.txt, s.len, s.n, d->sts_id, d->sts_why,
+				     sizeof(d->sts_why));
 	txt_clear(&s);
 	if (d->sts_found != 1)
 		return;
@@ -407,17 +420,10 @@ static void on_rpt(void *user, struct mc_dns_answer *a)
 	struct txt_set s;
 
 	j->rpt_q = NULL;
-	answered(j);
-	d->rpt_status = (int)a->status;
-	if (a->status == MC_DNS_FAILED || a->status == MC_DNS_BOGUS) {
-		memcpy(d->rpt_why, a->why, sizeof(a->why));
+	if (!txt_answered(j, a, &d->rpt_status, d->rpt_why, &s))
 		return;
-	}
-	if (txt_read(a, &s) < 0)
-		j->failed = 1;
-	else
-		d->rpt_found = mc_tlsrpt_txt((const char *const *)s.txt, s.len, s.n, d->rpt_rua,
-					     sizeof(d->rpt_rua), d->rpt_why, sizeof(d->rpt_why));
+	d->rpt_found = mc_tlsrpt_txt((const char *const *)s.txt, s.len, s.n, d->rpt_rua,
+				     sizeof(d->rpt_rua), d->rpt_why, sizeof(d->rpt_why));
 	txt_clear(&s);
 }
 

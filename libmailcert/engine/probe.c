@@ -3,7 +3,8 @@
  * A probe: its settings, and its run (resolve, connect, the sans-I/O
  * dialogue, the TLS step, the diagnosis of what went wrong) as steps that
  * never wait, driven by the engine (engine.c). mailcert_probe_run() is a
- * one-probe engine, so a single check and a scan take the same steps.
+ * one-probe engine (blocking.c), so a single check and a scan take the
+ * same steps.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -818,38 +819,4 @@ void mc_run_free(struct mc_run *r)
 	mailcert_observation_free(r->restricted);
 	r->p->busy = 0;
 	free(r);
-}
-
-/* mailcert_probe_run()'s callback: keep the one result. */
-static void one_done(mailcert_probe *p, mailcert_observation *obs, void *user)
-{
-	(void)p;
-	*(mailcert_observation **)user = obs;
-}
-
-MAILCERT_EXPORT int mailcert_probe_run(mailcert_probe *p, mailcert_observation **out)
-{
-	mailcert_engine *engine = NULL;
-	mailcert_observation *obs = NULL;
-	int rc;
-
-	if (!p || !out)
-		return MAILCERT_E_INVALID;
-	rc = mailcert_engine_new(&engine, 1);
-	if (rc == 0)
-		rc = mailcert_engine_add(engine, p, one_done, &obs);
-	if (rc == 0)
-		rc = mailcert_engine_run(engine);
-	mailcert_engine_free(engine);
-	/* The engine's loop fails only when poll() does, for want of memory. */
-	if (rc == MAILCERT_E_IO)
-		rc = MAILCERT_E_NOMEM;
-	if (rc == 0 && !obs)
-		rc = MAILCERT_E_NOMEM;
-	if (rc < 0) {
-		mailcert_observation_free(obs);
-		return rc;
-	}
-	*out = obs;
-	return 0;
 }

@@ -282,20 +282,26 @@ bench_rss_stages() {
 	echo ". IN DS 20326 8 2 E06D44B80B8F1D39A95C0B0D7C65D08458E880409BBC683457104237C7F8EC8D" >"$ta"
 	python3 -c '
 import socket, sys, time
-u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-u.bind(("127.0.0.1", 0))
-t = socket.socket()
-t.bind(("127.0.0.1", u.getsockname()[1]))
+while True:  # a port free for both UDP and TCP
+    u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    u.bind(("127.0.0.1", 0))
+    t = socket.socket()
+    try:
+        t.bind(("127.0.0.1", u.getsockname()[1]))
+        break
+    except OSError:
+        u.close()
+        t.close()
 t.listen(64)
 open(sys.argv[1], "w").write("%d\n" % u.getsockname()[1])
 time.sleep(86400)
-' "$pf" &
+' "$pf" 2>"$IT_WORK/silent.err" &
 	SILENT_PID=$!
 	for ((i = 0; i < 50; i++)); do
 		[ -s "$pf" ] && break
 		sleep 0.1
 	done
-	[ -s "$pf" ] || die "the silent resolver did not start"
+	[ -s "$pf" ] || die "the silent resolver did not start: $(cat "$IT_WORK/silent.err")"
 	for n in $RSS_LEVELS; do
 		note "3b. peak RSS, $n smtps:// checks waiting for their TLSA lookup"
 		: >"$targets"

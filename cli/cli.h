@@ -80,7 +80,7 @@ extern const char *usage_where;
 int usage_error(const char *command, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 /* Whether getopt's @c (options.h) is one policy_option() applies: how reports judge. */
-#define IS_POLICY_OPTION(c) ((c) == 'n' || (c) == 'w' || (c) == 'c' || ((c) >= OPT_CA_FILE && (c) <= OPT_TRUST_ANCHOR))
+#define IS_POLICY_OPTION(c) ((c) == 'n' || (c) == 'w' || (c) == 'c' || ((c) >= OPT_CA_FILE && (c) <= OPT_POLICY_LAST))
 
 /*
  * Applies policy option @c with @arg to @run (its policy; --at sets

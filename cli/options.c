@@ -66,9 +66,12 @@ const struct mc_option mc_options[] = {
     {"warning", 'w', "T", MC_GROUP_POLICY, JUDGING, 0, MODULE,
      "WARNING when a certificate has less left than T"},
     {"critical", 'c', "T", MC_GROUP_POLICY, JUDGING, 0, MODULE,
-     "CRITICAL when less than T (defaults: 30d and 15d)\n"
-     "T is 30 or 30d (days), 12h, 900s, 33% (of the\n"
-     "certificate's lifetime), or a Nagios range (30:)"},
+     "CRITICAL when less than T (defaults: 30d and 15d,\n"
+     "or for a lifetime under 90 days a third and a sixth\n"
+     "of it); T is 30 or 30d (days), 12h, 900s, 33% (of the\n"
+     "certificate's lifetime), a Nagios range (30:), or\n"
+     "renewal (the start of the ARI window, else a third\n"
+     "of the lifetime)"},
     {"ca-file", OPT_CA_FILE, "FILE", MC_GROUP_POLICY, TARGETED | B_FILE, 0, MODULE,
      "trust the CAs in FILE (PEM) instead of the system store"},
     {"ca-dir", OPT_CA_DIR, "DIR", MC_GROUP_POLICY, JUDGING, 0, MODULE,
@@ -140,6 +143,20 @@ const struct mc_option mc_options[] = {
     {"trust-anchor", OPT_TRUST_ANCHOR, "FILE", MC_GROUP_POLICY, TARGETED, B_FILE, MODULE,
      "DNSSEC trust anchor, DS or DNSKEY records (default:\n"
      "/usr/share/dns/root.key, package dns-root-data)"},
+    {"ari", OPT_ARI, NULL, MC_GROUP_POLICY, PROBING, 0, MODULE,
+     "ask the leaf's CA when to renew it (ACME Renewal\n"
+     "Information, RFC 9773), cached until its Retry-After:\n"
+     "ari.window-open (WARNING) once the window opens,\n"
+     "ari.window-passed (CRITICAL) after it"},
+    {"acme-directory", OPT_ACME_DIRECTORY, "URL", MC_GROUP_POLICY, PROBING, 0, MODULE,
+     "the ACME directory --ari asks (default:\n"
+     "Let's Encrypt's or Google's, by the leaf's issuer)"},
+    {"max-validity", OPT_MAX_VALIDITY, "DAYS", MC_GROUP_POLICY, JUDGING, 0, MODULE,
+     "the leaf's longest allowed validity, DAYS, cabf (the\n"
+     "CA/B Forum's calendar: 398, 200 from 2026-03-15, 100\n"
+     "from 2027-03-15, 47 from 2029-03-15) or off; default\n"
+     "cabf for chains the system store trusts\n"
+     "(cert.validity-too-long)"},
 
     /* Output */
     {"format", 'f', "FMT", MC_GROUP_OUTPUT, B_CHECK, B_SHOW, 0,

@@ -150,6 +150,10 @@ enum {
 	OPT_TLSA,
 	OPT_RESOLVER,
 	OPT_TRUST_ANCHOR,
+	OPT_ARI,
+	OPT_ACME_DIRECTORY,
+	OPT_MAX_VALIDITY,
+	OPT_POLICY_LAST = OPT_MAX_VALIDITY,
 };
 
 /* check_mailcert's own: check_ssl_cert's long options. */

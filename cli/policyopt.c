@@ -138,6 +138,17 @@ int policy_option(const char *cmd, struct check_run *run, int c, const char *arg
 		if (mailcert_policy_add_tlsa(p, arg, err, sizeof(err)) < 0)
 			return usage_error(cmd, "--tlsa \"%s\": %s", arg, err);
 		return 0;
+	case OPT_ARI:
+		mailcert_policy_set_ari(p, 1);
+		return 0;
+	case OPT_ACME_DIRECTORY:
+		if (mailcert_policy_set_acme_directory(p, arg, err, sizeof(err)) < 0)
+			return usage_error(cmd, "--acme-directory: %s", err);
+		return 0;
+	case OPT_MAX_VALIDITY:
+		if (mailcert_policy_set_max_validity(p, arg, err, sizeof(err)) < 0)
+			return usage_error(cmd, "--max-validity: %s", err);
+		return 0;
 	case OPT_RESOLVER:
 		if (mailcert_policy_set_resolver(p, arg, err, sizeof(err)) < 0)
 			return usage_error(cmd, "--resolver: %s", err);

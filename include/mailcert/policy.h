@@ -17,7 +17,9 @@ typedef struct mailcert_policy mailcert_policy;
 
 /*
  * Creates a policy with the defaults: warning under 30 days, critical under
- * 15 days, the system trust store, self-signed not accepted, names = the
+ * 15 days (a third and a sixth of the lifetime for a certificate of less
+ * than 90 days), the system trust store, self-signed not accepted, the
+ * CA/B Forum's maximum validity for publicly trusted chains, names = the
  * target host. The system store is read now (some 10 ms), so that no
  * evaluation reads a file; the first CA file or directory added replaces
  * it. Free with mailcert_policy_free().
@@ -59,9 +61,14 @@ MAILCERT_EXPORT int mailcert_policy_add_name(mailcert_policy *policy, const char
 /*
  * Sets the warning (@critical = 0) or critical (@critical != 0) threshold
  * of remaining validity, from the CLI syntax: "30" or "30d" (days), "12h",
- * "900s", "33%" (of each certificate's lifetime), or a Nagios range such as
- * "30:" or "@10:20" whose ends take the same units (days by default).
- * Returns MAILCERT_E_INVALID with a reason in @err for bad syntax.
+ * "900s", "33%" (of each certificate's lifetime), a Nagios range such as
+ * "30:" or "@10:20" whose ends take the same units (days by default), or
+ * "renewal": the start of the leaf's ARI window when it is known
+ * (mailcert_policy_set_ari()), else a third of the lifetime left.
+ * Without one, a threshold follows each certificate's lifetime: 30 days
+ * (warning) and 15 (critical) for a lifetime of 90 days or more, else a
+ * third and a sixth of it. Returns MAILCERT_E_INVALID with a reason in
+ * @err for bad syntax.
  */
 MAILCERT_EXPORT int mailcert_policy_set_threshold(mailcert_policy *policy, int critical,
 						  const char *spec, char *err, unsigned errlen);
@@ -182,6 +189,39 @@ MAILCERT_EXPORT int mailcert_policy_add_crl_file(mailcert_policy *policy, const 
  * default.
  */
 MAILCERT_EXPORT int mailcert_policy_set_crl_fetch(mailcert_policy *policy, int fetch);
+
+/*
+ * Whether a check asks the leaf's CA when to renew it (--ari): ACME
+ * Renewal Information (RFC 9773), fetched over HTTPS (trusting the system
+ * store and the policy's CA file) from the renewalInfo URL of the CA's
+ * ACME directory, and cached until the CA's Retry-After. A window that
+ * has opened is ari.window-open (WARNING), one that has passed
+ * ari.window-passed (CRITICAL); no answer is ari.unavailable (OK).
+ * mailcert_report_ari() gives the window. Off by default. Since: 0.2.
+ */
+MAILCERT_EXPORT int mailcert_policy_set_ari(mailcert_policy *policy, int ari);
+
+/*
+ * The ACME directory whose renewalInfo URL --ari asks (an https URL);
+ * NULL: the one mailcert knows for the leaf's issuer (Let's Encrypt,
+ * Google Trust Services; docs/short-lived.md). MAILCERT_E_INVALID with a
+ * reason in @err for anything but an https URL. Since: 0.2.
+ */
+MAILCERT_EXPORT int mailcert_policy_set_acme_directory(mailcert_policy *policy, const char *url,
+						       char *err, unsigned errlen);
+
+/*
+ * The longest validity the leaf may have (--max-validity), as "DAYS" or
+ * "cabf": the maximum of the CA/Browser Forum's Baseline Requirements in
+ * force at the leaf's notBefore (ballot SC-081: 398 days before
+ * 2026-03-15, 200 from then, 100 from 2027-03-15, 47 from 2029-03-15), or
+ * "off". A longer one is cert.validity-too-long (WARNING). By default the
+ * calendar applies to chains the system trust store verifies and to no
+ * other (a private CA makes its own rules). MAILCERT_E_INVALID with a
+ * reason in @err for anything else. Since: 0.2.
+ */
+MAILCERT_EXPORT int mailcert_policy_set_max_validity(mailcert_policy *policy, const char *spec,
+						     char *err, unsigned errlen);
 
 /*
  * Deprecated since 0.2, kept for one release: use a check

@@ -78,6 +78,20 @@ MAILCERT_EXPORT size_t mailcert_report_cert_count(const mailcert_report *report)
 MAILCERT_EXPORT const mailcert_cert_info *mailcert_report_cert(const mailcert_report *report,
 							       size_t index);
 
+/* The window in which the leaf's CA suggests renewing it (ACME Renewal Information, RFC 9773). */
+typedef struct mailcert_ari_window {
+	time_t start, end;
+	const char *explanation_url; /* the CA's page on why, or "" */
+	time_t fetched_at;           /* when the CA gave it (a cached answer's time) */
+} mailcert_ari_window;
+
+/*
+ * The leaf's renewal window when the check asked for it
+ * (mailcert_policy_set_ari()) and the CA answered; NULL otherwise. Lives
+ * as long as @report. Since: 0.2.
+ */
+MAILCERT_EXPORT const mailcert_ari_window *mailcert_report_ari(const mailcert_report *report);
+
 /* The name that matched the leaf, or NULL when none did or none was checked. */
 MAILCERT_EXPORT const char *mailcert_report_matched_name(const mailcert_report *report);
 

@@ -48,12 +48,14 @@ static int parse_chain(struct mc_eval *ev, int *malformed)
 static int (*const checks[])(struct mc_eval *) = {
     mc_check_validity,
     mc_check_trust,
+    mc_check_max_validity, /* after trust: the calendar is for publicly trusted chains */
     mc_check_chain,
     mc_check_names,
     mc_check_deploy,
     mc_check_expect,
     mc_check_crypto,
     mc_check_revocation,
+    mc_check_ari,
     mc_check_dane, /* last: a DANE match lowers PKIX findings made before it */
 };
 

@@ -193,8 +193,11 @@ int mc_check_trust(struct mc_eval *ev)
 	if (rc < 0)
 		return mc_report_add(ev->report, "trust.untrusted", MAILCERT_CRITICAL, 0,
 				     "the chain could not be verified: %s", gnutls_strerror(rc));
-	if (status == 0)
+	if (status == 0) {
+		/* The CA/B calendar (checks/maxvalidity.c) is for publicly trusted chains. */
+		ev->publicly_trusted = ev->policy->trust_system > 0 && ev->policy->trust_sources == 0;
 		return 0;
+	}
 	/* A self-signed leaf that the store holds passed above: the user pinned it. */
 	if (self_signed(ev->crts[0]))
 		return ev->policy->allow_self_signed ? 0 : report_self_signed(ev);

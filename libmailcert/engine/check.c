@@ -3,8 +3,9 @@
  * A check (include/mailcert/check.h): its probe, the stages that gather
  * its evidence (gather.h) and its evaluation, as the engine drives them.
  * The TLSA name is known from the target, so that lookup starts with the
- * probe; the CRLs need the chain, so their fetches start after it. One
- * deadline, set when the probe starts, bounds them all.
+ * probe; the CRLs and the renewal information (ARI) need the chain, so
+ * their fetches start after it. One deadline, set when the probe starts,
+ * bounds them all.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -27,6 +28,7 @@ struct mailcert_check {
 	struct mc_evidence *evidence;
 	struct mc_tlsa_stage tlsa;
 	struct mc_crl_stage crl;
+	struct mc_ari_stage ari;
 };
 
 MAILCERT_EXPORT int mailcert_check_new(mailcert_check **out, mailcert_probe *probe,
@@ -136,6 +138,11 @@ int mc_check_probed(mailcert_check *c, struct mc_stages *st, mailcert_observatio
 	}
 	rc = mc_crl_stage_start(&c->crl, st, c->policy, obs, c->deadline, c->evidence, stage_done,
 				c);
+	if (rc >= 0)
+		c->outstanding += (unsigned)rc;
+	if (rc >= 0)
+		rc = mc_ari_stage_start(&c->ari, st, c->policy, obs, c->deadline, &c->evidence->ari,
+					stage_done, c);
 	if (rc < 0) {
 		c->failed = 1;
 		return rc;
@@ -162,6 +169,9 @@ static void record_silence(mailcert_check *c)
 		if (!ev->crl[i].der.data && !ev->crl[i].error)
 			ev->crl[i].error = mc_asprintf("no answer within the timeout (%u ms)",
 						       mc_probe_timeout_ms(c->probe));
+	if (c->ari.get && !ev->ari.known && !ev->ari.why[0])
+		snprintf(ev->ari.why, sizeof(ev->ari.why), "%.400s: no answer within the timeout",
+			 ev->ari.url[0] ? ev->ari.url : c->ari.directory);
 }
 
 mailcert_report *mc_check_end(mailcert_check *c)
@@ -172,6 +182,7 @@ mailcert_report *mc_check_end(mailcert_check *c)
 		record_silence(c);
 		mc_tlsa_stage_cancel(&c->tlsa);
 		mc_crl_stage_cancel(&c->crl);
+		mc_ari_stage_cancel(&c->ari);
 		if (mc_evaluate_evidence(&report, c->obs, c->evidence, c->policy,
 					 c->now ? c->now : time(NULL)) < 0)
 			report = NULL;
@@ -184,6 +195,7 @@ void mc_check_abandon(mailcert_check *c)
 {
 	mc_tlsa_stage_cancel(&c->tlsa);
 	mc_crl_stage_cancel(&c->crl);
+	mc_ari_stage_cancel(&c->ari);
 	mailcert_observation_free(c->obs);
 	mc_evidence_free(c->evidence);
 	c->obs = NULL;

@@ -29,6 +29,7 @@
 
 #include <gnutls/crypto.h>
 
+#include "engine/cache.h"
 #include "engine/gather.h"
 #include "io/net.h"
 
@@ -47,91 +48,6 @@ static int url_ok(const char *url, size_t len)
 		if (url[i] <= ' ' || url[i] >= 0x7f || url[i] == '"' || url[i] == '\\')
 			return 0;
 	return 1;
-}
-
-/* ---- cache --------------------------------------------------------- */
-
-static int mkdir_one(const char *path)
-{
-	return mkdir(path, 0700) == 0 || errno == EEXIST ? 0 : -1;
-}
-
-/* $XDG_CACHE_HOME/mailcert/crl or ~/.cache/mailcert/crl, created; 0, or -1 for no cache. */
-static int cache_dir(char *out, size_t len)
-{
-	const char *xdg = getenv("XDG_CACHE_HOME"), *home = getenv("HOME");
-	int n;
-
-	/* The XDG spec: a relative path is invalid and must be ignored. */
-	if (xdg && xdg[0] == '/')
-		n = snprintf(out, len, "%s", xdg);
-	else if (home && home[0] == '/')
-		n = snprintf(out, len, "%s/.cache", home);
-	else
-		return -1;
-	if (n < 0 || (size_t)n + sizeof("/mailcert/crl") > len || mkdir_one(out) < 0)
-		return -1;
-	strcat(out, "/mailcert");
-	if (mkdir_one(out) < 0)
-		return -1;
-	strcat(out, "/crl");
-	return mkdir_one(out);
-}
-
-/* The cache file of @url: DIR/<sha256 of the URL>.crl. */
-static int cache_path(char *out, size_t len, const char *url)
-{
-	unsigned char digest[32];
-	char hex[65], dir[4096];
-
-	if (cache_dir(dir, sizeof(dir)) < 0 ||
-	    gnutls_hash_fast(GNUTLS_DIG_SHA256, url, strlen(url), digest) < 0)
-		return -1;
-	mc_hex(hex, digest, sizeof(digest));
-	return snprintf(out, len, "%s/%s.crl", dir, hex) < (int)len ? 0 : -1;
-}
-
-/* Reads at most CRL_MAX_BYTES of @path into a malloc'ed datum. */
-static int read_file(const char *path, gnutls_datum_t *out)
-{
-	FILE *f = fopen(path, "rb");
-	struct stat st;
-	int rc = -1;
-
-	out->data = NULL;
-	if (!f)
-		return -1;
-	if (fstat(fileno(f), &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0 &&
-	    (unsigned long long)st.st_size <= CRL_MAX_BYTES) {
-		out->size = (unsigned)st.st_size;
-		out->data = malloc(out->size);
-		if (out->data && fread(out->data, 1, out->size, f) == out->size)
-			rc = 0;
-	}
-	fclose(f);
-	if (rc < 0) {
-		free(out->data);
-		out->data = NULL;
-	}
-	return rc;
-}
-
-/* Writes @der to @path through a temporary file, so readers never see half a CRL. */
-static void cache_store(const char *path, const gnutls_datum_t *der)
-{
-	char tmp[4200];
-	int fd;
-	ssize_t n = 0;
-
-	if (snprintf(tmp, sizeof(tmp), "%s.XXXXXX", path) >= (int)sizeof(tmp))
-		return;
-	fd = mkstemp(tmp);
-	if (fd < 0)
-		return;
-	for (size_t off = 0; off < der->size && n >= 0; off += (size_t)n)
-		n = write(fd, der->data + off, der->size - off);
-	if (close(fd) < 0 || n < 0 || rename(tmp, path) < 0)
-		unlink(tmp);
 }
 
 /*
@@ -176,7 +92,7 @@ struct crl_wait {
 	void *user;
 };
 
-static void fetched(void *user, const char *why, const unsigned char *body, size_t len)
+static void fetched(void *user, const char *why, const struct mc_http_response *resp)
 {
 	struct crl_wait *w = user;
 	struct mc_crl_fetch *f = w->f;
@@ -185,12 +101,12 @@ static void fetched(void *user, const char *why, const unsigned char *body, size
 
 	w->get = NULL;
 	if (!why) {
-		fresh.data = malloc(len);
-		fresh.size = (unsigned)len;
+		fresh.data = malloc(resp->len);
+		fresh.size = (unsigned)resp->len;
 		if (!fresh.data)
 			why = "out of memory";
 		else
-			memcpy(fresh.data, body, len);
+			memcpy(fresh.data, resp->body, resp->len);
 	}
 	if (!why && normalize_crl(&fresh, &next) < 0) {
 		free(fresh.data);
@@ -203,7 +119,7 @@ static void fetched(void *user, const char *why, const unsigned char *body, size
 		free(f->der.data);
 		f->der = fresh;
 		if (w->path[0])
-			cache_store(w->path, &fresh);
+			mc_cache_store(w->path, fresh.data, fresh.size);
 	}
 	w->done(w->user);
 }
@@ -233,9 +149,9 @@ static int fetch_one(struct mc_crl_stage *s, struct mc_stages *stages,
 		return MAILCERT_E_NOMEM;
 	}
 	ev->crl_len++;
-	if (cache_path(w->path, sizeof(w->path), url) < 0)
+	if (mc_cache_path(w->path, sizeof(w->path), "crl", url, ".crl") < 0)
 		w->path[0] = '\0';
-	if (w->path[0] && stat(w->path, &st) == 0 && read_file(w->path, &f->der) == 0) {
+	if (w->path[0] && stat(w->path, &st) == 0 && mc_cache_read(w->path, CRL_MAX_BYTES, &f->der) == 0) {
 		if (normalize_crl(&f->der, &next) == 0) {
 			time_t until = next != (time_t)-1 ? next : st.st_mtime + CACHE_DEFAULT;
 

@@ -54,4 +54,30 @@ int mc_crl_stage_start(struct mc_crl_stage *s, struct mc_stages *st, const mailc
 /* Ends the stage: abandons the fetches still waited for, and frees what it holds. */
 void mc_crl_stage_cancel(struct mc_crl_stage *s);
 
+struct mc_ari_stage {
+	struct mc_stages *st;
+	const mailcert_policy *p;
+	struct mc_get *get; /* the directory, then the renewalInfo */
+	struct mc_ari *out;
+	char cert_id[200];
+	char directory[768];
+	int64_t deadline;
+	mc_stage_done_fn done;
+	void *user;
+};
+
+/*
+ * When @p asks for it (--ari), records in @out the window in which the
+ * CA of @obs's leaf suggests renewing it (RFC 9773): from the on-disk
+ * cache until the CA's Retry-After, else from the renewalInfo URL of its
+ * ACME directory (--acme-directory, or one mailcert knows by the issuer),
+ * by @deadline. Returns 1 when it waits (@done follows once), 0 when
+ * there is nothing to wait for (not asked, cached, or @out says why not),
+ * or MAILCERT_E_NOMEM.
+ */
+int mc_ari_stage_start(struct mc_ari_stage *s, struct mc_stages *st, const mailcert_policy *p,
+		       const mailcert_observation *obs, int64_t deadline, struct mc_ari *out,
+		       mc_stage_done_fn done, void *user);
+void mc_ari_stage_cancel(struct mc_ari_stage *s);
+
 #endif

@@ -135,7 +135,7 @@ static void shared_done(void *user, const char *why, struct mc_http_response *re
 	sh->t = NULL; /* io/http.c frees it when this returns */
 	while ((g = sh->waiters)) {
 		sh->waiters = g->next;
-		g->done(g->user, why, resp->body, resp->len);
+		g->done(g->user, why, resp);
 		free(g);
 	}
 	shared_free(sh);

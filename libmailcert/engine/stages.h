@@ -38,12 +38,13 @@ struct mc_http *mc_stages_http(struct mc_stages *st, char *err, size_t errlen);
 /*
  * A GET shared by every job that asks for the same URL while it runs (the
  * CRL of one CA, wanted by a whole scan): one transfer, many waiters.
- * Called once per waiter: @why NULL and the body (borrowed for the call),
- * or why not, as mc_http_done_fn says.
+ * Called once per waiter: @why NULL and the response (borrowed for the
+ * call), or why not, as mc_http_done_fn says. A waiter's callback must
+ * not cancel another waiter.
  */
 struct mc_get;
-typedef void (*mc_get_done_fn)(void *user, const char *why, const unsigned char *body,
-			       size_t len);
+typedef void (*mc_get_done_fn)(void *user, const char *why,
+			       const struct mc_http_response *resp);
 
 /*
  * Waits for a GET of @req (no resolve override; the first waiter's

@@ -4,11 +4,14 @@
  * (see http.h). Every transfer is bounded in time and size, speaks only
  * http and https, and turns whatever went wrong into one printable line.
  */
+#define _GNU_SOURCE /* strptime, timegm */
 #include <limits.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
+#include <time.h>
 
 #include <curl/curl.h>
 
@@ -83,6 +86,7 @@ struct mc_http_transfer {
 	long long timeout_ms;
 	size_t max_bytes;
 	struct body body;
+	long retry_after; /* from the last response's headers, or -1 */
 	int finished;
 	CURLcode rc;
 	mc_http_done_fn done;
@@ -122,6 +126,48 @@ static size_t on_body(char *ptr, size_t size, size_t nmemb, void *user)
 	memcpy(b->data + b->len, ptr, n);
 	b->len += n;
 	b->data[b->len] = '\0';
+	return n;
+}
+
+/*
+ * Retry-After (RFC 9110 §10.2.3) in seconds: delta-seconds, or an
+ * HTTP-date from which the time now is taken. -1 when it is neither.
+ */
+static long retry_after(const char *v, size_t n)
+{
+	char text[64];
+	struct tm tm = {0};
+	char *end;
+	long s;
+
+	while (n && (*v == ' ' || *v == '\t'))
+		v++, n--;
+	while (n && (v[n - 1] == '\r' || v[n - 1] == '\n' || v[n - 1] == ' '))
+		n--;
+	if (n == 0 || n >= sizeof(text))
+		return -1;
+	memcpy(text, v, n);
+	text[n] = '\0';
+	s = strtol(text, &end, 10);
+	if (end != text && *end == '\0')
+		return s < 0 ? -1 : s;
+	end = strptime(text, "%a, %d %b %Y %H:%M:%S GMT", &tm);
+	if (!end || *end)
+		return -1;
+	s = (long)(timegm(&tm) - time(NULL));
+	return s < 0 ? 0 : s;
+}
+
+/* CURLOPT_HEADERFUNCTION: a redirect's headers are replaced by the next response's. */
+static size_t on_header(char *ptr, size_t size, size_t nmemb, void *user)
+{
+	struct mc_http_transfer *t = user;
+	size_t n = size * nmemb;
+
+	if (n >= 5 && strncmp(ptr, "HTTP/", 5) == 0)
+		t->retry_after = -1;
+	else if (n > 12 && strncasecmp(ptr, "retry-after:", 12) == 0)
+		t->retry_after = retry_after(ptr + 12, n - 12);
 	return n;
 }
 
@@ -238,6 +284,7 @@ struct mc_http_transfer *mc_http_start(struct mc_http *h, const struct mc_http_r
 				       .timeout_ms = req->timeout_ms,
 				       .max_bytes = req->max_bytes,
 				       .body = {.max = req->max_bytes},
+				       .retry_after = -1,
 				       .done = done,
 				       .user = user,
 				       .next = h->head};
@@ -262,6 +309,8 @@ struct mc_http_transfer *mc_http_start(struct mc_http *h, const struct mc_http_r
 	curl.easy_setopt(c, CURLOPT_USERAGENT, "mailcert/" MAILCERT_VERSION_STRING);
 	curl.easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
 	curl.easy_setopt(c, CURLOPT_WRITEDATA, &t->body);
+	curl.easy_setopt(c, CURLOPT_HEADERFUNCTION, on_header);
+	curl.easy_setopt(c, CURLOPT_HEADERDATA, t);
 	if (req->ca_file)
 		curl.easy_setopt(c, CURLOPT_CAINFO, req->ca_file);
 	if (req->ca_dir)
@@ -318,7 +367,7 @@ static char *failure(const struct mc_http_transfer *t, long status)
 /* Hands @t's outcome to its callback; @t is unlinked and freed after. */
 static void finish(struct mc_http_transfer *t)
 {
-	struct mc_http_response resp = {0};
+	struct mc_http_response resp = {.retry_after = t->retry_after};
 	const char *type = NULL;
 	char *why;
 

@@ -29,6 +29,7 @@ struct mc_http_response {
 	size_t len;
 	long status;
 	char content_type[128]; /* as sent, printable, or "" */
+	long retry_after;       /* seconds the server asked to wait (Retry-After), or -1 */
 };
 
 struct mc_http;

@@ -111,6 +111,45 @@ struct mailcert_observation {
 	size_t keys_len;
 };
 
+/* ---- ACME Renewal Information (RFC 9773; model/ari.c) ----------------- */
+
+#define MC_ARI_MAX_BYTES (64u << 10) /* an answer larger is no answer */
+
+/* What the CA says of when to renew the leaf, or why that is not known. */
+struct mc_ari {
+	int done;  /* it was asked for (--ari) */
+	int known; /* a window came: @start, @end, @explanation */
+	time_t start, end;
+	char explanation[512]; /* explanationURL, an http(s) URL safe to print, or "" */
+	time_t fetched_at;     /* when the answer came from the CA (a cached one's time) */
+	char url[768];         /* the renewalInfo URL asked, or "" */
+	char why[512];         /* not known: why, printable */
+};
+
+/*
+ * The RFC 9773 certID of @leaf: base64url of its Authority Key
+ * Identifier, ".", base64url of its serial number's bytes. 0; -1 with
+ * the reason in @why (no AKI keyIdentifier).
+ */
+int mc_ari_cert_id(gnutls_x509_crt_t leaf, char *out, size_t outlen, char *why, size_t whylen);
+
+/*
+ * An ACME directory (RFC 8555 §7.1.1) of @len bytes: its renewalInfo URL
+ * (an https URL safe to print) into @out. 0; -1 with the reason in @why.
+ */
+int mc_ari_directory(const char *body, size_t len, char *out, size_t outlen, char *why,
+		     size_t whylen);
+
+/*
+ * A renewalInfo answer (RFC 9773 §4.2) of @len bytes into @out's start,
+ * end and explanation. 0; -1 with the reason in @why (not JSON, no
+ * suggestedWindow, a time that is not RFC 3339, an end before the start).
+ */
+int mc_ari_parse(const char *body, size_t len, struct mc_ari *out, char *why, size_t whylen);
+
+/* The directory of a CA mailcert knows by the leaf's issuer DN (Let's Encrypt, Google), or NULL. */
+const char *mc_ari_known_directory(const char *issuer_dn);
+
 /* ---- evidence ------------------------------------------------------ */
 
 /*
@@ -128,6 +167,7 @@ struct mc_evidence {
 	} crl[MC_MAX_CRL_FETCH];
 	size_t crl_len;
 	struct mc_dane_lookup dane; /* the TLSA lookup (engine/tlsa_stage.c) */
+	struct mc_ari ari;          /* the leaf's renewal window (engine/ari_stage.c) */
 };
 
 /* An empty evidence; NULL when out of memory. */
@@ -151,16 +191,31 @@ int mc_observation_set_tls(mailcert_observation *obs, const char *version, const
 
 /* ---- policy -------------------------------------------------------- */
 
-/* A remaining-validity threshold as parsed from "30d", "33%", "@10:20", … */
+/* A remaining-validity threshold as parsed from "30d", "33%", "@10:20", "renewal", … */
 struct mc_threshold {
-	enum { MC_TH_SECONDS, MC_TH_PERCENT, MC_TH_RANGE } kind;
-	long long seconds;   /* MC_TH_SECONDS: alert when remaining < seconds */
+	enum {
+		MC_TH_SECONDS,
+		MC_TH_PERCENT,
+		MC_TH_RANGE,
+		MC_TH_LIFETIME, /* the default: follows the certificate's lifetime */
+		MC_TH_RENEWAL,  /* "renewal": the ARI window's start, else 1/3 of the lifetime */
+	} kind;
+	long long seconds;   /* MC_TH_SECONDS: alert when remaining < seconds; MC_TH_LIFETIME:
+				the same for a lifetime of MC_LONG_LIFETIME or more */
 	double percent;      /* MC_TH_PERCENT: alert when remaining < percent of lifetime */
+	int share;           /* MC_TH_LIFETIME (shorter), MC_TH_RENEWAL: alert when less than
+				1/share of the lifetime remains */
 	/* MC_TH_RANGE (Nagios): alert when remaining is outside [lo, hi],
 	 * or inside it when @inside ("@" prefix). Missing ends are infinite. */
 	int inside, has_lo, has_hi;
 	long long lo, hi;
 };
+
+/* A lifetime this long keeps the fixed thresholds: 30 and 15 days. */
+#define MC_LONG_LIFETIME (90 * 86400LL)
+
+/* The default threshold: warning (@critical 0) or critical, following the lifetime. */
+struct mc_threshold mc_threshold_default(int critical);
 
 /* Parses @spec; 0 or MAILCERT_E_INVALID with a reason in @err. Pure. */
 int mc_threshold_parse(struct mc_threshold *out, const char *spec, char *err, size_t errlen);
@@ -216,6 +271,17 @@ struct mailcert_policy {
 	char *resolver, *trust_anchor;
 	/* --ca-file / --ca-dir as given, for HTTPS fetches by libcurl (MTA-STS) */
 	char *ca_file, *ca_dir;
+	/* --ari: the leaf's renewal window; --acme-directory (NULL: known by issuer) */
+	int ari;
+	char *acme_directory;
+	/* --max-validity (checks/maxvalidity.c) */
+	enum {
+		MC_MAXV_AUTO, /* the CA/B calendar for a chain the system store trusts */
+		MC_MAXV_CABF, /* the CA/B calendar, always */
+		MC_MAXV_DAYS, /* @max_validity_days, always */
+		MC_MAXV_OFF,
+	} max_validity;
+	unsigned max_validity_days;
 };
 
 /* The trust list to verify against; lives as long as @policy. */
@@ -239,6 +305,8 @@ struct mc_cert_store {
 struct mailcert_report {
 	mailcert_observation *obs; /* a reference */
 	time_t now;
+	mailcert_ari_window ari; /* when @ari_known: what checks/ari.c read */
+	int ari_known;
 	mailcert_state state;
 	struct mailcert_finding *findings;
 	size_t findings_len, findings_cap;
@@ -250,6 +318,8 @@ struct mailcert_report {
 mailcert_report *mc_report_new(const mailcert_observation *obs, time_t now);
 /* The worse of two states in the report's ranking: CRITICAL, UNKNOWN, WARNING, OK. */
 mailcert_state mc_state_worse(mailcert_state state, mailcert_state severity);
+/* Keeps the leaf's renewal window (@ari known) for the renderers; -1 when out of memory. */
+int mc_report_set_ari(mailcert_report *report, const struct mc_ari *ari);
 /* Recomputes the report's state from its findings, after severities changed. */
 void mc_report_restate(mailcert_report *report);
 /* Appends a finding and raises the state; @code must be a static string. */
@@ -263,6 +333,7 @@ int mc_report_describe_chain(mailcert_report *report, gnutls_x509_crt_t *crts, s
 
 /* What every check family reads and writes. */
 struct mc_eval {
+	int publicly_trusted; /* the chain verified against the system store alone (checks/trust.c) */
 	const mailcert_observation *obs;
 	const struct mc_evidence *evidence; /* never NULL: empty when nothing was gathered */
 	const mailcert_policy *policy;
@@ -295,6 +366,8 @@ int mc_is_trust_anchor(gnutls_x509_trust_list_t trust, gnutls_x509_crt_t crt);
 int mc_check_crypto(struct mc_eval *ev);   /* checks/crypto.c */
 int mc_check_chain(struct mc_eval *ev);    /* checks/chain.c */
 int mc_check_expect(struct mc_eval *ev);   /* checks/expect.c */
+int mc_check_ari(struct mc_eval *ev);      /* checks/ari.c */
+int mc_check_max_validity(struct mc_eval *ev); /* checks/maxvalidity.c */
 int mc_check_dane(struct mc_eval *ev);     /* checks/dane.c */
 
 /*

@@ -12,7 +12,6 @@
 
 #include "model/internal.h"
 
-#define DAY 86400LL
 
 MAILCERT_EXPORT int mailcert_policy_new_flags(mailcert_policy **out, unsigned flags)
 {
@@ -24,8 +23,8 @@ MAILCERT_EXPORT int mailcert_policy_new_flags(mailcert_policy **out, unsigned fl
 	p = calloc(1, sizeof(*p));
 	if (!p)
 		return MAILCERT_E_NOMEM;
-	p->warning = (struct mc_threshold){.kind = MC_TH_SECONDS, .seconds = 30 * DAY};
-	p->critical = (struct mc_threshold){.kind = MC_TH_SECONDS, .seconds = 15 * DAY};
+	p->warning = mc_threshold_default(0);
+	p->critical = mc_threshold_default(1);
 	if (gnutls_x509_trust_list_init(&p->trust, 0) < 0) {
 		free(p);
 		return MAILCERT_E_NOMEM;
@@ -110,6 +109,7 @@ MAILCERT_EXPORT void mailcert_policy_free(mailcert_policy *p)
 	free(p->trust_anchor);
 	free(p->ca_file);
 	free(p->ca_dir);
+	free(p->acme_directory);
 	gnutls_x509_trust_list_deinit(p->trust, 1);
 	free(p);
 }
@@ -492,6 +492,71 @@ MAILCERT_EXPORT int mailcert_policy_add_crl_file(mailcert_policy *p, const char 
 	if (list != &one)
 		gnutls_free(list);
 	return rc;
+}
+
+MAILCERT_EXPORT int mailcert_policy_set_ari(mailcert_policy *p, int ari)
+{
+	if (!p)
+		return MAILCERT_E_INVALID;
+	p->ari = ari != 0;
+	return 0;
+}
+
+MAILCERT_EXPORT int mailcert_policy_set_acme_directory(mailcert_policy *p, const char *url,
+						       char *err, unsigned errlen)
+{
+	char *copy = NULL;
+
+	if (!p)
+		return MAILCERT_E_INVALID;
+	if (url) {
+		size_t n = strlen(url);
+
+		for (size_t i = 0; i < n; i++)
+			if (url[i] <= ' ' || url[i] >= 0x7f || url[i] == '"' || url[i] == '\\')
+				n = 0;
+		if (n <= 8 || n > 700 || strncmp(url, "https://", 8) != 0) {
+			mc_set_error(err, errlen,
+				     "\"%.64s\" is not an https URL, e.g. "
+				     "https://acme-v02.api.letsencrypt.org/directory",
+				     url);
+			return MAILCERT_E_INVALID;
+		}
+		if (!(copy = mc_strdup(url)))
+			return MAILCERT_E_NOMEM;
+	}
+	free(p->acme_directory);
+	p->acme_directory = copy;
+	return 0;
+}
+
+MAILCERT_EXPORT int mailcert_policy_set_max_validity(mailcert_policy *p, const char *spec,
+						     char *err, unsigned errlen)
+{
+	unsigned long days;
+	char *end;
+
+	if (!p || !spec)
+		return MAILCERT_E_INVALID;
+	if (strcmp(spec, "cabf") == 0) {
+		p->max_validity = MC_MAXV_CABF;
+		return 0;
+	}
+	if (strcmp(spec, "off") == 0) {
+		p->max_validity = MC_MAXV_OFF;
+		return 0;
+	}
+	days = *spec >= '0' && *spec <= '9' ? strtoul(spec, &end, 10) : 0;
+	if (days == 0 || days > 3650 || *end) {
+		mc_set_error(err, errlen,
+			     "\"%.64s\" is not a validity: give the most days a certificate may be "
+			     "valid for (1 to 3650), cabf (the CA/Browser Forum's calendar) or off",
+			     spec);
+		return MAILCERT_E_INVALID;
+	}
+	p->max_validity = MC_MAXV_DAYS;
+	p->max_validity_days = (unsigned)days;
+	return 0;
 }
 
 MAILCERT_EXPORT int mailcert_policy_set_crl_fetch(mailcert_policy *p, int fetch)

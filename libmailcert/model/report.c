@@ -36,6 +36,7 @@ MAILCERT_EXPORT void mailcert_report_free(mailcert_report *r)
 	}
 	free(r->certs);
 	free(r->matched_name);
+	free((char *)r->ari.explanation_url);
 	mailcert_observation_free(r->obs);
 	free(r);
 }
@@ -125,6 +126,26 @@ MAILCERT_EXPORT const mailcert_cert_info *mailcert_report_cert(const mailcert_re
 							       size_t index)
 {
 	return index < r->certs_len ? &r->certs[index].info : NULL;
+}
+
+int mc_report_set_ari(mailcert_report *r, const struct mc_ari *ari)
+{
+	char *url = mc_strdup(ari->explanation);
+
+	if (!url)
+		return -1;
+	free((char *)r->ari.explanation_url);
+	r->ari = (mailcert_ari_window){.start = ari->start,
+				       .end = ari->end,
+				       .explanation_url = url,
+				       .fetched_at = ari->fetched_at};
+	r->ari_known = 1;
+	return 0;
+}
+
+MAILCERT_EXPORT const mailcert_ari_window *mailcert_report_ari(const mailcert_report *r)
+{
+	return r && r->ari_known ? &r->ari : NULL;
 }
 
 MAILCERT_EXPORT const char *mailcert_report_matched_name(const mailcert_report *r)

@@ -8,6 +8,11 @@
  * check_ssl_cert, and so equals the range "amount:". The Nagios guidelines
  * read a bare "10" as "0:10", which for remaining validity would alert on
  * every healthy certificate; users of certificate checks mean the other.
+ *
+ * Without -w and -c, the thresholds follow each certificate's lifetime:
+ * 30 and 15 days for one of 90 days or more, else a third and a sixth of
+ * it. A fixed 30 days fires at or before the renewal point of a 45-day
+ * certificate, and always for a 6-day one (docs/short-lived.md).
  */
 #include <limits.h>
 #include <stdio.h>
@@ -184,6 +189,12 @@ static int parse_single(struct cursor *c, struct mc_threshold *out)
 	return rc < 0 ? rc : expect_end(c);
 }
 
+struct mc_threshold mc_threshold_default(int critical)
+{
+	return (struct mc_threshold){
+	    .kind = MC_TH_LIFETIME, .seconds = (critical ? 15 : 30) * DAY, .share = critical ? 6 : 3};
+}
+
 int mc_threshold_parse(struct mc_threshold *out, const char *spec, char *err, size_t errlen)
 {
 	struct cursor c = {.spec = spec ? spec : "", .p = spec, .err = err, .errlen = errlen};
@@ -192,6 +203,10 @@ int mc_threshold_parse(struct mc_threshold *out, const char *spec, char *err, si
 
 	if (!spec || !*spec)
 		return fail(&c, "it is empty; give e.g. 30d, 12h, 900s, 33% or the range 30:");
+	if (strcmp(spec, "renewal") == 0) {
+		*out = (struct mc_threshold){.kind = MC_TH_RENEWAL, .share = 3};
+		return 0;
+	}
 	if (*spec == '@' || *spec == '~' || strchr(spec, ':'))
 		rc = parse_range(&c, &th);
 	else
@@ -210,6 +225,8 @@ int mc_threshold_alerts(const struct mc_threshold *th, long long remaining, long
 	case MC_TH_SECONDS:
 		return remaining < th->seconds;
 	case MC_TH_PERCENT:
+	case MC_TH_LIFETIME:
+	case MC_TH_RENEWAL:
 		return remaining < mc_threshold_seconds(th, lifetime);
 	case MC_TH_RANGE:
 		break;
@@ -218,24 +235,31 @@ int mc_threshold_alerts(const struct mc_threshold *th, long long remaining, long
 	return th->inside ? !outside : outside;
 }
 
+/* The smallest whole number of seconds not below @s. */
+static long long ceil_seconds(double s)
+{
+	return (long long)s + ((double)(long long)s < s);
+}
+
 /*
- * For a percentage, the smallest whole number of seconds that does not
- * alert, so that "remaining < result" agrees with mc_threshold_alerts().
- * A range has such a value only when it alerts below its start; other
- * ranges give 0.
+ * For a share of the lifetime, the smallest whole number of seconds that
+ * does not alert, so that "remaining < result" agrees with
+ * mc_threshold_alerts(). A range has such a value only when it alerts
+ * below its start; other ranges give 0.
  */
 long long mc_threshold_seconds(const struct mc_threshold *th, long long lifetime)
 {
-	double s;
-
 	switch (th->kind) {
 	case MC_TH_SECONDS:
 		return th->seconds;
 	case MC_TH_PERCENT:
-		if (lifetime <= 0)
-			return 0;
-		s = th->percent * (double)lifetime / 100.0;
-		return (long long)s + ((double)(long long)s < s);
+		return lifetime <= 0 ? 0 : ceil_seconds(th->percent * (double)lifetime / 100.0);
+	case MC_TH_LIFETIME:
+		if (lifetime >= MC_LONG_LIFETIME)
+			return th->seconds;
+		/* fall through */
+	case MC_TH_RENEWAL:
+		return lifetime <= 0 ? 0 : ceil_seconds((double)lifetime / th->share);
 	case MC_TH_RANGE:
 		break;
 	}

@@ -234,6 +234,23 @@ static json_object *json_timings(struct jctx *j, const mailcert_observation *obs
 	return o;
 }
 
+/* The leaf's renewal window (--ari): {"start", "end", "explanation_url", "fetched_at"}. */
+static json_object *json_ari(struct jctx *j, const mailcert_report *r)
+{
+	const mailcert_ari_window *w = mailcert_report_ari(r);
+	json_object *o = json_object_new_object();
+	char iso[MC_TIME_MAX];
+
+	mc_render_time(iso, w->start, MC_TIME_ISO);
+	set_string(j, o, "start", iso);
+	mc_render_time(iso, w->end, MC_TIME_ISO);
+	set_string(j, o, "end", iso);
+	set_string(j, o, "explanation_url", w->explanation_url[0] ? w->explanation_url : NULL);
+	mc_render_time(iso, w->fetched_at, MC_TIME_ISO);
+	set_string(j, o, "fetched_at", iso);
+	return o;
+}
+
 void mc_render_json(struct mc_buf *b, const mailcert_report *r)
 {
 	const mailcert_observation *obs = mailcert_report_observation(r);
@@ -248,6 +265,10 @@ void mc_render_json(struct mc_buf *b, const mailcert_report *r)
 	set(&j, root, "chain", json_chain(&j, r));
 	set(&j, root, "timings", json_timings(&j, obs));
 	set_string(&j, root, "matched_name", mailcert_report_matched_name(r));
+	if (mailcert_report_ari(r))
+		set(&j, root, "ari", json_ari(&j, r));
+	else
+		set_null(&j, root, "ari");
 	set_time(&j, root, "evaluated_at", "evaluated_at_epoch", mailcert_report_now(r));
 	/* Out of memory here is caught only in part: json-c 0.16's serializer
 	 * ignores some failures to grow its buffer and returns text with a

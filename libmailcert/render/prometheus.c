@@ -142,6 +142,31 @@ static void certs(struct mc_buf *b, const mailcert_report *r, int not_after)
 	}
 }
 
+/*
+ * The leaf's renewal window (--ari), as far as CAs gave one: the families
+ * only then, so an exposition without ARI is as it always was.
+ */
+static void ari(struct mc_buf *b, const mailcert_report *const *reports, size_t n, int end)
+{
+	const char *name = end ? "mailcert_ari_window_end_timestamp_seconds"
+			       : "mailcert_ari_window_start_timestamp_seconds";
+	int named = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		const mailcert_ari_window *w = mailcert_report_ari(reports[i]);
+
+		if (!w)
+			continue;
+		if (!named++)
+			family(b, name,
+			       end ? "End of the window in which the leaf's CA suggests renewing it (ARI)."
+				   : "Start of the window in which the leaf's CA suggests renewing it "
+				     "(ARI).");
+		sample(b, name, reports[i]);
+		value_int(b, (long long)(end ? w->end : w->start));
+	}
+}
+
 void mc_render_prometheus(struct mc_buf *b, const mailcert_report *const *reports, size_t n)
 {
 	char seconds[MC_SECONDS_MAX];
@@ -188,6 +213,8 @@ void mc_render_prometheus(struct mc_buf *b, const mailcert_report *const *report
 	family(b, "mailcert_finding", "Findings of the check by code and severity, counted.");
 	for (size_t i = 0; i < n; i++)
 		findings(b, reports[i]);
+	ari(b, reports, n, 0);
+	ari(b, reports, n, 1);
 }
 
 void mc_render_consistency_prometheus(struct mc_buf *b, const mailcert_consistency *const *c,

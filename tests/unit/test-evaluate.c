@@ -859,15 +859,24 @@ START_TEST(test_threshold_boundaries)
 	mailcert_report_free(r);
 	mc_fixture_cert_clear(&leaf);
 
-	/* Valid for one hour: under any day threshold from the start... */
+	/* Valid for one hour: the defaults follow the lifetime, a third (1200 s)
+	 * and a sixth (600 s) of it, rather than fire from the start. */
 	make_leaf(&leaf, &inter, 0, 1.0 / 24);
 	r = check("mail.test", chain, 2, p, NOW + 600);
+	expect(r, MAILCERT_OK, NULL);
+	mailcert_report_free(r);
+	r = check("mail.test", chain, 2, p, NOW + 3600 - 1199);
+	expect(r, MAILCERT_WARNING, "cert.expiring", NULL);
+	ck_assert_contains(message(r, 0),
+			   "expires in 19 minutes (2026-11-28 11:00 UTC), under the warning "
+			   "threshold of 20 minutes (1/3 of a 1-hour lifetime)");
+	mailcert_report_free(r);
+	r = check("mail.test", chain, 2, p, NOW + 3600 - 599);
 	expect(r, MAILCERT_CRITICAL, "cert.expiring", NULL);
-	ck_assert_contains(message(r, 0), "expires in 50 minutes");
 	mailcert_report_free(r);
 	mailcert_policy_free(p);
-	/* ...so short-lived certificates are judged in percent: 33% of an hour is
-	 * 1188 s, 10% is 360 s. */
+	/* Percentages are still there for those who want other shares: 33% of
+	 * an hour is 1188 s, 10% is 360 s. */
 	p = test_policy("33%", "10%");
 	r = check("mail.test", chain, 2, p, NOW + 600);
 	expect(r, MAILCERT_OK, NULL);

@@ -345,7 +345,7 @@ START_TEST(test_ok_json)
 	    "\"san\":[],\"key\":\"RSA-2048\",\"signature\":\"RSA-SHA256\"}],"
 	    "\"timings\":{\"connect_s\":0.001,\"dialogue_s\":0.005,\"handshake_s\":0.006,"
 	    "\"total_s\":0.012},"
-	    "\"matched_name\":\"mail.test\","
+	    "\"matched_name\":\"mail.test\",\"ari\":null,"
 	    "\"evaluated_at\":\"2026-11-28T00:00:00Z\",\"evaluated_at_epoch\":1795824000}\n");
 	mailcert_report_free(r);
 }
@@ -449,7 +449,8 @@ START_TEST(test_ok_json_fields)
 	expect_string(root, "matched_name", "mail.test");
 	expect_string(root, "evaluated_at", "2026-11-28T00:00:00Z");
 	expect_int(root, "evaluated_at_epoch", day("2026-11-28"));
-	ck_assert_int_eq(json_object_object_length(root), 13);
+	field(root, "ari", json_type_null);
+	ck_assert_int_eq(json_object_object_length(root), 14);
 	json_object_put(root);
 	mailcert_report_free(r);
 }
@@ -620,7 +621,7 @@ START_TEST(test_failure)
 	       "\"severity\":\"CRITICAL\",\"message\":\"connection to 127.0.0.1:25 refused\","
 	       "\"cert\":null}],\"tls\":{\"version\":null,\"cipher\":null,\"alpn\":null},"
 	       "\"chain\":[],\"timings\":{\"connect_s\":0.000,\"dialogue_s\":0.000,"
-	       "\"handshake_s\":0.000,\"total_s\":0.001},\"matched_name\":null,"
+	       "\"handshake_s\":0.000,\"total_s\":0.001},\"matched_name\":null,\"ari\":null,"
 	       "\"evaluated_at\":\"2026-11-28T00:00:00Z\",\"evaluated_at_epoch\":1795824000}\n");
 	mailcert_report_free(r);
 }
@@ -1219,6 +1220,47 @@ START_TEST(test_prometheus_warning)
 }
 END_TEST
 
+/* The leaf's renewal window (--ari): a JSON object, two Prometheus families after the rest. */
+START_TEST(test_ari_outputs)
+{
+	mailcert_report *r = ok_report();
+	const struct mc_ari ari = {.done = 1,
+				   .known = 1,
+				   .start = 1800000000,
+				   .end = 1800172800,
+				   .explanation = "https://ca.test/why?a=\"b\"",
+				   .fetched_at = 1795820400};
+	char *out;
+
+	static const char prom_tail[] =
+	    PROM_HEAD_FINDING
+	    "# HELP mailcert_ari_window_start_timestamp_seconds Start of the window in which the "
+	    "leaf's CA suggests renewing it (ARI).\n"
+	    "# TYPE mailcert_ari_window_start_timestamp_seconds gauge\n"
+	    "mailcert_ari_window_start_timestamp_seconds{target=\"smtp://mail.test:25\"} "
+	    "1800000000\n"
+	    "# HELP mailcert_ari_window_end_timestamp_seconds End of the window in which the "
+	    "leaf's CA suggests renewing it (ARI).\n"
+	    "# TYPE mailcert_ari_window_end_timestamp_seconds gauge\n"
+	    "mailcert_ari_window_end_timestamp_seconds{target=\"smtp://mail.test:25\"} 1800172800\n";
+
+	ck_assert_int_eq(mc_report_set_ari(r, &ari), 0);
+	out = render(r, MAILCERT_FORMAT_JSON, 0);
+	ck_assert_msg(strstr(out, "\"matched_name\":\"mail.test\",\"ari\":{\"start\":"
+				  "\"2027-01-15T08:00:00Z\",\"end\":\"2027-01-17T08:00:00Z\","
+				  "\"explanation_url\":\"https://ca.test/why?a=\\\"b\\\"\","
+				  "\"fetched_at\":\"2026-11-27T23:00:00Z\"},\"evaluated_at\""),
+		      "%s", out);
+	free(out);
+	out = render(r, MAILCERT_FORMAT_PROMETHEUS, 0);
+	ck_assert_msg(strlen(out) >= strlen(prom_tail) &&
+			  strcmp(out + strlen(out) - strlen(prom_tail), prom_tail) == 0,
+		      "%s", out);
+	free(out);
+	mailcert_report_free(r);
+}
+END_TEST
+
 /* Two targets, one failed: each family once, with a sample per target. */
 START_TEST(test_prometheus_many)
 {
@@ -1515,6 +1557,7 @@ int main(void)
 	tcase_add_test(formats, test_transcript_bounded);
 	tcase_add_test(formats, test_prometheus_warning);
 	tcase_add_test(formats, test_prometheus_many);
+	tcase_add_test(formats, test_ari_outputs);
 	tcase_add_test(formats, test_prometheus_hostile_labels);
 	tcase_add_test(formats, test_consistency_text);
 	tcase_add_test(formats, test_consistency_nagios);

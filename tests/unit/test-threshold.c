@@ -44,6 +44,7 @@ static const struct good_case good[] = {
     {"@~:900s", RANGE(1, 0, 0, 1, 900)},
     {"@5:", RANGE(1, 1, 5 * DAY, 0, 0)},
     {"5:5", RANGE(0, 1, 5 * DAY, 1, 5 * DAY)},
+    {"renewal", {.kind = MC_TH_RENEWAL, .share = 3}},
 };
 
 START_TEST(test_good)
@@ -71,6 +72,10 @@ START_TEST(test_good)
 			ck_assert_int_eq(th.lo, c->want.lo);
 		if (th.has_hi)
 			ck_assert_int_eq(th.hi, c->want.hi);
+		break;
+	case MC_TH_LIFETIME:
+	case MC_TH_RENEWAL:
+		ck_assert_int_eq(th.share, c->want.share);
 		break;
 	}
 }
@@ -281,15 +286,62 @@ START_TEST(test_seconds_agree_with_alerts)
 END_TEST
 
 /* The public setter uses the same parser and keeps the reason. */
+/*
+ * Without -w/-c: 30 and 15 days for a lifetime of 90 days or more, a third
+ * and a sixth of a shorter one (45 days: 15 and 7.5; 6 days: 2 and 1).
+ */
+START_TEST(test_lifetime_default)
+{
+	const struct mc_threshold w = mc_threshold_default(0), c = mc_threshold_default(1);
+	static const struct {
+		long long lifetime, warning, critical;
+	} cases[] = {
+	    {398 * DAY, 30 * DAY, 15 * DAY},
+	    {90 * DAY, 30 * DAY, 15 * DAY},
+	    {90 * DAY - 1, 30 * DAY, 15 * DAY}, /* no jump at 90 days */
+	    {64 * DAY, 64 * DAY / 3, 64 * DAY / 6},
+	    {47 * DAY + 1, 47 * DAY / 3 + 1, 47 * DAY / 6 + 1}, /* rounded up to a second */
+	    {45 * DAY, 15 * DAY, 15 * DAY / 2},
+	    {6 * DAY, 2 * DAY, DAY},
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		ck_assert_int_eq(mc_threshold_seconds(&w, cases[i].lifetime), cases[i].warning);
+		ck_assert_int_eq(mc_threshold_seconds(&c, cases[i].lifetime), cases[i].critical);
+		/* The boundary itself does not alert, a second less does. */
+		ck_assert(!mc_threshold_alerts(&w, cases[i].warning, cases[i].lifetime));
+		ck_assert(mc_threshold_alerts(&w, cases[i].warning - 1, cases[i].lifetime));
+		ck_assert(!mc_threshold_alerts(&c, cases[i].critical, cases[i].lifetime));
+		ck_assert(mc_threshold_alerts(&c, cases[i].critical - 1, cases[i].lifetime));
+	}
+}
+END_TEST
+
+/* "renewal" without the CA's window: a third of the lifetime, however long. */
+START_TEST(test_renewal_without_ari)
+{
+	struct mc_threshold th;
+
+	ck_assert_int_eq(mc_threshold_parse(&th, "renewal", NULL, 0), 0);
+	ck_assert_int_eq(mc_threshold_seconds(&th, 45 * DAY), 15 * DAY);
+	ck_assert_int_eq(mc_threshold_seconds(&th, 396 * DAY), 132 * DAY);
+	ck_assert(alerts("renewal", 15 * DAY - 1, 45 * DAY));
+	ck_assert(!alerts("renewal", 15 * DAY, 45 * DAY));
+	ck_assert_int_eq(mc_threshold_parse(&th, "renewals", NULL, 0), MAILCERT_E_INVALID);
+}
+END_TEST
+
 START_TEST(test_policy_setter)
 {
 	mailcert_policy *p;
 	char err[256];
 
 	ck_assert_int_eq(mailcert_policy_new(&p), 0);
-	ck_assert_int_eq(p->warning.kind, MC_TH_SECONDS);
+	ck_assert_int_eq(p->warning.kind, MC_TH_LIFETIME);
 	ck_assert_int_eq(p->warning.seconds, 30 * DAY);
 	ck_assert_int_eq(p->critical.seconds, 15 * DAY);
+	ck_assert_int_eq(p->warning.share, 3);
+	ck_assert_int_eq(p->critical.share, 6);
 	ck_assert_int_eq(mailcert_policy_set_threshold(p, 0, "20%", err, sizeof(err)), 0);
 	ck_assert_int_eq(mailcert_policy_set_threshold(p, 1, "@1:2", err, sizeof(err)), 0);
 	ck_assert_int_eq(p->warning.kind, MC_TH_PERCENT);
@@ -319,6 +371,8 @@ int main(void)
 	tcase_add_test(tc, test_alerts_ranges);
 	tcase_add_test(tc, test_perfdata_seconds);
 	tcase_add_test(tc, test_seconds_agree_with_alerts);
+	tcase_add_test(tc, test_lifetime_default);
+	tcase_add_test(tc, test_renewal_without_ari);
 	tcase_add_test(tc, test_policy_setter);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);

@@ -121,7 +121,11 @@ static void *slow_http_serve(void *arg)
 				break;
 		}
 		__atomic_add_fetch(&h->requests, 1, __ATOMIC_RELEASE);
-		usleep(h->delay_ms * 1000);
+		/* The delay, or until the client gives up (its socket reads EOF). */
+		if (poll(&(struct pollfd){.fd = c, .events = POLLIN}, 1, (int)h->delay_ms) != 0) {
+			close(c);
+			continue;
+		}
 		snprintf(head, sizeof(head),
 			 "HTTP/1.1 200 OK\r\nContent-Type: application/pkix-crl\r\n"
 			 "Content-Length: %u\r\nConnection: close\r\n\r\n",
@@ -331,7 +335,12 @@ END_TEST
  */
 START_TEST(test_dane_silent_resolver)
 {
-	enum { N = 8, TIMEOUT = 1000 };
+	/*
+	 * Long enough for eight probes of a busy machine (under valgrind,
+	 * beside other tests) to end before it; one after another would be
+	 * eight of it.
+	 */
+	enum { N = 8, TIMEOUT = 4000 };
 	mailcert_policy *p = policy();
 	mailcert_engine *e;
 	struct silent s;
@@ -377,7 +386,7 @@ START_TEST(test_dane_silent_resolver)
 		ck_assert_uint_eq(mailcert_report_cert_count(jobs[i].report), 1);
 		/* One deadline for all: not before it, and not one after another. */
 		ck_assert_int_ge(jobs[i].done_ms - start, TIMEOUT - 50);
-		ck_assert_int_lt(jobs[i].done_ms - start, 2 * TIMEOUT);
+		ck_assert_int_lt(jobs[i].done_ms - start, 3 * TIMEOUT);
 		free_job(&jobs[i]);
 	}
 	mailcert_engine_free(e);
@@ -419,9 +428,9 @@ START_TEST(test_crl_shared_and_cached)
 	serve(h.port);
 	ck_assert_int_eq(mailcert_policy_set_crl_fetch(p, 1), 0);
 	took = run_all(jobs, N, p, 8000);
+	/* One request: the sharing; the time adds only that it was waited for. */
 	ck_assert_int_eq(__atomic_load_n(&h.requests, __ATOMIC_ACQUIRE), 1);
 	ck_assert_int_ge(took, 1500);
-	ck_assert_int_lt(took, 3 * 1500);
 	for (int i = 0; i < N; i++) {
 		ck_assert_msg(mailcert_report_state(jobs[i].report) == MAILCERT_OK, "check %d: %s", i,
 			      mailcert_report_finding_count(jobs[i].report)
@@ -430,9 +439,8 @@ START_TEST(test_crl_shared_and_cached)
 		free_job(&jobs[i]);
 	}
 	/* The cache, until the CRL's nextUpdate: no second request. */
-	took = run_all(jobs, N, p, 8000);
+	run_all(jobs, N, p, 8000);
 	ck_assert_int_eq(__atomic_load_n(&h.requests, __ATOMIC_ACQUIRE), 1);
-	ck_assert_int_lt(took, 1500);
 	for (int i = 0; i < N; i++) {
 		ck_assert_int_eq(mailcert_report_state(jobs[i].report), MAILCERT_OK);
 		free_job(&jobs[i]);
@@ -451,11 +459,13 @@ START_TEST(test_crl_too_slow)
 	const mailcert_finding *f;
 	int64_t took;
 
-	slow_http_start(&h, 3000);
+	/* Room for the probe on a busy machine; the server answers long after. */
+	slow_http_start(&h, 20000);
 	serve(h.port);
 	ck_assert_int_eq(mailcert_policy_set_crl_fetch(p, 1), 0);
-	took = run_all(&j, 1, p, 1000);
-	ck_assert_int_lt(took, 2000);
+	took = run_all(&j, 1, p, 3000);
+	ck_assert_int_ge(took, 3000 - 50);
+	ck_assert_int_lt(took, 10000);
 	f = finding(j.report, "crl.unavailable");
 	ck_assert_msg(f, "no crl.unavailable");
 	ck_assert_msg(strstr(mailcert_finding_message(f), "http://127.0.0.1:"), "%s",
@@ -484,7 +494,7 @@ START_TEST(test_cancel)
 	dane_through(p, &s);
 	ck_assert_int_eq(mailcert_engine_new(&e, 1), 0);
 	for (int i = 0; i < 4; i++) {
-		make_job(&jobs[i], p, 800);
+		make_job(&jobs[i], p, 3000);
 		ck_assert_int_eq(mailcert_check_cancel(jobs[i].check), MAILCERT_E_STATE);
 		ck_assert_int_eq(mailcert_engine_add_check(e, jobs[i].check, job_done, &jobs[i]), 0);
 	}
@@ -580,20 +590,21 @@ START_TEST(test_domain_silent_resolver)
 	ck_assert_int_eq(mailcert_policy_set_resolver(p, resolver, NULL, 0), 0);
 	ck_assert_int_eq(mailcert_policy_set_trust_anchor(p, anchor_path, NULL, 0), 0);
 	ck_assert_int_eq(mailcert_engine_new(&e, 0), 0);
-	ck_assert_int_eq(mailcert_engine_add_domain(e, "not a domain", p, MAILCERT_FAMILY_ANY, 800,
+	ck_assert_int_eq(mailcert_engine_add_domain(e, "not a domain", p, MAILCERT_FAMILY_ANY, 2000,
 						    domain_done, &d, err, sizeof(err)),
 			 MAILCERT_E_INVALID);
 	ck_assert_str_eq(err, "\"not a domain\" is not a domain name");
 	start = mc_now_ms();
-	ck_assert_int_eq(mailcert_engine_add_domain(e, "example.net", p, MAILCERT_FAMILY_ANY, 800,
+	ck_assert_int_eq(mailcert_engine_add_domain(e, "example.net", p, MAILCERT_FAMILY_ANY, 2000,
 						    domain_done, &d, err, sizeof(err)),
 			 0);
 	ck_assert_ptr_null(d); /* never from inside the call */
 	ck_assert_int_eq(mailcert_engine_run(e), 0);
 	took = mc_now_ms() - start;
 	ck_assert_ptr_nonnull(d);
-	ck_assert_int_ge(took, 750);
-	ck_assert_int_lt(took, 1600);
+	/* One deadline for its several lookups, not one each. */
+	ck_assert_int_ge(took, 2000 - 50);
+	ck_assert_int_lt(took, 2 * 2000);
 	ck_assert_str_eq(mailcert_domain_name(d), "example.net");
 	ck_assert_uint_eq(mailcert_domain_mx_count(d), 0);
 	ck_assert_int_eq(mailcert_domain_evaluate(&r, d, NULL, p, time(NULL)), 0);

@@ -97,6 +97,10 @@ int probe_option(const char *cmd, struct check_run *run, int c, const char *arg)
 		if (mailcert_policy_set_compare_file(run->policy, arg, err, sizeof(err)) < 0)
 			return usage_error(cmd, "--compare-file: %s", err);
 		return 0;
+	case OPT_COMPARE_ACME:
+		if (mailcert_policy_set_compare_acme(run->policy, arg, err, sizeof(err)) < 0)
+			return usage_error(cmd, "--compare-acme: %s", err);
+		return 0;
 	case OPT_CRL_FETCH:
 		mailcert_policy_set_crl_fetch(run->policy, 1);
 		return 0;

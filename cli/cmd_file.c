@@ -10,6 +10,7 @@
 
 static const char file_intro[] =
     "Usage: mailcert file [OPTIONS] FILE...\n"
+    "       mailcert file [OPTIONS] --acme PATH\n"
     "\n"
     "Check certificate files on disk, as a mail container mounts them, with the\n"
     "same policy as 'mailcert check' (no network): validity, trust, chain, and\n"
@@ -17,7 +18,10 @@ static const char file_intro[] =
     "\n"
     "Each FILE is PEM (every CERTIFICATE block, leaf first; other blocks are\n"
     "skipped) or one DER certificate. A private key among the certificates, as\n"
-    "in a Postfix smtpd_tls_chain_files file, is checked against the leaf.\n";
+    "in a Postfix smtpd_tls_chain_files file, is checked against the leaf.\n"
+    "\n"
+    "With --acme, every certificate an ACME client keeps (certbot, acme.sh,\n"
+    "lego, Traefik) is checked the same way, one report per lineage.\n";
 
 static const char file_outro[] =
     "\n"
@@ -29,7 +33,8 @@ static const char file_outro[] =
     "Examples:\n"
     "  mailcert file -n mail.example.com /etc/letsencrypt/live/mail/fullchain.pem \\\n"
     "      --key /etc/letsencrypt/live/mail/privkey.pem\n"
-    "  mailcert file -w 21 /etc/postfix/chain.pem\n";
+    "  mailcert file -w 21 /etc/postfix/chain.pem\n"
+    "  mailcert file --acme /etc/letsencrypt\n";
 
 #define CMD "file "
 
@@ -46,15 +51,12 @@ static int unknown(mailcert_format format, const char *err)
 	return MAILCERT_UNKNOWN;
 }
 
-static int check_file(const struct check_run *run, struct output *o, const char *path,
-		      const char *key)
+/* Evaluates and prints @obs, or says why there is none (@rc, @err); the state. */
+static int check_observation(const struct check_run *run, struct output *o,
+			     mailcert_observation *obs, int rc, const char *what, const char *err)
 {
-	mailcert_observation *obs = NULL;
 	mailcert_report *report = NULL;
-	char err[1024];
-	int rc;
 
-	rc = mailcert_observation_from_file(&obs, path, key, err, sizeof(err));
 	if (rc == MAILCERT_E_IO || rc == MAILCERT_E_INVALID)
 		return unknown(run->format, err);
 	if (rc >= 0)
@@ -65,18 +67,52 @@ static int check_file(const struct check_run *run, struct output *o, const char 
 		rc = output_report(o, report) < 0 ? -1 : state;
 	}
 	if (rc < 0) {
-		fprintf(stderr, "mailcert: %s: internal failure (out of memory?)\n", path);
+		fprintf(stderr, "mailcert: %s: internal failure (out of memory?)\n", what);
 		rc = MAILCERT_UNKNOWN;
 	}
 	mailcert_observation_free(obs);
 	return rc;
 }
 
+static int check_file(const struct check_run *run, struct output *o, const char *path,
+		      const char *key)
+{
+	mailcert_observation *obs = NULL;
+	char err[1024];
+	int rc = mailcert_observation_from_file(&obs, path, key, err, sizeof(err));
+
+	return check_observation(run, o, obs, rc, path, err);
+}
+
+/* Every lineage of @store, as files; a key that could not be read is said on stderr. */
+static int check_store(const struct check_run *run, struct output *o,
+		       const mailcert_acme_store *store)
+{
+	int state = MAILCERT_OK;
+
+	for (size_t i = 0; i < mailcert_acme_store_count(store); i++) {
+		mailcert_observation *obs = NULL;
+		const char *note = mailcert_acme_lineage_note(store, i);
+		char err[1024];
+		int rc = mailcert_observation_from_acme(&obs, store, i, err, sizeof(err));
+
+		if (note)
+			fprintf(stderr, "mailcert: the %s lineage %s: %s\n",
+				mailcert_acme_store_kind(store), mailcert_acme_lineage_name(store, i),
+				note);
+		state = worse(state, check_observation(run, o, obs, rc,
+						       mailcert_acme_lineage_name(store, i), err));
+	}
+	return state;
+}
+
 int cmd_file(int argc, char **argv)
 {
 	struct check_run run = {.now = time(NULL)};
 	struct output o;
-	const char *key = NULL;
+	const char *key = NULL, *acme = NULL;
+	mailcert_acme_store *store = NULL;
+	char err[1024];
 	struct mc_getopt getopts;
 	int rc = EXIT_USAGE, c, format_given = 0, state = MAILCERT_OK;
 
@@ -103,6 +139,9 @@ int cmd_file(int argc, char **argv)
 		case OPT_KEY:
 			key = optarg;
 			break;
+		case OPT_ACME:
+			acme = optarg;
+			break;
 		case 'f':
 			if (parse_format(CMD, optarg, &run.format))
 				goto out;
@@ -123,23 +162,45 @@ int cmd_file(int argc, char **argv)
 			goto out;
 		}
 	}
-	if (optind == argc) {
-		usage_error(CMD, "no file given, e.g. mailcert file /etc/ssl/mail/fullchain.pem");
+	if (acme && (optind < argc || key)) {
+		usage_error(CMD, "--acme checks the certificates of an ACME client's store; give "
+				 "no %s with it",
+			    key ? "--key" : "FILE");
+		goto out;
+	}
+	if (!acme && optind == argc) {
+		usage_error(CMD, "no file given, e.g. mailcert file /etc/ssl/mail/fullchain.pem, "
+				 "or mailcert file --acme /etc/letsencrypt");
 		goto out;
 	}
 	if (key && argc - optind > 1) {
 		usage_error(CMD, "--key goes with one certificate file (%d given)", argc - optind);
 		goto out;
 	}
-	if (one_plugin_output(CMD, &run.format, format_given, argc - optind, "file"))
+	if (acme && mailcert_acme_store_open(&store, acme, err, sizeof(err)) < 0) {
+		rc = unknown(run.format, err);
+		goto out;
+	}
+	if (store && mailcert_acme_store_count(store) == 0) {
+		snprintf(err, sizeof(err), "the %s store \"%s\" holds no certificate yet",
+			 mailcert_acme_store_kind(store), acme);
+		rc = unknown(run.format, err);
+		goto out;
+	}
+	if (one_plugin_output(CMD, &run.format, format_given,
+			      store ? (int)mailcert_acme_store_count(store) : argc - optind,
+			      store ? "lineage" : "file"))
 		goto out;
 	run_policy_ready(&run);
 	if (output_open(&o, run.format, run.verbosity, run.output))
 		goto out;
+	if (store)
+		state = check_store(&run, &o, store);
 	for (int i = optind; i < argc; i++)
 		state = worse(state, check_file(&run, &o, argv[i], key));
 	rc = output_close(&o) ? EXIT_USAGE : state;
 out:
+	mailcert_acme_store_free(store);
 	mailcert_policy_free(run.policy);
 	return rc;
 }

@@ -87,6 +87,13 @@ const struct mc_option mc_options[] = {
      "the served leaf must be the first certificate of\n"
      "FILE (PEM or DER): else deploy.mismatch, saying which\n"
      "is newer (renewed on disk, daemon not reloaded?)"},
+    {"compare-acme", OPT_COMPARE_ACME, "PATH", MC_GROUP_POLICY, PROBING, 0, MODULE,
+     "the served leaf must be the newest certificate of the\n"
+     "ACME client's lineage for the name; PATH is certbot's\n"
+     "config directory (/etc/letsencrypt), an acme.sh home,\n"
+     "a lego directory or a Traefik acme.json: else\n"
+     "deploy.mismatch, naming the lineage and its renewal,\n"
+     "or deploy.not-in-store when no lineage has the name"},
     {"min-key-bits", OPT_MIN_KEY_BITS, "N", MC_GROUP_POLICY, JUDGING, 0, MODULE,
      "smallest RSA/DSA key of the chain (default 2048);\n"
      "ec:N sets the elliptic-curve minimum instead\n"
@@ -193,6 +200,10 @@ const struct mc_option mc_options[] = {
     {"key", OPT_KEY, "FILE", MC_GROUP_FILE, B_FILE, 0, 0,
      "the private key (PEM or DER) must belong to the leaf\n"
      "(deploy.key-mismatch, CRITICAL); one FILE only"},
+    {"acme", OPT_ACME, "PATH", MC_GROUP_FILE, B_FILE, 0, 0,
+     "check every lineage of an ACME client's store instead\n"
+     "of FILEs: each one's newest chain and its key, as a\n"
+     "FILE with --key (PATH as for --compare-acme)"},
 
     /* scan */
     {"input", 'i', "FILE", MC_GROUP_TARGETS, B_SCAN, 0, 0,

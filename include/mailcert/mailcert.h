@@ -26,5 +26,6 @@
 #include <mailcert/render.h>
 #include <mailcert/consistency.h>
 #include <mailcert/domain.h>
+#include <mailcert/acme.h>
 
 #endif

@@ -108,6 +108,24 @@ MAILCERT_EXPORT int mailcert_policy_set_compare_file(mailcert_policy *policy, co
 						     char *err, unsigned errlen);
 
 /*
+ * The served leaf must be the newest certificate of the ACME client's
+ * lineage for the checked name, in the store at @path (--compare-acme; a
+ * certbot, acme.sh or lego directory or a Traefik acme.json, see
+ * include/mailcert/acme.h). When it is not, deploy.mismatch (WARNING)
+ * names the lineage and when it was renewed, and whether the server still
+ * serves the lineage's previous certificate; when no lineage covers the
+ * name (the policy's names, else the target's host), deploy.not-in-store
+ * (WARNING). The store is read now, which reports a bad @path at once as
+ * mailcert_acme_store_open() does; a check (include/mailcert/check.h)
+ * reads it again when it runs (an engine keeps what it read for a
+ * minute), so a long-running program sees renewals; when it cannot, the
+ * check uses this copy and says so (deploy.store-unreadable, OK). NULL
+ * unsets. Since: 0.2.
+ */
+MAILCERT_EXPORT int mailcert_policy_set_compare_acme(mailcert_policy *policy, const char *path,
+						     char *err, unsigned errlen);
+
+/*
  * Sets a minimum key size, from the syntax of --min-key-bits: "N" or
  * "rsa:N" for RSA and DSA keys (modulus bits), "ec:N" for elliptic-curve
  * keys (ECDSA curve size: P-256 is 256, P-384 384; Ed25519 counts as 256).

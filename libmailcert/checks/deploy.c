@@ -9,15 +9,24 @@
  *     refuses such a pair (Postfix turns TLS off), so the next reload
  *     breaks the service.
  *   deploy.mismatch (WARNING): the served leaf is not the first
- *     certificate of --compare-file. Which is newer (by notBefore) tells
- *     what to do: a newer file is a renewal the daemon has not loaded yet.
+ *     certificate of --compare-file, or not the newest of the ACME
+ *     client's lineage for the name (--compare-acme). Which is newer (by
+ *     notBefore) tells what to do: a newer file is a renewal the daemon
+ *     has not loaded yet. With a store, the message names the lineage and
+ *     how long ago it was renewed, and says when the server still serves
+ *     one of the lineage's earlier certificates.
+ *   deploy.not-in-store (WARNING): no lineage of the --compare-acme store
+ *     covers the checked name: that ACME client renews nothing served here.
+ *   deploy.store-unreadable (OK): a check could not read the store again;
+ *     it was compared with the store as the policy read it.
  *
- * Both read only the observation and the policy: the files were read when
- * the observation or the policy was made.
+ * All read only the observation, the evidence and the policy: the files
+ * were read when those were made.
  */
 #include <stdio.h>
 #include <string.h>
 
+#include "model/acmestore.h"
 #include "model/internal.h"
 
 #define PATH_CHARS 200
@@ -136,9 +145,225 @@ static int check_compare(struct mc_eval *ev)
 	return rc;
 }
 
+/* ---- --compare-acme ------------------------------------------------ */
+
+static int same_der(const gnutls_datum_t *a, const gnutls_datum_t *b)
+{
+	return a->size == b->size && memcmp(a->data, b->data, a->size) == 0;
+}
+
+/* "port 993" from the target "imaps://mail.example.com:993", else "the server". */
+static void port_of(char *dst, size_t len, const char *target)
+{
+	const char *colon = strrchr(target, ':');
+
+	if (colon && colon[1] && strspn(colon + 1, "0123456789") == strlen(colon + 1))
+		snprintf(dst, len, "port %s", colon + 1);
+	else
+		snprintf(dst, len, "the server");
+}
+
+/* How long ago a renewal was, as people say it: "12 min", "30 h", "9 days". */
+static void format_ago(char *dst, size_t len, time_t then, time_t now)
+{
+	long long s = (long long)now - (long long)then;
+
+	if (s < 60)
+		snprintf(dst, len, "under a minute");
+	else if (s < 2 * 3600)
+		snprintf(dst, len, "%lld min", s / 60);
+	else if (s < 72 * 3600)
+		snprintf(dst, len, "%lld h", s / 3600);
+	else
+		snprintf(dst, len, "%lld days", s / 86400);
+}
+
+/* "the certbot lineage mail.example.com was renewed 30 h ago" into @dst. */
+static void renewed(char *dst, size_t len, const mailcert_acme_store *s,
+		    const struct mc_acme_lineage *l, time_t now)
+{
+	char when[MC_DATE_MAX + 8];
+
+	if (now >= l->not_before) {
+		format_ago(when, sizeof(when), l->not_before, now);
+		snprintf(dst, len, "the %s lineage %s was renewed %s ago",
+			 mailcert_acme_store_kind(s), l->name, when);
+	} else {
+		mc_format_utc(when, l->not_before, 0);
+		snprintf(dst, len, "the %s lineage %s was renewed for %s",
+			 mailcert_acme_store_kind(s), l->name, when);
+	}
+}
+
+/* The names the check is about: the policy's, else the target's host. */
+static size_t checked_names(const struct mc_eval *ev, const char *const **names)
+{
+	const mailcert_policy *p = ev->policy;
+
+	if (p->names_len) {
+		*names = (const char *const *)p->names;
+		return p->names_len;
+	}
+	*names = (const char *const *)&ev->obs->host;
+	return ev->obs->host && *ev->obs->host ? 1 : 0;
+}
+
+/* The lineage for the name: one holding the served leaf's key type first. */
+static const struct mc_acme_lineage *covering(const struct mc_eval *ev,
+					      const mailcert_acme_store *s)
+{
+	const char *const *names;
+	size_t n = checked_names(ev, &names);
+	const struct mc_acme_lineage *found = NULL;
+	int pk = gnutls_x509_crt_get_pk_algorithm(ev->crts[0], NULL);
+
+	for (size_t i = 0; i < s->len; i++) {
+		const struct mc_acme_lineage *l = &s->lineages[i];
+
+		for (size_t k = 0; !l->error && k < n; k++) {
+			if (!mc_acme_covers(l, names[k]))
+				continue;
+			if (l->pk == pk)
+				return l;
+			if (!found)
+				found = l;
+		}
+	}
+	return found;
+}
+
+/* The served leaf is lineage @l's older certificate @k (0: the one before the newest). */
+static int report_stale(struct mc_eval *ev, const mailcert_acme_store *s,
+			const struct mc_acme_lineage *l, size_t k, const char *port)
+{
+	const mailcert_cert_info *info = &ev->report->certs[0].info;
+	char what[MC_MSG_MAX / 2], from[MC_DATE_MAX], older[48], q[4 * PATH_CHARS + 4];
+
+	quote_path(q, sizeof(q), l->source);
+	renewed(what, sizeof(what), s, l, ev->now);
+	mc_format_utc(from, info->not_before, 1);
+	if (k == 0)
+		snprintf(older, sizeof(older), "the previous certificate");
+	else
+		snprintf(older, sizeof(older), "a certificate %zu renewals old", k + 1);
+	return mc_report_add(ev->report, "deploy.mismatch", MAILCERT_WARNING, 0,
+			     "%s; %s still serves %s (serial %s, valid from %s), not the "
+			     "newest in \"%s\": reload the daemon",
+			     what, port, older, info->serial, from, q);
+}
+
+/*
+ * The served leaf is none of lineage @l's certificates. Only certbot
+ * keeps the earlier ones: elsewhere an older leaf is likely the previous.
+ */
+static int report_other(struct mc_eval *ev, const mailcert_acme_store *s,
+			const struct mc_acme_lineage *l, const char *port)
+{
+	const mailcert_cert_info *info = &ev->report->certs[0].info;
+	char what[MC_MSG_MAX / 2], served_from[MC_DATE_MAX], newest_from[MC_DATE_MAX];
+	char label[MC_LABEL_MAX], q[4 * PATH_CHARS + 4];
+
+	mc_cert_label(label, sizeof(label), ev, 0);
+	mc_format_utc(served_from, info->not_before, 1);
+	mc_format_utc(newest_from, l->not_before, 1);
+	quote_path(q, sizeof(q), s->kind == MC_ACME_TRAEFIK ? s->path : l->source);
+	renewed(what, sizeof(what), s, l, ev->now);
+	if (l->not_before > info->not_before && s->kind == MC_ACME_CERTBOT)
+		return mc_report_add(ev->report, "deploy.mismatch", MAILCERT_WARNING, 0,
+				     "%s; %s serves an older certificate that is not one of the "
+				     "lineage's, %s serial %s (valid from %s): the daemon reads "
+				     "another file than \"%s\"; point it there and reload",
+				     what, port, label, info->serial, served_from, q);
+	if (l->not_before > info->not_before && s->kind == MC_ACME_TRAEFIK)
+		return mc_report_add(ev->report, "deploy.mismatch", MAILCERT_WARNING, 0,
+				     "%s; %s still serves an older certificate, %s serial %s (valid "
+				     "from %s): the server has not taken up the renewal; restart it, "
+				     "or check what copies certificates out of \"%s\"",
+				     what, port, label, info->serial, served_from, q);
+	if (l->not_before > info->not_before)
+		return mc_report_add(ev->report, "deploy.mismatch", MAILCERT_WARNING, 0,
+				     "%s; %s still serves an older certificate, %s serial %s (valid "
+				     "from %s): reload the daemon, or check that it reads \"%s\"",
+				     what, port, label, info->serial, served_from, q);
+	return mc_report_add(ev->report, "deploy.mismatch", MAILCERT_WARNING, 0,
+			     "%s serves %s serial %s (valid from %s), %s the newest certificate "
+			     "of the %s lineage %s (valid from %s): the certificate comes from "
+			     "elsewhere; check which file the daemon's configuration names",
+			     port, label, info->serial, served_from,
+			     l->not_before < info->not_before ? "newer than" : "not",
+			     mailcert_acme_store_kind(s), l->name, newest_from);
+}
+
+/* No lineage covers the name. */
+static int report_not_in_store(struct mc_eval *ev, const mailcert_acme_store *s,
+			       const char *port)
+{
+	const mailcert_cert_info *info = &ev->report->certs[0].info;
+	const char *const *names;
+	size_t n = checked_names(ev, &names), bad = 0;
+	char list[200] = "", unread[300] = "", label[MC_LABEL_MAX], q[4 * 64 + 4], path[4 * 200 + 4];
+	const struct mc_acme_lineage *first_bad = NULL;
+
+	for (size_t i = 0; i < s->len; i++) {
+		size_t o = strlen(list);
+
+		if (s->lineages[i].error) {
+			first_bad = first_bad ? first_bad : &s->lineages[i];
+			bad++;
+		} else if (o + strlen(s->lineages[i].name) + 8 < sizeof(list)) {
+			snprintf(list + o, sizeof(list) - o, "%s%s", o ? ", " : "",
+				 s->lineages[i].name);
+		} else if (!strstr(list, "…")) {
+			snprintf(list + o, sizeof(list) - o, ", …");
+		}
+	}
+	if (first_bad)
+		snprintf(unread, sizeof(unread), "; %zu could not be read (%.100s: %.120s)", bad,
+			 first_bad->name, first_bad->error);
+	mc_quote(q, sizeof(q), n ? names[0] : "", n ? strlen(names[0]) : 0, 64);
+	mc_quote(path, sizeof(path), s->path, strlen(s->path), 200);
+	mc_cert_label(label, sizeof(label), ev, 0);
+	return mc_report_add(ev->report, "deploy.not-in-store", MAILCERT_WARNING, 0,
+			     "no lineage of the %s store \"%s\" covers %s (it has %zu%s%s%s); "
+			     "%s serves %s serial %s, which this ACME client does not renew",
+			     mailcert_acme_store_kind(s), path, q, s->len - bad, list[0] ? ": " : "",
+			     list, unread, port, label, info->serial);
+}
+
+static int check_acme(struct mc_eval *ev)
+{
+	const mailcert_acme_store *s = ev->evidence->acme ? ev->evidence->acme : ev->policy->acme;
+	const gnutls_datum_t *served = &ev->obs->chain[0];
+	const struct mc_acme_lineage *l;
+	char port[32];
+
+	if (!s)
+		return 0;
+	if (ev->evidence->acme_why[0]) {
+		int rc = mc_report_add(ev->report, "deploy.store-unreadable", MAILCERT_OK, -1,
+				       "%s; compared with the %s store as it was read at startup",
+				       ev->evidence->acme_why, mailcert_acme_store_kind(s));
+
+		if (rc < 0)
+			return rc;
+	}
+	port_of(port, sizeof(port), ev->obs->target);
+	for (size_t i = 0; i < s->len; i++)
+		if (!s->lineages[i].error && same_der(&s->lineages[i].chain[0], served))
+			return 0;
+	for (size_t i = 0; i < s->len; i++)
+		for (size_t k = 0; k < s->lineages[i].older_len; k++)
+			if (same_der(&s->lineages[i].older[k].der, served))
+				return report_stale(ev, s, &s->lineages[i], k, port);
+	l = covering(ev, s);
+	return l ? report_other(ev, s, l, port) : report_not_in_store(ev, s, port);
+}
+
 int mc_check_deploy(struct mc_eval *ev)
 {
 	int rc = check_keys(ev);
 
-	return rc < 0 ? rc : check_compare(ev);
+	if (rc >= 0)
+		rc = check_compare(ev);
+	return rc < 0 ? rc : check_acme(ev);
 }

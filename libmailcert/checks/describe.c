@@ -217,9 +217,11 @@ static char **san_list(gnutls_x509_crt_t crt)
 	return list;
 }
 
-static int describe_one(struct mc_cert_store *c, gnutls_x509_crt_t crt, time_t now,
+static int describe_one(struct mc_cert_store *c, gnutls_x509_crt_t crt, size_t index, time_t now,
 			const mailcert_policy *policy)
 {
+	struct mc_threshold warning = mc_threshold_for(policy, index, 0);
+	struct mc_threshold critical = mc_threshold_for(policy, index, 1);
 	mailcert_cert_info *info = &c->info;
 	long long lifetime;
 
@@ -243,8 +245,8 @@ static int describe_one(struct mc_cert_store *c, gnutls_x509_crt_t crt, time_t n
 		info->not_after = MC_NO_EXPIRY;
 	lifetime = (long long)info->not_after - (long long)info->not_before;
 	info->remaining_s = (long long)info->not_after - (long long)now;
-	info->warning_s = mc_threshold_seconds(&policy->warning, lifetime);
-	info->critical_s = mc_threshold_seconds(&policy->critical, lifetime);
+	info->warning_s = mc_threshold_seconds(&warning, lifetime);
+	info->critical_s = mc_threshold_seconds(&critical, lifetime);
 	return 0;
 }
 
@@ -258,7 +260,7 @@ int mc_report_describe_chain(mailcert_report *report, gnutls_x509_crt_t *crts, s
 		return MAILCERT_E_NOMEM;
 	report->certs_len = n;
 	for (size_t i = 0; i < n; i++)
-		if ((rc = describe_one(&report->certs[i], crts[i], report->now, policy)) < 0)
+		if ((rc = describe_one(&report->certs[i], crts[i], i, report->now, policy)) < 0)
 			return rc;
 	return 0;
 }

@@ -119,9 +119,10 @@ static void describe_threshold(char *out, size_t len, const char *which,
  * Whether @th alerts for chain element @i, and why into @why. "renewal"
  * on the leaf is the CA's suggested window when it is known (ARI).
  */
-static int alerts(const struct mc_eval *ev, size_t i, const struct mc_threshold *th,
-		  const char *which, char *why, size_t len)
+static int alerts(const struct mc_eval *ev, size_t i, int critical, char *why, size_t len)
 {
+	const struct mc_threshold slot = mc_threshold_for(ev->policy, i, critical), *th = &slot;
+	const char *which = critical ? "critical" : "warning";
 	const mailcert_cert_info *info = &ev->report->certs[i].info;
 	const struct mc_ari *ari = &ev->evidence->ari;
 	long long lifetime = (long long)info->not_after - (long long)info->not_before;
@@ -147,9 +148,9 @@ static int check_expiring(struct mc_eval *ev, size_t i, const char *label)
 	mailcert_state severity = MAILCERT_CRITICAL;
 	char when[TEXT_MAX], date[MC_DATE_MAX], why[256];
 
-	if (!alerts(ev, i, &ev->policy->critical, "critical", why, sizeof(why))) {
+	if (!alerts(ev, i, 1, why, sizeof(why))) {
 		severity = MAILCERT_WARNING;
-		if (!alerts(ev, i, &ev->policy->warning, "warning", why, sizeof(why)))
+		if (!alerts(ev, i, 0, why, sizeof(why)))
 			return 0;
 	}
 	format_duration(when, info->remaining_s, 0);

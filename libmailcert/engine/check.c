@@ -5,7 +5,9 @@
  * The TLSA name is known from the target, so that lookup starts with the
  * probe; the CRLs and the renewal information (ARI) need the chain, so
  * their fetches start after it. One deadline, set when the probe starts,
- * bounds them all.
+ * bounds them all. The ACME client's store (--compare-acme) is read
+ * again after the probe, from disk (at most once a minute per engine), so
+ * a program that runs for long sees renewals.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -136,6 +138,9 @@ int mc_check_probed(mailcert_check *c, struct mc_stages *st, mailcert_observatio
 		c->outstanding = 0;
 		return 0;
 	}
+	if (c->policy->acme)
+		c->evidence->acme = mc_stages_acme(st, c->policy->acme, c->evidence->acme_why,
+						   sizeof(c->evidence->acme_why));
 	rc = mc_crl_stage_start(&c->crl, st, c->policy, obs, c->deadline, c->evidence, stage_done,
 				c);
 	if (rc >= 0)

@@ -4,6 +4,8 @@
 #include <string.h>
 
 #include "engine/stages.h"
+#include "io/net.h"
+#include "model/acmestore.h"
 #include "model/internal.h"
 
 /* Resolvers and trust anchors in one engine: policies rarely differ in them. */
@@ -38,7 +40,14 @@ struct mc_stages {
 	struct mc_http *http;
 	char http_why[256]; /* why there is no multi handle, once that is known */
 	struct shared *shared;
+	/* The ACME store read for this engine's checks, by the path it was read
+	 * from, and when: read again when older than MC_ACME_FRESH_MS. */
+	mailcert_acme_store *acme;
+	int64_t acme_read_ms;
 };
+
+/* A scan's thousand checks read the store once, a long-lived engine every minute. */
+#define MC_ACME_FRESH_MS 60000
 
 struct mc_stages *mc_stages_new(void)
 {
@@ -61,7 +70,25 @@ void mc_stages_free(struct mc_stages *st)
 			mc_get_cancel(sh->waiters); /* the last one frees @sh */
 	}
 	mc_http_free(st->http);
+	mailcert_acme_store_free(st->acme);
 	free(st);
+}
+
+mailcert_acme_store *mc_stages_acme(struct mc_stages *st, const mailcert_acme_store *was,
+				    char *why, size_t whylen)
+{
+	mailcert_acme_store *fresh;
+	int64_t now = mc_now_ms();
+
+	if (!st->acme || strcmp(st->acme->path, was->path) != 0 ||
+	    now - st->acme_read_ms >= MC_ACME_FRESH_MS) {
+		if (mailcert_acme_store_open(&fresh, was->path, why, (unsigned)whylen) < 0)
+			return NULL;
+		mailcert_acme_store_free(st->acme);
+		st->acme = fresh;
+		st->acme_read_ms = now;
+	}
+	return mc_acme_store_ref(st->acme);
 }
 
 static int same(const char *a, const char *b)

@@ -58,6 +58,15 @@ struct mc_get *mc_stages_get(struct mc_stages *st, const struct mc_http_request 
 /* Stops waiting: @done will not run; the transfer ends with its last waiter. NULL is a no-op. */
 void mc_get_cancel(struct mc_get *g);
 
+/*
+ * The ACME store @was (a policy's) as it is on disk now: read again when
+ * the engine's copy is a minute old, else that copy. A new reference, or
+ * NULL with the reason in @why when it cannot be read now.
+ */
+struct mailcert_acme_store *mc_stages_acme(struct mc_stages *st,
+					   const struct mailcert_acme_store *was, char *why,
+					   size_t whylen);
+
 /* Every descriptor to watch, as mailcert_engine_fds(): written up to @max, counted in all. */
 size_t mc_stages_fds(const struct mc_stages *st, struct pollfd *fds, size_t max);
 

@@ -20,6 +20,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "model/certfile.h"
 #include "model/internal.h"
 
 /* A chain file is a few KiB; more than this is not one (nor read whole). */
@@ -27,19 +28,7 @@
 #define PATH_CHARS 200 /* characters of a path quoted in a message */
 #define LABEL_MAX 40   /* a PEM label kept for messages */
 
-/* What a certificate or key file holds. */
-struct mc_file {
-	gnutls_datum_t certs[MC_MAX_CHAIN]; /* DER, malloc'ed */
-	size_t ncerts;
-	gnutls_x509_privkey_t key; /* the private key, or NULL */
-	char labels[128];          /* the PEM labels seen, for "holds no certificate" */
-	int skip_keys;             /* only the certificates are wanted */
-};
-
-/* What load() must find. */
-enum { WANT_KEY, WANT_CERT, WANT_CERT_ONLY };
-
-static void file_clear(struct mc_file *f)
+void mc_file_clear(struct mc_file *f)
 {
 	for (size_t i = 0; i < f->ncerts; i++)
 		free(f->certs[i].data);
@@ -54,9 +43,8 @@ static void quote_path(char *dst, size_t len, const char *path)
 	mc_quote(dst, len, path, strlen(path), PATH_CHARS);
 }
 
-/* Reads the whole of @path (at most MC_FILE_MAX bytes) into @out, NUL-terminated. */
-static int read_all(const char *path, const char *what, gnutls_datum_t *out, char *err,
-		    size_t errlen)
+int mc_read_file(const char *path, const char *what, size_t max, gnutls_datum_t *out, char *err,
+		 size_t errlen)
 {
 	char q[4 * PATH_CHARS + 4];
 	struct stat st;
@@ -78,14 +66,14 @@ static int read_all(const char *path, const char *what, gnutls_datum_t *out, cha
 			     what, q);
 		return MAILCERT_E_IO;
 	}
-	buf = malloc(MC_FILE_MAX + 2);
+	buf = malloc(max + 2);
 	if (!buf) {
 		close(fd);
 		return MAILCERT_E_NOMEM;
 	}
 	/* A pipe or a device may have no size: read up to one byte past the bound. */
-	while (len <= MC_FILE_MAX) {
-		n = read(fd, buf + len, MC_FILE_MAX + 1 - len);
+	while (len <= max) {
+		n = read(fd, buf + len, max + 1 - len);
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0) {
@@ -100,12 +88,10 @@ static int read_all(const char *path, const char *what, gnutls_datum_t *out, cha
 		len += (size_t)n;
 	}
 	close(fd);
-	if (len > MC_FILE_MAX) {
+	if (len > max) {
 		free(buf);
-		mc_set_error(err, errlen,
-			     "the %s \"%s\" is larger than %d KiB: not a certificate "
-			     "or key file",
-			     what, q, MC_FILE_MAX / 1024);
+		mc_set_error(err, errlen, "the %s \"%s\" is larger than %zu KiB: not a %s", what, q,
+			     max / 1024, what);
 		return MAILCERT_E_INVALID;
 	}
 	if (len == 0) {
@@ -312,25 +298,33 @@ static int parse_pem(struct mc_file *f, const gnutls_datum_t *data, const char *
 	}
 }
 
-/*
- * Reads @path into @f. @want_cert: WANT_CERT, the file must hold a
- * certificate (and may hold a key); WANT_CERT_ONLY, the same with keys
- * skipped unread; WANT_KEY, it must hold a private key. DER is tried when
- * there is no PEM block.
- */
-static int load(struct mc_file *f, const char *path, const char *what, int want_cert, char *err,
-		size_t errlen)
+int mc_file_load(struct mc_file *f, const char *path, const gnutls_datum_t *mem, const char *what,
+		 int want_cert, char *err, size_t errlen)
 {
 	char q[4 * PATH_CHARS + 4];
 	gnutls_datum_t data = {NULL, 0};
 	int rc, why = 0;
 
 	memset(f, 0, sizeof(*f));
-	f->skip_keys = want_cert == WANT_CERT_ONLY;
+	f->skip_keys = want_cert == MC_WANT_CERT_ONLY;
 	quote_path(q, sizeof(q), path);
-	rc = read_all(path, what, &data, err, errlen);
-	if (rc < 0)
-		return rc;
+	if (mem && mem->size == 0) {
+		mc_set_error(err, errlen, "the %s \"%s\" is empty", what, q);
+		return MAILCERT_E_INVALID;
+	}
+	if (mem) {
+		/* parse_pem() and the DER import read it in place. */
+		data.data = malloc(mem->size + 1);
+		if (!data.data)
+			return MAILCERT_E_NOMEM;
+		memcpy(data.data, mem->data, mem->size);
+		data.data[mem->size] = '\0';
+		data.size = mem->size;
+	} else {
+		rc = mc_read_file(path, what, MC_FILE_MAX, &data, err, errlen);
+		if (rc < 0)
+			return rc;
+	}
 	rc = parse_pem(f, &data, what, q, err, errlen);
 	if (rc == 0) {
 		/* Not PEM: one DER certificate, or a DER key. */
@@ -369,7 +363,7 @@ static int load(struct mc_file *f, const char *path, const char *what, int want_
 	}
 	free(data.data);
 	if (rc < 0) {
-		file_clear(f);
+		mc_file_clear(f);
 		return rc;
 	}
 	return 0;
@@ -424,22 +418,63 @@ static void key_desc(char *dst, size_t len, gnutls_x509_privkey_t key)
 	}
 }
 
-/* Records @key (read from @path) as evidence: its public key ID and a description. */
-static int add_key(mailcert_observation *obs, gnutls_x509_privkey_t key, const char *path)
+int mc_file_key_set(struct mc_file_key *k, gnutls_x509_privkey_t key, const char *path)
 {
-	struct mc_file_key *k = &obs->keys[obs->keys_len];
 	size_t len = sizeof(k->id);
 
-	if (obs->keys_len == MC_MAX_FILE_KEYS)
-		return MAILCERT_E_INVALID;
 	if (gnutls_x509_privkey_get_key_id(key, GNUTLS_KEYID_USE_SHA256, k->id, &len) < 0)
 		len = 0; /* an algorithm GnuTLS cannot hash: nothing to compare */
 	k->id_len = len;
 	key_desc(k->desc, sizeof(k->desc), key);
 	k->path = mc_strdup(path);
-	if (!k->path)
-		return MAILCERT_E_NOMEM;
-	obs->keys_len++;
+	return k->path ? 0 : MAILCERT_E_NOMEM;
+}
+
+/* Records @key (read from @path) as evidence: its public key ID and a description. */
+static int add_key(mailcert_observation *obs, gnutls_x509_privkey_t key, const char *path)
+{
+	int rc;
+
+	if (obs->keys_len == MC_MAX_FILE_KEYS)
+		return MAILCERT_E_INVALID;
+	rc = mc_file_key_set(&obs->keys[obs->keys_len], key, path);
+	if (rc == 0)
+		obs->keys_len++;
+	return rc;
+}
+
+int mc_observation_from_chain(mailcert_observation **out, const char *file,
+			      const gnutls_datum_t *chain, size_t n, const struct mc_file_key *keys,
+			      size_t nkeys)
+{
+	/* No host: file mode has no name to expect unless the policy names one. */
+	mailcert_observation *obs = mc_observation_new(file, "");
+	int rc = 0;
+
+	*out = NULL;
+	if (!obs || !(obs->file = mc_strdup(file)))
+		rc = MAILCERT_E_NOMEM;
+	for (size_t i = 0; i < n && rc == 0; i++)
+		rc = mc_observation_add_cert(obs, chain[i].data, chain[i].size);
+	for (size_t i = 0; i < nkeys && rc == 0; i++) {
+		struct mc_file_key *k = &obs->keys[obs->keys_len];
+
+		if (obs->keys_len == MC_MAX_FILE_KEYS)
+			rc = MAILCERT_E_INVALID;
+		else if (!(k->path = mc_strdup(keys[i].path)))
+			rc = MAILCERT_E_NOMEM;
+		else {
+			memcpy(k->id, keys[i].id, sizeof(k->id));
+			k->id_len = keys[i].id_len;
+			memcpy(k->desc, keys[i].desc, sizeof(k->desc));
+			obs->keys_len++;
+		}
+	}
+	if (rc < 0) {
+		mailcert_observation_free(obs);
+		return rc;
+	}
+	*out = obs;
 	return 0;
 }
 
@@ -457,31 +492,23 @@ MAILCERT_EXPORT int mailcert_observation_from_file(mailcert_observation **out, c
 		mc_set_error(err, errlen, "no file name given");
 		return MAILCERT_E_INVALID;
 	}
-	rc = load(&f, path, "certificate file", WANT_CERT, err, errlen);
+	rc = mc_file_load(&f, path, NULL, "certificate file", MC_WANT_CERT, err, errlen);
 	if (rc < 0)
 		return rc;
 	if (key_path) {
-		rc = load(&kf, key_path, "key file", WANT_KEY, err, errlen);
+		rc = mc_file_load(&kf, key_path, NULL, "key file", MC_WANT_KEY, err, errlen);
 		if (rc < 0) {
-			file_clear(&f);
+			mc_file_clear(&f);
 			return rc;
 		}
 	}
-	/* No host: file mode has no name to expect unless the policy names one. */
-	obs = mc_observation_new(path, "");
-	if (!obs || !(obs->file = mc_strdup(path))) {
-		rc = MAILCERT_E_NOMEM;
-		goto out;
-	}
-	for (size_t i = 0; i < f.ncerts && rc == 0; i++)
-		rc = mc_observation_add_cert(obs, f.certs[i].data, f.certs[i].size);
+	rc = mc_observation_from_chain(&obs, path, f.certs, f.ncerts, NULL, 0);
 	if (rc == 0 && f.key)
 		rc = add_key(obs, f.key, path);
 	if (rc == 0 && kf.key)
 		rc = add_key(obs, kf.key, key_path);
-out:
-	file_clear(&f);
-	file_clear(&kf);
+	mc_file_clear(&f);
+	mc_file_clear(&kf);
 	if (rc < 0) {
 		mailcert_observation_free(obs);
 		if (rc == MAILCERT_E_NOMEM)
@@ -495,13 +522,13 @@ out:
 int mc_file_leaf(const char *path, gnutls_datum_t *der, char *err, size_t errlen)
 {
 	struct mc_file f;
-	int rc = load(&f, path, "certificate file", WANT_CERT_ONLY, err, errlen);
+	int rc = mc_file_load(&f, path, NULL, "certificate file", MC_WANT_CERT_ONLY, err, errlen);
 
 	if (rc < 0)
 		return rc;
 	/* The leaf moves out; the rest of the chain is not compared. */
 	*der = f.certs[0];
 	f.certs[0].data = NULL;
-	file_clear(&f);
+	mc_file_clear(&f);
 	return 0;
 }

@@ -19,5 +19,6 @@ void mc_evidence_free(struct mc_evidence *ev)
 		free(ev->crl[i].error);
 	}
 	mc_dane_lookup_clear(&ev->dane);
+	mailcert_acme_store_free(ev->acme);
 	free(ev);
 }

@@ -168,6 +168,11 @@ struct mc_evidence {
 	size_t crl_len;
 	struct mc_dane_lookup dane; /* the TLSA lookup (engine/tlsa_stage.c) */
 	struct mc_ari ari;          /* the leaf's renewal window (engine/ari_stage.c) */
+	/* --compare-acme: the ACME client's store as read for this check, a
+	 * reference (engine/check.c); NULL: the policy's, read when it was
+	 * set, and when reading it again failed, why. */
+	struct mailcert_acme_store *acme;
+	char acme_why[512];
 };
 
 /* An empty evidence; NULL when out of memory. */
@@ -217,6 +222,13 @@ struct mc_threshold {
 /* The default threshold: warning (@critical 0) or critical, following the lifetime. */
 struct mc_threshold mc_threshold_default(int critical);
 
+/*
+ * The policy's warning (@critical 0) or critical threshold as it applies
+ * to chain element @index: "renewal" is the leaf's renewal point, so a CA
+ * certificate, which no ACME client renews, keeps the default.
+ */
+struct mc_threshold mc_threshold_for(const mailcert_policy *policy, size_t index, int critical);
+
 /* Parses @spec; 0 or MAILCERT_E_INVALID with a reason in @err. Pure. */
 int mc_threshold_parse(struct mc_threshold *out, const char *spec, char *err, size_t errlen);
 /* Whether @remaining seconds of a certificate living @lifetime seconds alerts. */
@@ -242,6 +254,9 @@ struct mailcert_policy {
 	 * (malloc'ed), and its path; data NULL when unset. */
 	gnutls_datum_t compare_leaf;
 	char *compare_file;
+	/* --compare-acme (checks/deploy.c): the store as read when set; a
+	 * check reads it again as evidence (engine/check.c). NULL when unset. */
+	struct mailcert_acme_store *acme;
 	/* Crypto minimums (checks/crypto.c); 0 means the default. */
 	unsigned min_rsa_bits; /* RSA and DSA modulus; default 2048 */
 	unsigned min_ec_bits;  /* ECDSA curve size, EdDSA; default 256 */

@@ -97,6 +97,7 @@ MAILCERT_EXPORT void mailcert_policy_free(mailcert_policy *p)
 	free(p->severities);
 	free(p->compare_leaf.data);
 	free(p->compare_file);
+	mailcert_acme_store_free(p->acme);
 	for (size_t i = 0; i < p->crls_len; i++) {
 		gnutls_x509_crl_deinit(p->crls[i]);
 		free(p->crl_paths[i]);
@@ -181,6 +182,21 @@ MAILCERT_EXPORT int mailcert_policy_set_compare_file(mailcert_policy *p, const c
 	free(p->compare_file);
 	p->compare_leaf = leaf;
 	p->compare_file = copy;
+	return 0;
+}
+
+MAILCERT_EXPORT int mailcert_policy_set_compare_acme(mailcert_policy *p, const char *path,
+						     char *err, unsigned errlen)
+{
+	mailcert_acme_store *store = NULL;
+	int rc;
+
+	if (!p)
+		return MAILCERT_E_INVALID;
+	if (path && (rc = mailcert_acme_store_open(&store, path, err, errlen)) < 0)
+		return rc;
+	mailcert_acme_store_free(p->acme);
+	p->acme = store;
 	return 0;
 }
 

@@ -217,6 +217,13 @@ int mc_threshold_parse(struct mc_threshold *out, const char *spec, char *err, si
 	return 0;
 }
 
+struct mc_threshold mc_threshold_for(const mailcert_policy *policy, size_t index, int critical)
+{
+	const struct mc_threshold *th = critical ? &policy->critical : &policy->warning;
+
+	return th->kind == MC_TH_RENEWAL && index > 0 ? mc_threshold_default(critical) : *th;
+}
+
 int mc_threshold_alerts(const struct mc_threshold *th, long long remaining, long long lifetime)
 {
 	int outside;

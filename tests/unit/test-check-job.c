@@ -327,6 +327,63 @@ START_TEST(test_run_plain)
 END_TEST
 
 /*
+ * --compare-acme: the policy read the store when it was set, but a check
+ * reads it again, so a program that runs for long (the exporter) sees a
+ * renewal written after it started: the served leaf is then the
+ * previous certificate. A store gone since is a note, and the policy's
+ * copy is used.
+ */
+START_TEST(test_acme_store_read_again)
+{
+	static const char *const dns[] = {HOST, NULL};
+	const struct mc_fixture_cert_spec rs = {.cn = HOST,
+						.dns = dns,
+						.not_before = time(NULL) - 3600,
+						.not_after = time(NULL) + 90 * DAY,
+						.issuer = &root};
+	mailcert_policy *p = policy();
+	struct mc_fixture_cert renewed;
+	char store[128], crt[160], cmd[200], err[512];
+	struct job j;
+
+	serve(0);
+	snprintf(store, sizeof(store), "%s/certificates", dir);
+	snprintf(crt, sizeof(crt), "%s/" HOST ".crt", store);
+	snprintf(cmd, sizeof(cmd), "mkdir -p %s", store);
+	ck_assert_int_eq(system(cmd), 0);
+	ck_assert_int_eq(mc_fixture_cert_append_pem(&leaf, crt), 0);
+	ck_assert_msg(mailcert_policy_set_compare_acme(p, store, err, sizeof(err)) == 0, "%s", err);
+	make_job(&j, p, 5000);
+	ck_assert_int_eq(mailcert_check_run(j.check, &j.report), 0);
+	ck_assert_ptr_null(finding(j.report, "deploy.mismatch"));
+	mailcert_report_free(j.report);
+	/* Renewed on disk after the policy was made. */
+	ck_assert_int_eq(mc_fixture_cert_make(&renewed, &rs), 0);
+	ck_assert_int_eq(unlink(crt), 0);
+	ck_assert_int_eq(mc_fixture_cert_append_pem(&renewed, crt), 0);
+	ck_assert_int_eq(mailcert_check_run(j.check, &j.report), 0);
+	ck_assert_msg(finding(j.report, "deploy.mismatch"), "the check judged the store as it was");
+	ck_assert_int_eq(mailcert_report_state(j.report), MAILCERT_WARNING);
+	mailcert_report_free(j.report);
+	/* Gone: the policy's copy, and a note saying so. */
+	snprintf(cmd, sizeof(cmd), "rm -r %s", store);
+	ck_assert_int_eq(system(cmd), 0);
+	ck_assert_int_eq(mailcert_check_run(j.check, &j.report), 0);
+	ck_assert_ptr_null(finding(j.report, "deploy.mismatch"));
+	ck_assert_ptr_nonnull(finding(j.report, "deploy.store-unreadable"));
+	snprintf(err, sizeof(err),
+		 "cannot read the ACME store \"%s\": No such file or directory; compared with the "
+		 "lego store as it was read at startup",
+		 store);
+	ck_assert_str_eq(mailcert_finding_message(finding(j.report, "deploy.store-unreadable")), err);
+	ck_assert_int_eq(mailcert_report_state(j.report), MAILCERT_OK);
+	mc_fixture_cert_clear(&renewed);
+	free_job(&j);
+	mailcert_policy_free(p);
+}
+END_TEST
+
+/*
  * Eight checks whose TLSA lookups go to a resolver that never answers, at
  * once: they end together at their deadline (one timeout, not eight),
  * each saying the lookup timed out and none that the server did; while
@@ -664,6 +721,7 @@ int main(void)
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, test_run_plain);
+	tcase_add_test(tc, test_acme_store_read_again);
 	tcase_add_test(tc, test_dane_silent_resolver);
 	tcase_add_test(tc, test_crl_shared_and_cached);
 	tcase_add_test(tc, test_crl_too_slow);

@@ -24,7 +24,7 @@ here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 
 it_need_mailcert "${1:-}"
 
-VERSION=0.1.0
+VERSION=0.2.0
 # A target that is refused at once, for cases about the options.
 NOWHERE=smtp://mail.invalid
 
@@ -560,6 +560,79 @@ files() {
 	it_contains "check --help: --compare-file" "--compare-file FILE" "$(cat "$IT_LAST_OUT")"
 }
 
+# file --acme and --compare-acme: an ACME client's store on disk (the
+# layouts themselves are test-acme.c's; real certbot is test-acme.sh's).
+acme_store() {
+	local pki=$IT_WORK/acme-pki le=$IT_WORK/le out
+	it_pki_ca "$pki"
+	it_pki_leaf "$pki" mail "-1 day" "+90 days" mail.test mail.test
+	it_pki_leaf "$pki" other "-1 day" "+90 days" other.test other.test
+	mkdir -p "$le/live/mail.test" "$le/live/other.test" "$le/renewal"
+	cat "$pki/mail.pem" "$pki/inter.pem" >"$le/live/mail.test/fullchain.pem"
+	cp "$pki/mail.key" "$le/live/mail.test/privkey.pem"
+	cat "$pki/other.pem" "$pki/inter.pem" >"$le/live/other.test/fullchain.pem"
+	cp "$pki/mail.key" "$le/live/other.test/privkey.pem" # not its key
+	local ca=(--ca-file "$pki/root.pem")
+
+	it_run "$MAILCERT" file -f json "${ca[@]}" --acme "$le"
+	expect_rc "file --acme: the worst of its lineages" 2
+	out=$IT_LAST_OUT
+	it_eq "file --acme: one report per lineage" 2 "$(wc -l <"$out")"
+	it_eq "file --acme: mail.test first, its chain file the target" \
+		"$le/live/mail.test/fullchain.pem" "$(head -n 1 "$out" | python3 -c \
+		'import json, sys; print(json.load(sys.stdin)["target"])')"
+	it_eq "file --acme: mail.test OK" OK "$(head -n 1 "$out" | python3 -c \
+		'import json, sys; print(json.load(sys.stdin)["state"])')"
+	it_eq "file --acme: other.test's key is not its own" "CRITICAL deploy.key-mismatch" \
+		"$(tail -n 1 "$out" | python3 -c 'import json, sys
+r = json.load(sys.stdin)
+print(r["state"], " ".join(f["code"] for f in r["findings"]))')"
+
+	# A key that cannot be read is said, the rest checked.
+	rm "$le/live/other.test/privkey.pem"
+	mkdir "$le/live/other.test/privkey.pem"
+	it_run "$MAILCERT" file -f json "${ca[@]}" --acme "$le"
+	expect_rc "file --acme, an unreadable key" 0
+	expect_stderr "file --acme, an unreadable key" \
+		"mailcert: the certbot lineage other.test: its key was not compared with its certificate: cannot read the key file \"$le/live/other.test/privkey.pem\": a directory, not a file"
+	# A lineage that cannot be read is UNKNOWN, named; the others still checked.
+	printf 'version = 2.1.0\n' >"$le/renewal/gone.test.conf"
+	it_run "$MAILCERT" file -f json "${ca[@]}" --acme "$le"
+	expect_rc "file --acme, a lineage without live/" 3
+	expect_stderr "file --acme, a lineage without live/" \
+		"mailcert: the certbot lineage gone.test ($le/renewal/gone.test.conf): renewal/ configures it, but live/ has no directory for it"
+	it_eq "file --acme, a lineage without live/: the others reported" 2 "$(wc -l <"$IT_LAST_OUT")"
+
+	usage "file --acme with a FILE" "--acme checks the certificates of an ACME client's store; give no FILE with it" \
+		file --acme "$le" "$pki/mail.pem"
+	usage "file --acme with --key" "give no --key with it" file --acme "$le" --key "$pki/mail.key"
+	usage "file --acme without its value" "mailcert: --acme needs a value" file --acme
+	usage "file --acme -f nagios, two lineages" "a Nagios check takes one lineage (3 given)" \
+		file -f nagios --acme "$le"
+	it_run "$MAILCERT" file -f nagios --acme "$IT_WORK/no-store"
+	expect_rc "file --acme, no such store" 3
+	it_eq "file --acme, no such store: plugin output" \
+		"MAILCERT UNKNOWN - cannot read the ACME store \"$IT_WORK/no-store\": No such file or directory" \
+		"$(cat "$IT_LAST_OUT")"
+	mkdir -p "$IT_WORK/lego/certificates"
+	it_run "$MAILCERT" file -f nagios --acme "$IT_WORK/lego"
+	expect_rc "file --acme, an empty store" 3
+	it_eq "file --acme, an empty store: plugin output" \
+		"MAILCERT UNKNOWN - the lego store \"$IT_WORK/lego\" holds no certificate yet" \
+		"$(cat "$IT_LAST_OUT")"
+
+	usage "--compare-acme, no such store" \
+		"mailcert: --compare-acme: cannot read the ACME store \"$IT_WORK/no-store\": No such file or directory" \
+		check --compare-acme "$IT_WORK/no-store" "$NOWHERE"
+	usage "--compare-acme, not a store" "is none of the ACME stores mailcert reads" \
+		check --compare-acme "$pki" "$NOWHERE"
+	it_run "$MAILCERT" check --help
+	it_contains "check --help: --compare-acme" "--compare-acme PATH" "$(cat "$IT_LAST_OUT")"
+	it_run "$MAILCERT" file --help
+	it_contains "file --help: --acme" "--acme PATH" "$(cat "$IT_LAST_OUT")"
+	it_contains "file --help: its usage line" "mailcert file [OPTIONS] --acme PATH" "$(cat "$IT_LAST_OUT")"
+}
+
 # promtool_ok DESC FILE: promtool (Debian's prometheus) accepts FILE.
 promtool_ok() {
 	local out
@@ -1046,6 +1119,7 @@ main() {
 	targets
 	unreachable
 	files
+	acme_store
 	prometheus
 	colour
 	exporter_usage

@@ -200,7 +200,7 @@ struct flags {
 	const char **names;
 	size_t n_names;
 	double warn, crit;
-	int ignore_host_cn, noauth, ignore_exp, ignore_ocsp, ignore_sig_alg;
+	int ignore_host_cn, noauth, ignore_exp, ignore_ocsp, ignore_sig_alg, ignore_sct, selfsigned;
 };
 
 /* Everything parsed: the policy and the target, in check_ssl_cert's terms. */
@@ -237,6 +237,12 @@ static int run_check(struct check_run *run, struct flags *f)
 	    (f->ignore_exp && ignore(run, "--ignore-exp", exp_codes)) ||
 	    (f->ignore_sig_alg && ignore(run, "--ignore-sig-alg", sig_codes)) ||
 	    (f->ignore_ocsp && ignore(run, "--ignore-ocsp", ocsp_codes)))
+		return MAILCERT_UNKNOWN;
+	/* check_ssl_cert is CRITICAL for a certificate without SCTs, a private
+	 * CA's too, unless --ignore-sct or -s: its users' checks expect that. */
+	if (!f->ignore_sct && !f->selfsigned &&
+	    (apply(run, OPT_CT, NULL, "--ignore-sct") ||
+	     apply(run, OPT_SEVERITY, "ct.missing=critical", "--ignore-sct")))
 		return MAILCERT_UNKNOWN;
 	if (f->file)
 		return check_file(run, f->file);
@@ -358,6 +364,7 @@ int main(int argc, char **argv)
 		case 's':
 			if (apply(&run, OPT_SELF_SIGNED, NULL, "--selfsigned"))
 				goto out;
+			f.selfsigned = 1;
 			break;
 		case 'A':
 			f.noauth = 1;
@@ -366,7 +373,8 @@ int main(int argc, char **argv)
 			f.ignore_exp = 1;
 			break;
 		case CM_IGNORE_SCT:
-			break; /* SCTs are never required: nothing to turn off */
+			f.ignore_sct = 1;
+			break;
 		case CM_IGNORE_OCSP:
 			f.ignore_ocsp = 1;
 			break;

@@ -164,6 +164,14 @@ const struct mc_option mc_options[] = {
      "from 2027-03-15, 47 from 2029-03-15) or off; default\n"
      "cabf for chains the system store trusts\n"
      "(cert.validity-too-long)"},
+    {"ct", OPT_CT, NULL, MC_GROUP_POLICY, JUDGING, 0, MODULE,
+     "require Certificate Transparency SCTs of private CAs\n"
+     "too (default: of chains the system store trusts):\n"
+     "ct.missing, ct.too-few (WARNING)"},
+    {"ct-log-list", OPT_CT_LOG_LIST, "FILE", MC_GROUP_POLICY, JUDGING, 0, MODULE,
+     "verify each SCT with its log's key from this v3 log\n"
+     "list (Chrome's log_list.json): ct.invalid (CRITICAL),\n"
+     "ct.unknown-log, and Chrome's CT policy (ct.too-few)"},
 
     /* Output */
     {"format", 'f', "FMT", MC_GROUP_OUTPUT, B_CHECK, B_SHOW, 0,
@@ -319,7 +327,9 @@ const struct mc_option mc_options[] = {
     {"ignore-ocsp", CM_IGNORE_OCSP, NULL, MC_GROUP_CHECK_MAILCERT, B_CM, 0, 0,
      "ignore stapled OCSP problems"},
     {"ignore-sct", CM_IGNORE_SCT, NULL, MC_GROUP_CHECK_MAILCERT, B_CM, 0, 0,
-     "accepted: check_mailcert never requires SCTs"},
+     "do not require Signed Certificate Timestamps\n"
+     "(without it, or -s, a leaf without SCTs is CRITICAL,\n"
+     "as in check_ssl_cert)"},
     /* check_ssl_cert's --dane TYPE is parsed to be refused by name. */
     {"dane", CM_DANE, NULL, MC_GROUP_CHECK_MAILCERT, B_CM, 0, MC_OPT_ARG_OPTIONAL,
      "match the TLSA records at _PORT._tcp.HOST, validated\n"

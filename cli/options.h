@@ -155,7 +155,9 @@ enum {
 	OPT_ARI,
 	OPT_ACME_DIRECTORY,
 	OPT_MAX_VALIDITY,
-	OPT_POLICY_LAST = OPT_MAX_VALIDITY,
+	OPT_CT,
+	OPT_CT_LOG_LIST,
+	OPT_POLICY_LAST = OPT_CT_LOG_LIST,
 };
 
 /* check_mailcert's own: check_ssl_cert's long options. */

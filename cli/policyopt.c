@@ -149,6 +149,13 @@ int policy_option(const char *cmd, struct check_run *run, int c, const char *arg
 		if (mailcert_policy_set_max_validity(p, arg, err, sizeof(err)) < 0)
 			return usage_error(cmd, "--max-validity: %s", err);
 		return 0;
+	case OPT_CT:
+		mailcert_policy_set_ct(p, MAILCERT_CT_REQUIRE);
+		return 0;
+	case OPT_CT_LOG_LIST:
+		if (mailcert_policy_set_ct_log_list(p, arg, err, sizeof(err)) < 0)
+			return usage_error(cmd, "--ct-log-list: %s", err);
+		return 0;
 	case OPT_RESOLVER:
 		if (mailcert_policy_set_resolver(p, arg, err, sizeof(err)) < 0)
 			return usage_error(cmd, "--resolver: %s", err);

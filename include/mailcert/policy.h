@@ -241,6 +241,31 @@ MAILCERT_EXPORT int mailcert_policy_set_acme_directory(mailcert_policy *policy, 
 MAILCERT_EXPORT int mailcert_policy_set_max_validity(mailcert_policy *policy, const char *spec,
 						     char *err, unsigned errlen);
 
+/* Whether a leaf must carry SCTs (Certificate Transparency, RFC 6962). */
+typedef enum mailcert_ct {
+	MAILCERT_CT_AUTO,    /* when the system trust store verifies its chain (the default) */
+	MAILCERT_CT_REQUIRE, /* always, private CAs too (--ct) */
+	MAILCERT_CT_OFF,     /* never; SCTs are still listed and verified */
+} mailcert_ct;
+
+/*
+ * When a leaf without SCTs is ct.missing (WARNING) and one with too few
+ * is ct.too-few. MAILCERT_E_INVALID for another value. Since: 0.2.
+ */
+MAILCERT_EXPORT int mailcert_policy_set_ct(mailcert_policy *policy, mailcert_ct mode);
+
+/*
+ * Certificate Transparency logs (--ct-log-list): the v3 log list JSON
+ * file at @path (Chrome's log_list.json, Apple's current_log_list.json),
+ * read and parsed now; NULL forgets it. With it, each SCT's signature is
+ * verified against its log's key (ct.invalid, CRITICAL), an SCT of a log
+ * not in the list is ct.unknown-log (OK), and the valid SCTs are counted
+ * by Chrome's CT policy (ct.too-few, WARNING). MAILCERT_E_IO or
+ * MAILCERT_E_INVALID with a reason naming the file in @err. Since: 0.2.
+ */
+MAILCERT_EXPORT int mailcert_policy_set_ct_log_list(mailcert_policy *policy, const char *path,
+						    char *err, unsigned errlen);
+
 /*
  * Deprecated since 0.2, kept for one release: use a check
  * (mailcert_check_run(), or mailcert_engine_add_check() for many), whose

@@ -92,6 +92,26 @@ typedef struct mailcert_ari_window {
  */
 MAILCERT_EXPORT const mailcert_ari_window *mailcert_report_ari(const mailcert_report *report);
 
+/* One Signed Certificate Timestamp the server presented for its leaf. */
+typedef struct mailcert_sct {
+	const char *log_id;         /* base64, as log lists write it */
+	const char *log_name;       /* the log's description in the log list, or NULL */
+	long long timestamp_ms;     /* when the log saw the certificate, ms since the epoch */
+	const char *source;         /* "embedded" (the certificate), "tls" (the TLS
+				       extension) or "ocsp" (the stapled response) */
+	int valid;                  /* 1 its signature verifies, 0 it does not (or it is
+				       dated after the evaluation's now), -1 not verified:
+				       no log list, or a log the list does not name */
+} mailcert_sct;
+
+/*
+ * The SCTs of the leaf, from the certificate, the TLS handshake and stapled
+ * OCSP responses, at most 16; each lives as long as @report. Since: 0.2.
+ */
+MAILCERT_EXPORT size_t mailcert_report_sct_count(const mailcert_report *report);
+MAILCERT_EXPORT const mailcert_sct *mailcert_report_sct(const mailcert_report *report,
+							size_t index);
+
 /* The name that matched the leaf, or NULL when none did or none was checked. */
 MAILCERT_EXPORT const char *mailcert_report_matched_name(const mailcert_report *report);
 

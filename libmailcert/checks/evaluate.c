@@ -55,6 +55,7 @@ static int (*const checks[])(struct mc_eval *) = {
     mc_check_expect,
     mc_check_crypto,
     mc_check_revocation,
+    mc_check_ct,
     mc_check_ari,
     mc_check_dane, /* last: a DANE match lowers PKIX findings made before it */
 };

@@ -70,8 +70,46 @@ static ssize_t push(gnutls_transport_ptr_t ptr, const void *buf, size_t len)
 	return send(((struct transport *)ptr)->fd, buf, len, MSG_NOSIGNAL);
 }
 
-static int collect(gnutls_session_t s, mailcert_observation *obs)
+struct mc_tls {
+	gnutls_certificate_credentials_t cred;
+	gnutls_session_t s;
+	struct transport transport;
+	unsigned char *sct; /* the server's SCT list extension, when it sent one */
+	size_t sct_len;
+};
+
+/*
+ * RFC 6962 §3.3: a client asks for SCTs with an empty
+ * signed_certificate_timestamp extension; a TLS 1.2 server answers with
+ * the list in its ServerHello. (TLS 1.3 puts it in the Certificate
+ * message's entries, which GnuTLS 3.7 does not hand to extensions.)
+ */
+#define EXT_SCT 18
+
+static int sct_send(gnutls_session_t s, gnutls_buffer_t data)
 {
+	(void)s;
+	(void)data;
+	return GNUTLS_E_INT_RET_0; /* sent, empty */
+}
+
+static int sct_recv(gnutls_session_t s, const unsigned char *data, size_t len)
+{
+	struct mc_tls *t = gnutls_session_get_ptr(s);
+
+	if (t->sct || len == 0 || len > 65535)
+		return 0; /* judged as absent; the list's own length field is 16 bits */
+	t->sct = malloc(len);
+	if (!t->sct)
+		return GNUTLS_E_MEMORY_ERROR;
+	memcpy(t->sct, data, len);
+	t->sct_len = len;
+	return 0;
+}
+
+static int collect(const struct mc_tls *t, mailcert_observation *obs)
+{
+	gnutls_session_t s = t->s;
 	unsigned n = 0;
 	const gnutls_datum_t *peers = gnutls_certificate_get_peers(s, &n);
 	gnutls_datum_t resp;
@@ -87,6 +125,8 @@ static int collect(gnutls_session_t s, mailcert_observation *obs)
 		if (rc < 0)
 			return rc;
 	}
+	if (t->sct && (rc = mc_observation_set_sct_tls(obs, t->sct, t->sct_len)) < 0)
+		return rc;
 	{
 		gnutls_datum_t alpn = {0};
 		char alpn_text[256] = "";
@@ -108,12 +148,6 @@ static void fail_handshake(gnutls_session_t s, int rc, mailcert_observation *obs
 		mc_observation_fail(obs, "tls.handshake", "TLS handshake failed: %s",
 				    gnutls_strerror(rc));
 }
-
-struct mc_tls {
-	gnutls_certificate_credentials_t cred;
-	gnutls_session_t s;
-	struct transport transport;
-};
 
 static void timeout(mailcert_observation *obs)
 {
@@ -143,6 +177,12 @@ struct mc_tls *mc_tls_new(int fd, const char *sni, const char *alpn, mailcert_ke
 	if (alpn && gnutls_alpn_set_protocols(t->s, &alpn_datum, 1, 0) < 0)
 		goto fail;
 	gnutls_ocsp_status_request_enable_client(t->s, NULL, 0, NULL);
+	gnutls_session_set_ptr(t->s, t);
+	if (gnutls_session_ext_register(t->s, "signed_certificate_timestamp", EXT_SCT,
+					GNUTLS_EXT_TLS, sct_recv, sct_send, NULL, NULL, NULL,
+					GNUTLS_EXT_FLAG_TLS | GNUTLS_EXT_FLAG_CLIENT_HELLO |
+					    GNUTLS_EXT_FLAG_TLS12_SERVER_HELLO) < 0)
+		goto fail;
 	gnutls_transport_set_ptr(t->s, &t->transport);
 	gnutls_transport_set_pull_function(t->s, pull);
 	gnutls_transport_set_push_function(t->s, push);
@@ -176,7 +216,7 @@ int mc_tls_step(struct mc_tls *t, int64_t deadline_ms, mailcert_observation *obs
 			return 1;
 		}
 	} while (rc < 0);
-	rc = collect(t->s, obs);
+	rc = collect(t, obs);
 	/* A courtesy close_notify; the peer's answer is not awaited. */
 	gnutls_bye(t->s, GNUTLS_SHUT_WR);
 	return rc;
@@ -190,5 +230,6 @@ void mc_tls_free(struct mc_tls *t)
 		gnutls_deinit(t->s);
 	if (t->cred)
 		gnutls_certificate_free_credentials(t->cred);
+	free(t->sct);
 	free(t);
 }

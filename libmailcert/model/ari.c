@@ -14,6 +14,7 @@
 #include <json.h>
 
 #include "model/internal.h"
+#include "model/jsondoc.h"
 
 #define URL_MAX 700 /* a renewalInfo URL, a certID appended */
 
@@ -76,60 +77,16 @@ static int url_ok(const char *url, const char *scheme)
 	return 1;
 }
 
-/* @body as a JSON object (the caller puts it), or NULL with the reason in @why. */
-static json_object *json_doc(const char *body, size_t len, const char *what, char *why,
-			     size_t whylen)
-{
-	json_tokener *tok;
-	json_object *doc;
-
-	if (len == 0 || len > MC_ARI_MAX_BYTES) {
-		mc_set_error(why, whylen, "the %s is %s", what, len ? "too large" : "empty");
-		return NULL;
-	}
-	tok = json_tokener_new_ex(16);
-	if (!tok) {
-		mc_set_error(why, whylen, "out of memory");
-		return NULL;
-	}
-	json_tokener_set_flags(tok, JSON_TOKENER_STRICT | JSON_TOKENER_VALIDATE_UTF8);
-	doc = json_tokener_parse_ex(tok, body, (int)len);
-	/* One document and nothing after it but white space. */
-	if (doc && json_tokener_get_parse_end(tok) < len &&
-	    strspn(body + json_tokener_get_parse_end(tok), " \t\r\n") !=
-		len - json_tokener_get_parse_end(tok)) {
-		json_object_put(doc);
-		doc = NULL;
-	}
-	json_tokener_free(tok);
-	if (!doc || !json_object_is_type(doc, json_type_object)) {
-		json_object_put(doc);
-		mc_set_error(why, whylen, "the %s is not a JSON object", what);
-		return NULL;
-	}
-	return doc;
-}
-
-/* The string member @key of @obj, or NULL. */
-static const char *member(json_object *obj, const char *key)
-{
-	json_object *v;
-
-	if (!json_object_object_get_ex(obj, key, &v) || !json_object_is_type(v, json_type_string))
-		return NULL;
-	return json_object_get_string(v);
-}
-
 int mc_ari_directory(const char *body, size_t len, char *out, size_t outlen, char *why,
 		     size_t whylen)
 {
-	json_object *doc = json_doc(body, len, "ACME directory", why, whylen);
+	json_object *doc = mc_json_doc(body, len, MC_ARI_MAX_BYTES, "ACME directory", why, whylen);
 	const char *url;
 	int rc = -1;
 
 	if (!doc)
 		return -1;
-	url = member(doc, "renewalInfo");
+	url = mc_json_string(doc, "renewalInfo");
 	if (!url)
 		mc_set_error(why, whylen, "the ACME directory has no renewalInfo URL: the CA "
 					  "offers no ARI");
@@ -141,62 +98,9 @@ int mc_ari_directory(const char *body, size_t len, char *out, size_t outlen, cha
 	return rc;
 }
 
-static int digits(const char *s, int n, int *out)
-{
-	*out = 0;
-	for (int i = 0; i < n; i++) {
-		if (s[i] < '0' || s[i] > '9')
-			return -1;
-		*out = *out * 10 + (s[i] - '0');
-	}
-	return 0;
-}
-
-/* RFC 3339 date-time ("2027-01-20T12:00:00Z", "…T12:00:00.5+01:00") as Unix time; -1 when not one. */
-static int rfc3339(const char *s, time_t *out)
-{
-	struct tm tm = {0};
-	int y, mo, d, h, mi, sec, oh, om;
-	long long t, offset = 0;
-	const char *p = s + 19;
-
-	if (strlen(s) < 20 || digits(s, 4, &y) || s[4] != '-' || digits(s + 5, 2, &mo) ||
-	    s[7] != '-' || digits(s + 8, 2, &d) || (s[10] != 'T' && s[10] != 't') ||
-	    digits(s + 11, 2, &h) || s[13] != ':' || digits(s + 14, 2, &mi) || s[16] != ':' ||
-	    digits(s + 17, 2, &sec))
-		return -1;
-	if (mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || sec > 60 || y < 1970)
-		return -1;
-	if (*p == '.') {
-		if (p[1] < '0' || p[1] > '9')
-			return -1;
-		for (p++; *p >= '0' && *p <= '9'; p++)
-			;
-	}
-	if ((*p == 'Z' || *p == 'z') && p[1] == '\0') {
-		offset = 0;
-	} else if ((*p == '+' || *p == '-') && strlen(p) == 6 && !digits(p + 1, 2, &oh) &&
-		   p[3] == ':' && !digits(p + 4, 2, &om) && oh <= 23 && om <= 59) {
-		offset = (*p == '-' ? -1 : 1) * (oh * 3600LL + om * 60LL);
-	} else {
-		return -1;
-	}
-	tm.tm_year = y - 1900;
-	tm.tm_mon = mo - 1;
-	tm.tm_mday = d;
-	tm.tm_hour = h;
-	tm.tm_min = mi;
-	tm.tm_sec = sec == 60 ? 59 : sec;
-	t = (long long)timegm(&tm);
-	if (t == -1 || tm.tm_mday != d) /* 2027-02-30 */
-		return -1;
-	*out = (time_t)(t - offset);
-	return 0;
-}
-
 int mc_ari_parse(const char *body, size_t len, struct mc_ari *out, char *why, size_t whylen)
 {
-	json_object *doc = json_doc(body, len, "renewalInfo answer", why, whylen), *win;
+	json_object *doc = mc_json_doc(body, len, MC_ARI_MAX_BYTES, "renewalInfo answer", why, whylen), *win;
 	const char *start, *end, *url;
 	int rc = -1;
 
@@ -205,8 +109,8 @@ int mc_ari_parse(const char *body, size_t len, struct mc_ari *out, char *why, si
 	if (!json_object_object_get_ex(doc, "suggestedWindow", &win) ||
 	    !json_object_is_type(win, json_type_object))
 		mc_set_error(why, whylen, "the renewalInfo answer has no suggestedWindow");
-	else if (!(start = member(win, "start")) || !(end = member(win, "end")) ||
-		 rfc3339(start, &out->start) < 0 || rfc3339(end, &out->end) < 0)
+	else if (!(start = mc_json_string(win, "start")) || !(end = mc_json_string(win, "end")) ||
+		 mc_rfc3339(start, &out->start) < 0 || mc_rfc3339(end, &out->end) < 0)
 		mc_set_error(why, whylen,
 			     "the renewalInfo answer's suggestedWindow has no start and end in "
 			     "RFC 3339 form");
@@ -216,7 +120,7 @@ int mc_ari_parse(const char *body, size_t len, struct mc_ari *out, char *why, si
 	else
 		rc = 0;
 	/* Optional, and quoted only when it is a plain http(s) URL. */
-	url = rc == 0 ? member(doc, "explanationURL") : NULL;
+	url = rc == 0 ? mc_json_string(doc, "explanationURL") : NULL;
 	out->explanation[0] = '\0';
 	if (url && (url_ok(url, "https://") || url_ok(url, "http://")) &&
 	    strlen(url) < sizeof(out->explanation))

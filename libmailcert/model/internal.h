@@ -17,6 +17,7 @@
 
 #include <mailcert/mailcert.h>
 
+#include "model/sct.h"
 #include "model/util.h"
 
 /* Bounds on what a server can make us keep (docs/design.md rule 4). */
@@ -86,6 +87,7 @@ struct mailcert_observation {
 	size_t chain_dropped; /* certificates sent beyond MC_MAX_CHAIN, not kept */
 	gnutls_datum_t ocsp[MC_MAX_OCSP];
 	size_t ocsp_len;
+	gnutls_datum_t sct_tls; /* the TLS signed_certificate_timestamp extension's SCT list */
 	char *tls_version;
 	char *tls_cipher;
 	char *tls_alpn;
@@ -189,6 +191,8 @@ void mc_observation_fail(mailcert_observation *obs, const char *code, const char
 /* Copies one certificate / OCSP response; beyond the bounds they are dropped. */
 int mc_observation_add_cert(mailcert_observation *obs, const void *der, size_t len);
 int mc_observation_add_ocsp(mailcert_observation *obs, const void *der, size_t len);
+/* Keeps the SCT list the server sent in its TLS extension (RFC 6962 §3.3), a copy. */
+int mc_observation_set_sct_tls(mailcert_observation *obs, const void *list, size_t len);
 /* Appends what @who ('C' client, 'S' server) sent to the transcript, a line each, escaped. */
 void mc_observation_note(mailcert_observation *obs, char who, const void *data, size_t len);
 int mc_observation_set_tls(mailcert_observation *obs, const char *version, const char *cipher,
@@ -297,6 +301,11 @@ struct mailcert_policy {
 		MC_MAXV_OFF,
 	} max_validity;
 	unsigned max_validity_days;
+	/* Certificate Transparency (checks/ct.c): --ct / check_mailcert's
+	 * --ignore-sct, and the log list of --ct-log-list, parsed when set
+	 * (NULL: SCTs are listed, not verified). */
+	mailcert_ct ct;
+	struct mc_ct_loglist *ct_logs;
 };
 
 /* The trust list to verify against; lives as long as @policy. */
@@ -328,6 +337,13 @@ struct mailcert_report {
 	struct mc_cert_store *certs;
 	size_t certs_len;
 	char *matched_name;
+	/* The leaf's SCTs (checks/ct.c), MC_MAX_SCT at most, allocated with the first. */
+	struct mc_report_sct {
+		mailcert_sct pub; /* its strings point into the two below */
+		char log_id[48];
+		char log_name[128];
+	} *scts;
+	size_t scts_len;
 };
 
 mailcert_report *mc_report_new(const mailcert_observation *obs, time_t now);
@@ -335,6 +351,9 @@ mailcert_report *mc_report_new(const mailcert_observation *obs, time_t now);
 mailcert_state mc_state_worse(mailcert_state state, mailcert_state severity);
 /* Keeps the leaf's renewal window (@ari known) for the renderers; -1 when out of memory. */
 int mc_report_set_ari(mailcert_report *report, const struct mc_ari *ari);
+/* Keeps one SCT for the renderers: @source static, @log_name NULL or printable; -1 when out of memory. */
+int mc_report_add_sct(mailcert_report *report, const unsigned char log_id[32],
+		      const char *log_name, long long timestamp_ms, const char *source, int valid);
 /* Recomputes the report's state from its findings, after severities changed. */
 void mc_report_restate(mailcert_report *report);
 /* Appends a finding and raises the state; @code must be a static string. */
@@ -383,6 +402,7 @@ int mc_check_chain(struct mc_eval *ev);    /* checks/chain.c */
 int mc_check_expect(struct mc_eval *ev);   /* checks/expect.c */
 int mc_check_ari(struct mc_eval *ev);      /* checks/ari.c */
 int mc_check_max_validity(struct mc_eval *ev); /* checks/maxvalidity.c */
+int mc_check_ct(struct mc_eval *ev);       /* checks/ct.c */
 int mc_check_dane(struct mc_eval *ev);     /* checks/dane.c */
 
 /*

@@ -39,6 +39,7 @@ MAILCERT_EXPORT void mailcert_observation_free(mailcert_observation *obs)
 		free(obs->chain[i].data);
 	for (size_t i = 0; i < obs->ocsp_len; i++)
 		free(obs->ocsp[i].data);
+	free(obs->sct_tls.data);
 	mc_evidence_free(obs->legacy);
 	free(obs->target);
 	free(obs->host);
@@ -123,6 +124,16 @@ int mc_observation_add_cert(mailcert_observation *obs, const void *der, size_t l
 int mc_observation_add_ocsp(mailcert_observation *obs, const void *der, size_t len)
 {
 	return add_datum(obs->ocsp, &obs->ocsp_len, MC_MAX_OCSP, der, len);
+}
+
+int mc_observation_set_sct_tls(mailcert_observation *obs, const void *list, size_t len)
+{
+	size_t none = 0;
+
+	free(obs->sct_tls.data);
+	obs->sct_tls.data = NULL;
+	obs->sct_tls.size = 0;
+	return add_datum(&obs->sct_tls, &none, 1, list, len);
 }
 
 int mc_observation_set_tls(mailcert_observation *obs, const char *version, const char *cipher,

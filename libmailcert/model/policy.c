@@ -10,6 +10,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "model/certfile.h"
+#include "model/ctlog.h"
 #include "model/internal.h"
 
 
@@ -111,6 +113,7 @@ MAILCERT_EXPORT void mailcert_policy_free(mailcert_policy *p)
 	free(p->ca_file);
 	free(p->ca_dir);
 	free(p->acme_directory);
+	mc_ct_loglist_free(p->ct_logs);
 	gnutls_x509_trust_list_deinit(p->trust, 1);
 	free(p);
 }
@@ -197,6 +200,44 @@ MAILCERT_EXPORT int mailcert_policy_set_compare_acme(mailcert_policy *p, const c
 		return rc;
 	mailcert_acme_store_free(p->acme);
 	p->acme = store;
+	return 0;
+}
+
+MAILCERT_EXPORT int mailcert_policy_set_ct(mailcert_policy *p, mailcert_ct mode)
+{
+	if (!p || (mode != MAILCERT_CT_AUTO && mode != MAILCERT_CT_REQUIRE && mode != MAILCERT_CT_OFF))
+		return MAILCERT_E_INVALID;
+	p->ct = mode;
+	return 0;
+}
+
+MAILCERT_EXPORT int mailcert_policy_set_ct_log_list(mailcert_policy *p, const char *path,
+						    char *err, unsigned errlen)
+{
+	struct mc_ct_loglist *list = NULL;
+	gnutls_datum_t json = {0};
+	char why[400], qpath[300];
+	int rc;
+
+	if (!p)
+		return MAILCERT_E_INVALID;
+	if (path) {
+		rc = mc_read_file(path, "log list", MC_CT_LIST_MAX_BYTES, &json, err, errlen);
+		if (rc < 0)
+			return rc;
+		rc = mc_ct_loglist_parse((const char *)json.data, json.size, &list, why, sizeof(why));
+		free(json.data);
+		if (rc < 0) {
+			mc_quote(qpath, sizeof(qpath), path, strlen(path), 120);
+			mc_set_error(err, errlen,
+				     "\"%s\": %s; give the v3 log list JSON, e.g. "
+				     "https://www.gstatic.com/ct/log_list/v3/log_list.json",
+				     qpath, why);
+			return rc;
+		}
+	}
+	mc_ct_loglist_free(p->ct_logs);
+	p->ct_logs = list;
 	return 0;
 }
 

@@ -37,6 +37,7 @@ MAILCERT_EXPORT void mailcert_report_free(mailcert_report *r)
 	free(r->certs);
 	free(r->matched_name);
 	free((char *)r->ari.explanation_url);
+	free(r->scts);
 	mailcert_observation_free(r->obs);
 	free(r);
 }
@@ -146,6 +147,41 @@ int mc_report_set_ari(mailcert_report *r, const struct mc_ari *ari)
 MAILCERT_EXPORT const mailcert_ari_window *mailcert_report_ari(const mailcert_report *r)
 {
 	return r && r->ari_known ? &r->ari : NULL;
+}
+
+int mc_report_add_sct(mailcert_report *r, const unsigned char log_id[32], const char *log_name,
+		      long long timestamp_ms, const char *source, int valid)
+{
+	gnutls_datum_t id = {(unsigned char *)log_id, 32};
+	gnutls_datum_t b64 = {0};
+	struct mc_report_sct *s;
+
+	if (r->scts_len == MC_MAX_SCT)
+		return 0;
+	if (!r->scts && !(r->scts = calloc(MC_MAX_SCT, sizeof(*r->scts))))
+		return -1;
+	if (gnutls_base64_encode2(&id, &b64) < 0)
+		return -1;
+	s = &r->scts[r->scts_len++];
+	snprintf(s->log_id, sizeof(s->log_id), "%.*s", (int)b64.size, (const char *)b64.data);
+	gnutls_free(b64.data);
+	snprintf(s->log_name, sizeof(s->log_name), "%s", log_name ? log_name : "");
+	s->pub = (mailcert_sct){.log_id = s->log_id,
+				.log_name = log_name ? s->log_name : NULL,
+				.timestamp_ms = timestamp_ms,
+				.source = source,
+				.valid = valid};
+	return 0;
+}
+
+MAILCERT_EXPORT size_t mailcert_report_sct_count(const mailcert_report *r)
+{
+	return r ? r->scts_len : 0;
+}
+
+MAILCERT_EXPORT const mailcert_sct *mailcert_report_sct(const mailcert_report *r, size_t index)
+{
+	return r && index < r->scts_len ? &r->scts[index].pub : NULL;
 }
 
 MAILCERT_EXPORT const char *mailcert_report_matched_name(const mailcert_report *r)

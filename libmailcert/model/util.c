@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "model/util.h"
 
@@ -110,4 +111,56 @@ void mc_format_utc(char out[MC_DATE_MAX], time_t t, int seconds)
 	    !strftime(out, MC_DATE_MAX, seconds ? "%Y-%m-%d %H:%M:%S UTC" : "%Y-%m-%d %H:%M UTC",
 		      &tm))
 		snprintf(out, MC_DATE_MAX, "@%lld", (long long)t);
+}
+
+static int digits(const char *s, int n, int *out)
+{
+	*out = 0;
+	for (int i = 0; i < n; i++) {
+		if (s[i] < '0' || s[i] > '9')
+			return -1;
+		*out = *out * 10 + (s[i] - '0');
+	}
+	return 0;
+}
+
+int mc_rfc3339(const char *s, time_t *out)
+{
+	struct tm tm = {0};
+	int y, mo, d, h, mi, sec, oh, om;
+	long long t, offset = 0;
+	const char *p = s + 19;
+
+	if (strlen(s) < 20 || digits(s, 4, &y) || s[4] != '-' || digits(s + 5, 2, &mo) ||
+	    s[7] != '-' || digits(s + 8, 2, &d) || (s[10] != 'T' && s[10] != 't') ||
+	    digits(s + 11, 2, &h) || s[13] != ':' || digits(s + 14, 2, &mi) || s[16] != ':' ||
+	    digits(s + 17, 2, &sec))
+		return -1;
+	if (mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || sec > 60 || y < 1970)
+		return -1;
+	if (*p == '.') {
+		if (p[1] < '0' || p[1] > '9')
+			return -1;
+		for (p++; *p >= '0' && *p <= '9'; p++)
+			;
+	}
+	if ((*p == 'Z' || *p == 'z') && p[1] == '\0') {
+		offset = 0;
+	} else if ((*p == '+' || *p == '-') && strlen(p) == 6 && !digits(p + 1, 2, &oh) &&
+		   p[3] == ':' && !digits(p + 4, 2, &om) && oh <= 23 && om <= 59) {
+		offset = (*p == '-' ? -1 : 1) * (oh * 3600LL + om * 60LL);
+	} else {
+		return -1;
+	}
+	tm.tm_year = y - 1900;
+	tm.tm_mon = mo - 1;
+	tm.tm_mday = d;
+	tm.tm_hour = h;
+	tm.tm_min = mi;
+	tm.tm_sec = sec == 60 ? 59 : sec;
+	t = (long long)timegm(&tm);
+	if (t == -1 || tm.tm_mday != d) /* 2027-02-30 */
+		return -1;
+	*out = (time_t)(t - offset);
+	return 0;
 }

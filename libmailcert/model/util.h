@@ -44,6 +44,9 @@ int mc_hexval(int c);
 /* Whether @host is an IPv4 or IPv6 address literal (no brackets). */
 int mc_is_ip_literal(const char *host);
 
+/* RFC 3339 date-time ("2027-01-20T12:00:00Z", "…T12:00:00.5+01:00") as Unix time; -1 when not one. */
+int mc_rfc3339(const char *s, time_t *out);
+
 char *mc_strdup(const char *s);
 char *mc_asprintf(const char *fmt, ...) MC_PRINTF(1, 2);
 

@@ -5,7 +5,9 @@
  * pass through mc_buf_clean() without flags: json-c escapes control
  * characters itself, but leaves bytes >= 0x80 alone, and JSON must be UTF-8.
  */
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include <json.h>
 
@@ -251,6 +253,34 @@ static json_object *json_ari(struct jctx *j, const mailcert_report *r)
 	return o;
 }
 
+/* The leaf's SCTs: [{"log_id", "log_name", "timestamp", "source", "valid"}]. */
+static json_object *json_scts(struct jctx *j, const mailcert_report *r)
+{
+	json_object *arr = json_object_new_array();
+
+	for (size_t i = 0; i < mailcert_report_sct_count(r); i++) {
+		const mailcert_sct *s = mailcert_report_sct(r, i);
+		json_object *o = json_object_new_object();
+		char iso[MC_TIME_MAX], ms[MC_TIME_MAX + 8];
+		long long sec = s->timestamp_ms / 1000;
+
+		set_string(j, o, "log_id", s->log_id);
+		set_string(j, o, "log_name", s->log_name);
+		/* Milliseconds, as the log gave them: "2027-01-20T12:00:00.123Z". */
+		mc_render_time(iso, (time_t)sec, MC_TIME_ISO);
+		snprintf(ms, sizeof(ms), "%.*s.%03lldZ", (int)strlen(iso) - 1, iso,
+			 s->timestamp_ms - sec * 1000);
+		set_string(j, o, "timestamp", ms);
+		set_string(j, o, "source", s->source);
+		if (s->valid < 0)
+			set_null(j, o, "valid");
+		else
+			set(j, o, "valid", json_object_new_boolean(s->valid));
+		push(j, arr, o);
+	}
+	return arr;
+}
+
 void mc_render_json(struct mc_buf *b, const mailcert_report *r)
 {
 	const mailcert_observation *obs = mailcert_report_observation(r);
@@ -269,6 +299,7 @@ void mc_render_json(struct mc_buf *b, const mailcert_report *r)
 		set(&j, root, "ari", json_ari(&j, r));
 	else
 		set_null(&j, root, "ari");
+	set(&j, root, "sct", json_scts(&j, r));
 	set_time(&j, root, "evaluated_at", "evaluated_at_epoch", mailcert_report_now(r));
 	/* Out of memory here is caught only in part: json-c 0.16's serializer
 	 * ignores some failures to grow its buffer and returns text with a

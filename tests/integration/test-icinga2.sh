@@ -204,6 +204,7 @@ daemon_run() {
 		  vars.ssl_cert_rootssl_cert = "$PKI/root.pem"
 		  vars.ssl_cert_warn = 30
 		  vars.ssl_cert_critical = 15
+		  vars.ssl_cert_ignore_sct = true
 		}
 		object Service "ssl-cert-serial" {
 		  host_name = "$HOST"
@@ -253,7 +254,7 @@ daemon_run() {
 	result=$(result_of ssl-cert)
 	printf '%s\n' "$result" | sed 's/^/#   | /'
 	it_contains "icinga2 ran check_mailcert: the command line" \
-		"'$(dirname "$MAILCERT")/check_mailcert' '--cn' '$HOST' '--sni' '$HOST' '-H' '127.0.0.1' '-c' '15' '-p' '$port'" \
+		"'$(dirname "$MAILCERT")/check_mailcert' '--cn' '$HOST' '--ignore-sct' '--sni' '$HOST' '-H' '127.0.0.1' '-c' '15' '-p' '$port'" \
 		"$(cat "$I/daemon.log")"
 	it_contains "icinga2 ran check_mailcert: state OK" "STATE::OK" "$result"
 	it_contains "icinga2 ran check_mailcert: output" \

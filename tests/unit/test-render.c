@@ -345,7 +345,7 @@ START_TEST(test_ok_json)
 	    "\"san\":[],\"key\":\"RSA-2048\",\"signature\":\"RSA-SHA256\"}],"
 	    "\"timings\":{\"connect_s\":0.001,\"dialogue_s\":0.005,\"handshake_s\":0.006,"
 	    "\"total_s\":0.012},"
-	    "\"matched_name\":\"mail.test\",\"ari\":null,"
+	    "\"matched_name\":\"mail.test\",\"ari\":null,\"sct\":[],"
 	    "\"evaluated_at\":\"2026-11-28T00:00:00Z\",\"evaluated_at_epoch\":1795824000}\n");
 	mailcert_report_free(r);
 }
@@ -450,7 +450,8 @@ START_TEST(test_ok_json_fields)
 	expect_string(root, "evaluated_at", "2026-11-28T00:00:00Z");
 	expect_int(root, "evaluated_at_epoch", day("2026-11-28"));
 	field(root, "ari", json_type_null);
-	ck_assert_int_eq(json_object_object_length(root), 14);
+	ck_assert_int_eq(json_object_array_length(field(root, "sct", json_type_array)), 0);
+	ck_assert_int_eq(json_object_object_length(root), 15);
 	json_object_put(root);
 	mailcert_report_free(r);
 }
@@ -621,7 +622,7 @@ START_TEST(test_failure)
 	       "\"severity\":\"CRITICAL\",\"message\":\"connection to 127.0.0.1:25 refused\","
 	       "\"cert\":null}],\"tls\":{\"version\":null,\"cipher\":null,\"alpn\":null},"
 	       "\"chain\":[],\"timings\":{\"connect_s\":0.000,\"dialogue_s\":0.000,"
-	       "\"handshake_s\":0.000,\"total_s\":0.001},\"matched_name\":null,\"ari\":null,"
+	       "\"handshake_s\":0.000,\"total_s\":0.001},\"matched_name\":null,\"ari\":null,\"sct\":[],"
 	       "\"evaluated_at\":\"2026-11-28T00:00:00Z\",\"evaluated_at_epoch\":1795824000}\n");
 	mailcert_report_free(r);
 }
@@ -1221,6 +1222,37 @@ START_TEST(test_prometheus_warning)
 END_TEST
 
 /* The leaf's renewal window (--ari): a JSON object, two Prometheus families after the rest. */
+/* The leaf's SCTs in JSON: each source, a valid one, an invalid one, one not verified (null). */
+START_TEST(test_sct_json)
+{
+	mailcert_report *r = ok_report();
+	unsigned char id[32];
+	char *out;
+
+	for (int i = 0; i < 32; i++)
+		id[i] = (unsigned char)i;
+	ck_assert_int_eq(mc_report_add_sct(r, id, "Test \"log\" 1", 1795820400123LL, "embedded", 1), 0);
+	ck_assert_int_eq(mc_report_add_sct(r, id, NULL, 1795820400007LL, "tls", -1), 0);
+	ck_assert_int_eq(mc_report_add_sct(r, id, "Test log 2", 1795820400000LL, "ocsp", 0), 0);
+	out = render(r, MAILCERT_FORMAT_JSON, 0);
+	ck_assert_msg(
+	    strstr(out, "\"ari\":null,\"sct\":["
+			"{\"log_id\":\"AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=\",\"log_name\":"
+			"\"Test \\\"log\\\" 1\",\"timestamp\":\"2026-11-27T23:00:00.123Z\",\"source\":"
+			"\"embedded\",\"valid\":true},"
+			"{\"log_id\":\"AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=\",\"log_name\":null,"
+			"\"timestamp\":\"2026-11-27T23:00:00.007Z\",\"source\":\"tls\",\"valid\":null},"
+			"{\"log_id\":\"AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=\",\"log_name\":"
+			"\"Test log 2\",\"timestamp\":\"2026-11-27T23:00:00.000Z\",\"source\":\"ocsp\","
+			"\"valid\":false}],\"evaluated_at\""),
+	    "%s", out);
+	free(out);
+	ck_assert_uint_eq(mailcert_report_sct_count(r), 3);
+	ck_assert_ptr_null(mailcert_report_sct(r, 3));
+	mailcert_report_free(r);
+}
+END_TEST
+
 START_TEST(test_ari_outputs)
 {
 	mailcert_report *r = ok_report();
@@ -1249,7 +1281,7 @@ START_TEST(test_ari_outputs)
 	ck_assert_msg(strstr(out, "\"matched_name\":\"mail.test\",\"ari\":{\"start\":"
 				  "\"2027-01-15T08:00:00Z\",\"end\":\"2027-01-17T08:00:00Z\","
 				  "\"explanation_url\":\"https://ca.test/why?a=\\\"b\\\"\","
-				  "\"fetched_at\":\"2026-11-27T23:00:00Z\"},\"evaluated_at\""),
+				  "\"fetched_at\":\"2026-11-27T23:00:00Z\"},\"sct\":[],\"evaluated_at\""),
 		      "%s", out);
 	free(out);
 	out = render(r, MAILCERT_FORMAT_PROMETHEUS, 0);
@@ -1558,6 +1590,7 @@ int main(void)
 	tcase_add_test(formats, test_prometheus_warning);
 	tcase_add_test(formats, test_prometheus_many);
 	tcase_add_test(formats, test_ari_outputs);
+	tcase_add_test(formats, test_sct_json);
 	tcase_add_test(formats, test_prometheus_hostile_labels);
 	tcase_add_test(formats, test_consistency_text);
 	tcase_add_test(formats, test_consistency_nagios);

@@ -13,6 +13,7 @@ the log x is in no list), and for each scenario NAME.pem and NAME.key:
   sameop    embedded SCTs of a1 and a2: one operator
   tampered  as good, b1's signature altered
   unknown   embedded SCTs of a1 and x
+  wronglog  as good, but x signed the SCT that names b1
   future    as good, b1's SCT dated a day after NOW
   long      as good, valid 200 days: 3 SCTs needed
   retired   embedded SCTs of a1 and b2, whose log retired after the SCT
@@ -71,15 +72,16 @@ def spki(key):
         serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)
 
 
-def sct(log, ts_ms, entry, issuer_key_hash=None, ext=b""):
-    """One SCT (v1) of the log key @log over @entry (RFC 6962 §3.2)."""
+def sct(log, ts_ms, entry, issuer_key_hash=None, ext=b"", signer=None):
+    """One SCT (v1) of the log key @log over @entry (RFC 6962 §3.2), signed
+    by @signer's key instead when given (an SCT claiming the wrong log)."""
     signed = bytes([0, 0]) + ts_ms.to_bytes(8, "big")
     if issuer_key_hash is None:
         signed += (0).to_bytes(2, "big")
     else:
         signed += (1).to_bytes(2, "big") + issuer_key_hash
     signed += len(entry).to_bytes(3, "big") + entry + len(ext).to_bytes(2, "big") + ext
-    sig = log.sign(signed, ec.ECDSA(hashes.SHA256()))
+    sig = (signer or log).sign(signed, ec.ECDSA(hashes.SHA256()))
     return (bytes([0]) + hashlib.sha256(spki(log)).digest() + ts_ms.to_bytes(8, "big") +
             len(ext).to_bytes(2, "big") + ext + bytes([4, 3]) + len(sig).to_bytes(2, "big") + sig)
 
@@ -165,13 +167,15 @@ def main():
                                       serialization.NoEncryption()))
         return cert
 
-    def pair(tbs, second="b1", ext=b"\x00\x01\x02", ts2=ms):
-        return [sct(logs["a1"], ms, tbs, ikh), sct(logs[second], ts2, tbs, ikh, ext)]
+    def pair(tbs, second="b1", ext=b"\x00\x01\x02", ts2=ms, signer=None):
+        return [sct(logs["a1"], ms, tbs, ikh),
+                sct(logs[second], ts2, tbs, ikh, ext, signer and logs[signer])]
 
     leaf("good", 90, pair)
     leaf("sameop", 90, lambda tbs: pair(tbs, "a2"))
     leaf("tampered", 90, lambda tbs: [pair(tbs)[0], tamper(pair(tbs)[1])])
     leaf("unknown", 90, lambda tbs: pair(tbs, "x"))
+    leaf("wronglog", 90, lambda tbs: pair(tbs, signer="x"))
     leaf("future", 90, lambda tbs: pair(tbs, ts2=(now + 86400) * 1000))
     leaf("long", 200, pair)
     leaf("retired", 90, lambda tbs: pair(tbs, "b2"))

@@ -7,7 +7,8 @@
 #   the TLS extension             openssl s_server -serverinfo (TLS 1.2)
 #   a stapled OCSP response       openssl s_server -status_file
 # and the verdicts of the log list's checks on certificates as files:
-# good, one operator, a tampered signature, an unknown log, a future SCT,
+# good, one operator, a tampered signature, an unknown log, an SCT signed
+# by another log than it names, a future SCT,
 # a long lifetime, a retired log, no SCTs.
 #
 # usage: test-ct.sh PATH-TO-MAILCERT
@@ -89,6 +90,12 @@ expect 1 WARNING "a log the list does not name"
 expect_codes "a log the list does not name" "ct.unknown-log ct.too-few"
 expect_scts "a log the list does not name" "embedded:true:mailcert test log a1" \
 	"embedded:null:None"
+
+file wronglog --ct
+expect 2 CRITICAL "an SCT naming one log, signed by another"
+expect_codes "an SCT naming one log, signed by another" "ct.invalid ct.too-few"
+expect_scts "an SCT naming one log, signed by another" "embedded:true:mailcert test log a1" \
+	"embedded:false:mailcert test log b1"
 
 file future --ct
 expect 2 CRITICAL "an SCT dated tomorrow"

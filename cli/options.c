@@ -151,9 +151,11 @@ const struct mc_option mc_options[] = {
      "record to publish; judged only when there are TLSA\n"
      "records (--dane, --tlsa, domain)"},
     {"next-issuer", OPT_NEXT_ISSUER, "FILE", MC_GROUP_POLICY, JUDGING, 0, MODULE,
-     "the same for DANE-TA: the certificate of the issuer\n"
-     "the next renewal will chain to needs a \"2 x x\"\n"
-     "record (\"2 1 1\" given); repeatable"},
+     "the same for DANE-TA: the CA certificate the next\n"
+     "renewal will chain to (its intermediate) needs a\n"
+     "DANE-TA record, else dane.next-key-missing gives the\n"
+     "\"2 1 1\" record to publish; repeatable (one per\n"
+     "intermediate the CA may pick)"},
     {"resolver", OPT_RESOLVER, "ADDR", MC_GROUP_POLICY, TARGETED, B_FILE, MODULE,
      "send DNSSEC lookups to ADDR[:PORT] (default: the\n"
      "resolvers of /etc/resolv.conf); it must pass DNSSEC\n"

@@ -72,36 +72,36 @@ static int missing_key(struct mc_eval *ev, const struct mc_tlsa_key *k, const ch
 			     where, k->desc, k->cert.data ? "the leaf of" : "from", q, rec);
 }
 
+/* "CN=…, " of the certificate @k came from, quoted, or "" for a bare key or no CN. */
+static void cn_of(char *out, size_t outlen, const struct mc_tlsa_key *k)
+{
+	gnutls_x509_crt_t crt;
+	char raw[256], cn[4 * 64 + 4];
+	size_t len = sizeof(raw);
+
+	out[0] = '\0';
+	if (!k->cert.data || gnutls_x509_crt_init(&crt) < 0)
+		return;
+	if (gnutls_x509_crt_import(crt, &k->cert, GNUTLS_X509_FMT_DER) >= 0 &&
+	    gnutls_x509_crt_get_dn_by_oid(crt, GNUTLS_OID_X520_COMMON_NAME, 0, 0, raw, &len) >= 0) {
+		mc_quote(cn, sizeof(cn), raw, len, 64);
+		snprintf(out, outlen, "CN=%s, ", cn);
+	}
+	gnutls_x509_crt_deinit(crt);
+}
+
 static int missing_issuer(struct mc_eval *ev, const struct mc_tlsa_key *k, const char *where)
 {
-	char rec[MC_TLSA_RECORD_MAX], q[4 * 200 + 4], dn[300] = "";
-	gnutls_x509_crt_t crt;
-	size_t len;
+	char rec[MC_TLSA_RECORD_MAX], q[4 * 200 + 4], cn[300];
 
 	mc_tlsa_record_text(rec, sizeof(rec), DANE_TA, &k->spki);
 	mc_quote(q, sizeof(q), k->path, strlen(k->path), 200);
-	if (k->cert.data && gnutls_x509_crt_init(&crt) == 0) {
-		char raw[256];
-
-		len = sizeof(raw);
-
-		if (gnutls_x509_crt_import(crt, &k->cert, GNUTLS_X509_FMT_DER) < 0 ||
-		    gnutls_x509_crt_get_dn_by_oid(crt, GNUTLS_OID_X520_COMMON_NAME, 0, 0, raw,
-						  &len) < 0)
-			len = 0;
-		gnutls_x509_crt_deinit(crt);
-		if (len) {
-			char cn[4 * 64 + 4];
-
-			mc_quote(cn, sizeof(cn), raw, len, 64);
-			snprintf(dn, sizeof(dn), "CN=%s, ", cn);
-		}
-	}
+	cn_of(cn, sizeof(cn), k);
 	return mc_report_add(ev->report, "dane.next-key-missing", MAILCERT_WARNING, -1,
 			     "no DANE-TA record %s names the next issuer (%s%s \"%s\"): publish "
 			     "\"%s\" beside the current records before the renewal chains to it, "
 			     "or DANE senders will refuse the server after it",
-			     where, dn, k->cert.data ? "the certificate of" : "the key of", q, rec);
+			     where, cn, k->cert.data ? "the certificate of" : "the key of", q, rec);
 }
 
 int mc_check_dane_next(struct mc_eval *ev, const struct mc_tlsa *rr, size_t n, const char *where)

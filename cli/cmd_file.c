@@ -11,6 +11,7 @@
 static const char file_intro[] =
     "Usage: mailcert file [OPTIONS] FILE...\n"
     "       mailcert file [OPTIONS] --acme PATH\n"
+    "       mailcert file --tlsa-for FILE...\n"
     "\n"
     "Check certificate files on disk, as a mail container mounts them, with the\n"
     "same policy as 'mailcert check' (no network): validity, trust, chain, and\n"
@@ -21,7 +22,11 @@ static const char file_intro[] =
     "in a Postfix smtpd_tls_chain_files file, is checked against the leaf.\n"
     "\n"
     "With --acme, every certificate an ACME client keeps (certbot, acme.sh,\n"
-    "lego, Traefik) is checked the same way, one report per lineage.\n";
+    "lego, Traefik) is checked the same way, one report per lineage.\n"
+    "\n"
+    "With --tlsa-for, nothing is checked: the TLSA records that name each FILE\n"
+    "are printed, one per line, to publish before the server serves it (with\n"
+    "several files, each group follows a \"; FILE\" line).\n";
 
 static const char file_outro[] =
     "\n"
@@ -34,7 +39,10 @@ static const char file_outro[] =
     "  mailcert file -n mail.example.com /etc/letsencrypt/live/mail/fullchain.pem \\\n"
     "      --key /etc/letsencrypt/live/mail/privkey.pem\n"
     "  mailcert file -w 21 /etc/postfix/chain.pem\n"
-    "  mailcert file --acme /etc/letsencrypt\n";
+    "  mailcert file --acme /etc/letsencrypt\n"
+    "  mailcert file --tlsa-for /etc/letsencrypt/live/mail/fullchain.pem\n"
+    "  mailcert file --tlsa-for next-key.pem --tlsa \"3 1 1 0c72...\" \\\n"
+    "      --next-key next-key.pem fullchain.pem\n";
 
 #define CMD "file "
 
@@ -106,6 +114,31 @@ static int check_store(const struct check_run *run, struct output *o,
 	return state;
 }
 
+/*
+ * --tlsa-for: the records of each of @paths[0..@n), preceded by "; PATH"
+ * when there are several. 0, or UNKNOWN after naming each file that could
+ * not be read.
+ */
+static int print_tlsa(char *const *paths, int n)
+{
+	int rc = 0;
+
+	for (int i = 0; i < n; i++) {
+		char *records = NULL, err[1024];
+
+		if (mailcert_tlsa_for_file(&records, paths[i], err, sizeof(err)) < 0) {
+			fprintf(stderr, "mailcert: --tlsa-for: %s\n", err);
+			rc = MAILCERT_UNKNOWN;
+			continue;
+		}
+		if (n > 1)
+			printf("; %s\n", paths[i]);
+		fputs(records, stdout);
+		free(records);
+	}
+	return fflush(stdout) == 0 ? rc : MAILCERT_UNKNOWN;
+}
+
 int cmd_file(int argc, char **argv)
 {
 	struct check_run run = {.now = time(NULL)};
@@ -114,11 +147,14 @@ int cmd_file(int argc, char **argv)
 	mailcert_acme_store *store = NULL;
 	char err[1024];
 	struct mc_getopt getopts;
-	int rc = EXIT_USAGE, c, format_given = 0, state = MAILCERT_OK;
+	int rc = EXIT_USAGE, c, format_given = 0, state = MAILCERT_OK, n_tlsa_for = 0;
+	char **tlsa_for = calloc((size_t)argc + 1, sizeof(*tlsa_for));
 
 	run.format = isatty(STDOUT_FILENO) ? MAILCERT_FORMAT_TEXT : MAILCERT_FORMAT_NAGIOS;
-	if (run_policy_new(&run) < 0)
+	if (!tlsa_for || run_policy_new(&run) < 0) {
+		free(tlsa_for);
 		return nomem();
+	}
 	mc_getopt_init(&getopts, MC_CMD_FILE);
 	optind = 1;
 	opterr = 0;
@@ -142,6 +178,9 @@ int cmd_file(int argc, char **argv)
 		case OPT_ACME:
 			acme = optarg;
 			break;
+		case OPT_TLSA_FOR:
+			tlsa_for[n_tlsa_for++] = optarg;
+			break;
 		case 'f':
 			if (parse_format(CMD, optarg, &run.format))
 				goto out;
@@ -161,6 +200,16 @@ int cmd_file(int argc, char **argv)
 			option_error(CMD, c, argv);
 			goto out;
 		}
+	}
+	if (n_tlsa_for && (optind < argc || key || acme)) {
+		usage_error(CMD, "--tlsa-for prints records and checks nothing; check %s in a "
+				 "run of its own",
+			    acme ? "--acme" : key ? "--key" : "FILEs");
+		goto out;
+	}
+	if (n_tlsa_for) {
+		rc = print_tlsa(tlsa_for, n_tlsa_for);
+		goto out;
 	}
 	if (acme && (optind < argc || key)) {
 		usage_error(CMD, "--acme checks the certificates of an ACME client's store; give "
@@ -200,6 +249,7 @@ int cmd_file(int argc, char **argv)
 		state = worse(state, check_file(&run, &o, argv[i], key));
 	rc = output_close(&o) ? EXIT_USAGE : state;
 out:
+	free(tlsa_for);
 	mailcert_acme_store_free(store);
 	mailcert_policy_free(run.policy);
 	return rc;

@@ -143,6 +143,19 @@ const struct mc_option mc_options[] = {
     {"tlsa", OPT_TLSA, "\"U S M HEX\"", MC_GROUP_POLICY, TARGETED | B_FILE, B_DOMAIN, MODULE,
      "match this TLSA record instead of DNS's, e.g.\n"
      "\"3 1 1 0c72ac70...\"; repeatable"},
+    {"next-key", OPT_NEXT_KEY, "FILE", MC_GROUP_POLICY, JUDGING, 0, MODULE,
+     "the key of the next renewal (a certificate or key,\n"
+     "PEM or DER; repeatable): the TLSA records must name\n"
+     "it before the renewal deploys it, else\n"
+     "dane.next-key-missing (WARNING) gives the \"3 1 1\"\n"
+     "record to publish; judged only when there are TLSA\n"
+     "records (--dane, --tlsa, domain)"},
+    {"next-issuer", OPT_NEXT_ISSUER, "FILE", MC_GROUP_POLICY, JUDGING, 0, MODULE,
+     "the same for DANE-TA: the CA certificate the next\n"
+     "renewal will chain to (its intermediate) needs a\n"
+     "DANE-TA record, else dane.next-key-missing gives the\n"
+     "\"2 1 1\" record to publish; repeatable (one per\n"
+     "intermediate the CA may pick)"},
     {"resolver", OPT_RESOLVER, "ADDR", MC_GROUP_POLICY, TARGETED, B_FILE, MODULE,
      "send DNSSEC lookups to ADDR[:PORT] (default: the\n"
      "resolvers of /etc/resolv.conf); it must pass DNSSEC\n"
@@ -208,6 +221,12 @@ const struct mc_option mc_options[] = {
     {"key", OPT_KEY, "FILE", MC_GROUP_FILE, B_FILE, 0, 0,
      "the private key (PEM or DER) must belong to the leaf\n"
      "(deploy.key-mismatch, CRITICAL); one FILE only"},
+    {"tlsa-for", OPT_TLSA_FOR, "FILE", MC_GROUP_FILE, B_FILE, 0, 0,
+     "print the TLSA records to publish for FILE (a\n"
+     "certificate, chain or key) instead of checking:\n"
+     "\"3 1 1\" of its key and, for a chain file, \"2 1 1\" of\n"
+     "the leaf's issuer; stage them in DNS before deploying\n"
+     "FILE; repeatable"},
     {"acme", OPT_ACME, "PATH", MC_GROUP_FILE, B_FILE, 0, 0,
      "check every lineage of an ACME client's store instead\n"
      "of FILEs: each one's newest chain and its key, as a\n"

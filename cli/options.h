@@ -122,6 +122,7 @@ enum {
 	OPT_OUTPUT,
 	OPT_KEY,
 	OPT_ACME,
+	OPT_TLSA_FOR,
 	OPT_MAIL_PORTS,
 	OPT_PORT_MAP,
 	OPT_REQUIRE_OPEN,
@@ -157,7 +158,9 @@ enum {
 	OPT_MAX_VALIDITY,
 	OPT_CT,
 	OPT_CT_LOG_LIST,
-	OPT_POLICY_LAST = OPT_CT_LOG_LIST,
+	OPT_NEXT_KEY,
+	OPT_NEXT_ISSUER,
+	OPT_POLICY_LAST = OPT_NEXT_ISSUER,
 };
 
 /* check_mailcert's own: check_ssl_cert's long options. */

@@ -156,6 +156,20 @@ int policy_option(const char *cmd, struct check_run *run, int c, const char *arg
 		if (mailcert_policy_set_ct_log_list(p, arg, err, sizeof(err)) < 0)
 			return usage_error(cmd, "--ct-log-list: %s", err);
 		return 0;
+	case OPT_NEXT_KEY:
+		if (mailcert_policy_add_next_key(p, arg, err, sizeof(err)) < 0)
+			return usage_error(cmd,
+					   "--next-key: %s (give the staged key or certificate of "
+					   "the next renewal)",
+					   err);
+		return 0;
+	case OPT_NEXT_ISSUER:
+		if (mailcert_policy_add_next_issuer(p, arg, err, sizeof(err)) < 0)
+			return usage_error(cmd,
+					   "--next-issuer: %s (give the certificate of the CA that "
+					   "will issue the next renewal, e.g. its intermediate)",
+					   err);
+		return 0;
 	case OPT_RESOLVER:
 		if (mailcert_policy_set_resolver(p, arg, err, sizeof(err)) < 0)
 			return usage_error(cmd, "--resolver: %s", err);

@@ -27,5 +27,6 @@
 #include <mailcert/consistency.h>
 #include <mailcert/domain.h>
 #include <mailcert/acme.h>
+#include <mailcert/tlsa.h>
 
 #endif

@@ -326,6 +326,39 @@ MAILCERT_EXPORT int mailcert_policy_set_trust_anchor(mailcert_policy *policy, co
 						     char *err, unsigned errlen);
 
 /*
+ * DANE rollovers (docs/domain.md, "DANE rollovers"): the key the next
+ * renewal will use (--next-key), from the PEM or DER file @path: a
+ * certificate or chain (its first certificate's key), a private key or a
+ * PUBLIC KEY block. Whenever there are usable TLSA records to judge (given
+ * with mailcert_policy_add_tlsa() or found by a DNSSEC lookup), one of the
+ * usage that names the leaf (DANE-EE; PKIX-EE where it is usable) must
+ * name this key too, else dane.next-key-missing (WARNING) gives the
+ * "3 1 1 HEX" record to publish. No records, a lookup that failed or an
+ * unsigned zone make no such finding: the DANE finding that says so is
+ * enough. When the observation's handshake offered one key type
+ * (mailcert_probe_set_key_type(), --all-keys), an RSA or ECDSA key is
+ * judged in that key type's report only.
+ *
+ * The file is read now and its key kept, so evaluations stay free of I/O;
+ * repeatable, at most 8. MAILCERT_E_IO when it cannot be read,
+ * MAILCERT_E_INVALID when it holds no certificate or key (or beyond 8),
+ * each with a reason naming the file in @err. Since: 0.2.
+ */
+MAILCERT_EXPORT int mailcert_policy_add_next_key(mailcert_policy *policy, const char *path,
+						 char *err, unsigned errlen);
+
+/*
+ * The same for the issuer the next certificate will chain to
+ * (--next-issuer), for DANE-TA: a record of the usage that names a trust
+ * anchor (DANE-TA; PKIX-TA where it is usable) must name the certificate
+ * (or key) of @path, else dane.next-key-missing gives the "2 1 1 HEX"
+ * record to publish. Repeatable (a CA that picks among several
+ * intermediates needs a record for each), at most 8. Since: 0.2.
+ */
+MAILCERT_EXPORT int mailcert_policy_add_next_issuer(mailcert_policy *policy, const char *path,
+						    char *err, unsigned errlen);
+
+/*
  * Deprecated since 0.2, kept for one release: use a check
  * (include/mailcert/check.h), whose TLSA lookup runs beside its probe.
  *

@@ -2,7 +2,8 @@
 /*
  * DANE: do the TLSA records (from --tlsa, or DNS via engine/tlsa_stage.c) match the
  * chain as sent? Findings: dane.none, dane.lookup-failed, dane.bogus,
- * dane.unusable, dane.mismatch, dane.match.
+ * dane.unusable, dane.mismatch, dane.match; then, when usable records
+ * exist, the rollover's (checks/dane_next.c).
  *
  * Matching is done here rather than by gnutls-dane's dane_verify_crt_raw(),
  * which checks DANE-TA chains against the real clock: the evaluation judges
@@ -18,6 +19,7 @@
 
 #include "io/dns.h"
 #include "model/internal.h"
+#include "model/tlsakey.h"
 
 #define VERIFY_FLAGS (GNUTLS_VERIFY_DISABLE_TIME_CHECKS | GNUTLS_VERIFY_DISABLE_TRUSTED_TIME_CHECKS)
 
@@ -58,18 +60,12 @@ static int selected(const struct mc_eval *ev, size_t i, unsigned selector, gnutl
 
 static int matches(const struct mc_eval *ev, size_t i, const struct mc_tlsa *t)
 {
-	static const gnutls_digest_algorithm_t alg[] = {GNUTLS_DIG_UNKNOWN, GNUTLS_DIG_SHA256,
-							GNUTLS_DIG_SHA512};
-	unsigned char digest[64];
 	gnutls_datum_t d;
-	int ok = 0;
+	int ok;
 
 	if (selected(ev, i, t->selector, &d) < 0)
 		return 0;
-	if (t->mtype == 0)
-		ok = d.size == t->len && memcmp(d.data, t->data, t->len) == 0;
-	else if (gnutls_hash_fast(alg[t->mtype], d.data, d.size, digest) == 0)
-		ok = memcmp(digest, t->data, t->len) == 0;
+	ok = mc_tlsa_data_matches(t, &d);
 	gnutls_free(d.data);
 	return ok;
 }
@@ -114,7 +110,7 @@ static int pkix_failed(const struct mc_eval *ev)
  * RFC 7672 §3.1.3: SMTP between servers uses only DANE-TA and DANE-EE,
  * since MTAs have no common set of CAs.
  */
-static int usable(const struct mc_eval *ev, const struct mc_tlsa *t)
+int mc_dane_usable(const struct mc_eval *ev, const struct mc_tlsa *t)
 {
 	int smtp = strncmp(ev->obs->target, "smtp://", 7) == 0;
 
@@ -181,18 +177,12 @@ static int relax(struct mc_eval *ev, unsigned usage, int ta)
 /* "3 1 1 0c72…" for the leaf's key: what a DANE-EE record for it would be. */
 static void leaf_record(const struct mc_eval *ev, char *out, size_t len)
 {
-	struct mc_tlsa t = {.usage = DANE_EE, .selector = 1, .mtype = 1};
-	unsigned char digest[32];
-	char hex[65];
 	gnutls_datum_t d;
 
 	out[0] = '\0';
 	if (selected(ev, 0, 1, &d) < 0)
 		return;
-	if (gnutls_hash_fast(GNUTLS_DIG_SHA256, d.data, d.size, digest) == 0) {
-		mc_hex(hex, digest, sizeof(digest));
-		snprintf(out, len, "%u %u %u %s", t.usage, t.selector, t.mtype, hex);
-	}
+	mc_tlsa_record_text(out, len, DANE_EE, &d);
 	gnutls_free(d.data);
 }
 
@@ -266,7 +256,7 @@ int mc_check_dane(struct mc_eval *ev)
 		const struct mc_tlsa *t = &src.rr[i];
 		int cert;
 
-		if (!usable(ev, t))
+		if (!mc_dane_usable(ev, t))
 			continue;
 		n_usable++;
 		cert = match_record(ev, t);
@@ -277,7 +267,9 @@ int mc_check_dane(struct mc_eval *ev)
 				   t->selector, t->mtype, usage_names[t->usage], src.where,
 				   cert == 0 ? "leaf" : "chain certificate",
 				   t->usage == DANE_TA ? ", and the chain leads to it" : "");
-		return rc < 0 ? rc : relax(ev, t->usage, cert);
+		if (rc == 0)
+			rc = relax(ev, t->usage, cert);
+		return rc < 0 ? rc : mc_check_dane_next(ev, src.rr, src.n, src.where);
 	}
 	leaf_record(ev, leaf, sizeof(leaf));
 	if (n_usable == 0)
@@ -291,10 +283,12 @@ int mc_check_dane(struct mc_eval *ev)
 			? ", or usages 0 and 1, which SMTP ignores (RFC 7672 §3.1.3)"
 			: "",
 		    leaf);
-	return mc_report_add(ev->report, "dane.mismatch", MAILCERT_CRITICAL, -1,
-			     "none of the %zu usable TLSA records %s matches the chain, so "
-			     "DANE clients (for SMTP: sending servers) refuse this server; publish "
-			     "a record for the key served (\"%s\") or serve the certificate the "
-			     "records name",
-			     n_usable, src.where, leaf);
+	rc = mc_report_add(ev->report, "dane.mismatch", MAILCERT_CRITICAL, -1,
+			   "none of the %zu usable TLSA records %s matches the chain, so "
+			   "DANE clients (for SMTP: sending servers) refuse this server; publish "
+			   "a record for the key served (\"%s\") or serve the certificate the "
+			   "records name",
+			   n_usable, src.where, leaf);
+	/* The next renewal needs its record whatever is served now. */
+	return rc < 0 ? rc : mc_check_dane_next(ev, src.rr, src.n, src.where);
 }

@@ -72,6 +72,22 @@ struct mc_dane_lookup {
 
 void mc_dane_lookup_clear(struct mc_dane_lookup *l);
 
+/*
+ * A key the TLSA records must name before a rollover (--next-key,
+ * --next-issuer), or whose records --tlsa-for prints, as read from its
+ * file by model/tlsakey.c. All data its own.
+ */
+struct mc_tlsa_key {
+	char *path;                 /* as given, for messages */
+	gnutls_datum_t spki;        /* DER SubjectPublicKeyInfo */
+	gnutls_datum_t cert;        /* DER certificate; data NULL for a bare key */
+	gnutls_datum_t issuer_spki; /* of a certificate in the file that issued @cert, or NULL */
+	int pk;                     /* gnutls_pk_algorithm_t */
+	char desc[32];              /* "RSA-2048", "EC-P256" */
+};
+
+#define MC_MAX_NEXT_KEYS 8 /* --next-key and --next-issuer files, each */
+
 /* ---- observation --------------------------------------------------- */
 
 struct mailcert_observation {
@@ -287,6 +303,10 @@ struct mailcert_policy {
 	struct mc_tlsa tlsa[MC_MAX_TLSA];
 	size_t tlsa_len;
 	int dane;
+	/* Rollovers (checks/dane_next.c): keys and issuers the records must
+	 * also name, read when added. */
+	struct mc_tlsa_key next_keys[MC_MAX_NEXT_KEYS], next_issuers[MC_MAX_NEXT_KEYS];
+	size_t next_keys_len, next_issuers_len;
 	char *resolver, *trust_anchor;
 	/* --ca-file / --ca-dir as given, for HTTPS fetches by libcurl (MTA-STS) */
 	char *ca_file, *ca_dir;
@@ -404,6 +424,16 @@ int mc_check_ari(struct mc_eval *ev);      /* checks/ari.c */
 int mc_check_max_validity(struct mc_eval *ev); /* checks/maxvalidity.c */
 int mc_check_ct(struct mc_eval *ev);       /* checks/ct.c */
 int mc_check_dane(struct mc_eval *ev);     /* checks/dane.c */
+
+/* Whether TLSA record @t counts for @ev's target (checks/dane.c; RFC 7672 §3.1.3 for SMTP). */
+int mc_dane_usable(const struct mc_eval *ev, const struct mc_tlsa *t);
+
+/*
+ * dane.next-key-missing for each --next-key and --next-issuer that none
+ * of the usable records @rr[0..@n) names; @where says where they come
+ * from ("at _25._tcp.mx.example"). checks/dane_next.c.
+ */
+int mc_check_dane_next(struct mc_eval *ev, const struct mc_tlsa *rr, size_t n, const char *where);
 
 /*
  * mailcert_evaluate() with the evidence a check gathered (@evidence; NULL

@@ -13,6 +13,7 @@
 #include "model/certfile.h"
 #include "model/ctlog.h"
 #include "model/internal.h"
+#include "model/tlsakey.h"
 
 
 MAILCERT_EXPORT int mailcert_policy_new_flags(mailcert_policy **out, unsigned flags)
@@ -108,6 +109,10 @@ MAILCERT_EXPORT void mailcert_policy_free(mailcert_policy *p)
 	free(p->crl_paths);
 	for (size_t i = 0; i < p->tlsa_len; i++)
 		free(p->tlsa[i].data);
+	for (size_t i = 0; i < p->next_keys_len; i++)
+		mc_tlsa_key_clear(&p->next_keys[i]);
+	for (size_t i = 0; i < p->next_issuers_len; i++)
+		mc_tlsa_key_clear(&p->next_issuers[i]);
 	free(p->resolver);
 	free(p->trust_anchor);
 	free(p->ca_file);

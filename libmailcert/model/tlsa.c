@@ -2,8 +2,9 @@
 /*
  * DANE's configuration and record syntax: TLSA records given with --tlsa
  * or read from DNS answers, and the policy's DANE settings (--dane, the
- * resolver and trust anchor of its lookups). Pure; the lookup itself is
- * engine/tlsa_stage.c's, the judgement checks/dane.c's.
+ * resolver and trust anchor of its lookups, the keys of a rollover). Pure;
+ * the lookup itself is engine/tlsa_stage.c's, the judgement checks/dane.c's
+ * and checks/dane_next.c's.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -13,6 +14,7 @@
 
 #include "model/dnsrr.h"
 #include "model/internal.h"
+#include "model/tlsakey.h"
 
 /* Digest lengths by matching type: full data, SHA2-256, SHA2-512. */
 static int data_len_ok(unsigned mtype, size_t len)
@@ -128,6 +130,41 @@ MAILCERT_EXPORT int mailcert_policy_add_tlsa(mailcert_policy *p, const char *rec
 		return MAILCERT_E_INVALID;
 	p->tlsa_len++;
 	return 0;
+}
+
+/* Reads @path into the next free slot of @keys (@len of them so far), as the @what. */
+static int add_key(struct mc_tlsa_key *keys, size_t *len, const char *path, const char *what,
+		   char *err, unsigned errlen)
+{
+	int rc;
+
+	if (!path)
+		return MAILCERT_E_INVALID;
+	if (*len == MC_MAX_NEXT_KEYS) {
+		mc_set_error(err, errlen, "at most %d %ss", MC_MAX_NEXT_KEYS, what);
+		return MAILCERT_E_INVALID;
+	}
+	rc = mc_tlsa_key_load(&keys[*len], path, what, err, errlen);
+	if (rc == 0)
+		(*len)++;
+	return rc;
+}
+
+MAILCERT_EXPORT int mailcert_policy_add_next_key(mailcert_policy *p, const char *path, char *err,
+						 unsigned errlen)
+{
+	if (!p)
+		return MAILCERT_E_INVALID;
+	return add_key(p->next_keys, &p->next_keys_len, path, "next key file", err, errlen);
+}
+
+MAILCERT_EXPORT int mailcert_policy_add_next_issuer(mailcert_policy *p, const char *path,
+						    char *err, unsigned errlen)
+{
+	if (!p)
+		return MAILCERT_E_INVALID;
+	return add_key(p->next_issuers, &p->next_issuers_len, path, "next issuer file", err,
+		       errlen);
 }
 
 MAILCERT_EXPORT int mailcert_policy_set_dane(mailcert_policy *p, int dane)

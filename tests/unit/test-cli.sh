@@ -1115,6 +1115,96 @@ print(c["code"], len(c["closed"]))' "$IT_LAST_OUT" 2>&1 || true)"
 	it_check_not "scan --no-progress: no bar" grep -q $'\r\033' "$IT_LAST_OUT"
 }
 
+# ---------------------------------------------------------------------------
+# DANE rollovers on files: --tlsa-for prints the records to publish,
+# --next-key / --next-issuer ask for them among --tlsa's (no network).
+
+# spki_311 FILE: the SHA-256 of FILE's public key (a certificate, else a
+# private key), computed by openssl, not by mailcert.
+spki_311() {
+	if grep -q CERTIFICATE "$1"; then
+		openssl x509 -in "$1" -pubkey -noout | openssl pkey -pubin -outform DER
+	else
+		openssl pkey -in "$1" -pubout -outform DER
+	fi | sha256sum | cut -d' ' -f1
+}
+
+rollover() {
+	local pki=$IT_WORK/pki-rollover chain leaf311 inter311 next311 ca
+	it_pki_ca "$pki"
+	it_pki_leaf "$pki" mail "-1 day" "+90 days" mail.test
+	it_pki_leaf "$pki" next "-1 day" "+90 days" mail.test
+	chain=$pki/chain.pem
+	cat "$pki/mail.pem" "$pki/inter.pem" >"$chain"
+	openssl x509 -in "$pki/mail.pem" -outform DER -out "$pki/mail.der"
+	openssl pkey -in "$pki/next.key" -outform DER -out "$pki/next-key.der"
+	printf 'not a key\n' >"$pki/garbage.pem"
+	leaf311=$(spki_311 "$pki/mail.pem")
+	inter311=$(spki_311 "$pki/inter.pem")
+	next311=$(spki_311 "$pki/next.key")
+	ca=(--ca-file "$pki/root.pem")
+
+	it_run "$MAILCERT" file --tlsa-for "$chain"
+	expect_rc "--tlsa-for a chain" 0
+	it_eq "--tlsa-for a chain: 3 1 1 of the leaf's key, 2 1 1 of its issuer's" \
+		"3 1 1 $leaf311
+2 1 1 $inter311" "$(cat "$IT_LAST_OUT")"
+	it_run "$MAILCERT" file --tlsa-for "$pki/next.key"
+	it_eq "--tlsa-for a PEM key: 3 1 1 alone" "3 1 1 $next311" "$(cat "$IT_LAST_OUT")"
+	it_run "$MAILCERT" file --tlsa-for "$pki/mail.der" --tlsa-for "$pki/next-key.der"
+	expect_rc "--tlsa-for, a DER certificate and a DER key" 0
+	it_eq "--tlsa-for, two files: a \"; FILE\" line before each" "; $pki/mail.der
+3 1 1 $leaf311
+; $pki/next-key.der
+3 1 1 $next311" "$(cat "$IT_LAST_OUT")"
+	# certtool agrees on the leaf's key (its --key-id=sha256 is the SPKI's SHA-256).
+	it_eq "--tlsa-for: certtool's SHA-256 key ID is the 3 1 1 data" \
+		"$(certtool --certificate-info --infile "$pki/mail.pem" 2>/dev/null |
+			awk '/Public Key ID:/ { id = 1; next } id && /sha256:/ { sub(/.*sha256:/, ""); print; exit }')" \
+		"$leaf311"
+	it_run "$MAILCERT" file --tlsa-for "$pki/none.pem"
+	expect_rc "--tlsa-for a missing file" 3
+	expect_stderr "--tlsa-for a missing file" \
+		"mailcert: --tlsa-for: cannot read the certificate or key file \"$pki/none.pem\": No such file or directory"
+	it_run "$MAILCERT" file --tlsa-for "$pki/garbage.pem"
+	expect_rc "--tlsa-for garbage" 3
+	expect_stderr "--tlsa-for garbage" "holds neither a certificate nor a key: give a PEM file with a CERTIFICATE, PRIVATE KEY or PUBLIC KEY block, or one in DER"
+	usage "--tlsa-for with a FILE to check" "--tlsa-for prints records and checks nothing; check FILEs in a run of its own" \
+		file --tlsa-for "$chain" "$chain"
+	usage "--tlsa-for with --acme" "check --acme in a run of its own" \
+		file --tlsa-for "$chain" --acme "$pki"
+
+	# The records of --tlsa must name the next key: the one --tlsa-for printed.
+	it_run "$MAILCERT" file -f json "${ca[@]}" --tlsa "3 1 1 $leaf311" --next-key "$pki/next.key" "$chain"
+	expect_state "file --next-key, not published" 1 WARNING dane.next-key-missing
+	it_contains "file --next-key, not published: the record to publish" \
+		"publish \\\"3 1 1 $next311\\\" beside the current records" "$(cat "$IT_LAST_OUT")"
+	it_run "$MAILCERT" file -f json "${ca[@]}" --tlsa "3 1 1 $leaf311" --tlsa "3 1 1 $next311" \
+		--next-key "$pki/next.pem" "$chain"
+	expect_state "file --next-key, published" 0 OK dane.match
+	it_check_not "file --next-key, published: no dane.next-key-missing" \
+		has_finding "$IT_LAST_OUT" dane.next-key-missing
+	# No records to judge: no finding about the next key.
+	it_run "$MAILCERT" file -f json "${ca[@]}" --next-key "$pki/next.key" "$chain"
+	expect_rc "file --next-key without records" 0
+	it_check_not "file --next-key without records: nothing to say" \
+		has_finding "$IT_LAST_OUT" dane.next-key-missing
+	it_run "$MAILCERT" file -f json "${ca[@]}" --tlsa "2 1 1 $inter311" --next-issuer "$pki/root.pem" "$chain"
+	expect_state "file --next-issuer, not published" 1 WARNING dane.next-key-missing
+	it_contains "file --next-issuer: the 2 1 1 record to publish" \
+		"publish \\\"2 1 1 $(spki_311 "$pki/root.pem")\\\"" "$(cat "$IT_LAST_OUT")"
+	usage "--next-key missing" \
+		"mailcert: --next-key: cannot read the next key file \"$pki/none.pem\": No such file or directory (give the staged key or certificate of the next renewal)" \
+		check --next-key "$pki/none.pem" "$NOWHERE"
+	usage "--next-issuer garbage" "mailcert: --next-issuer: the next issuer file \"$pki/garbage.pem\" holds neither a certificate nor a key" \
+		domain --next-issuer "$pki/garbage.pem" example.invalid
+	it_run "$MAILCERT" file --help
+	it_contains "file --help: --tlsa-for" "--tlsa-for FILE" "$(cat "$IT_LAST_OUT")"
+	it_contains "file --help: the third usage" "mailcert file --tlsa-for FILE..." "$(cat "$IT_LAST_OUT")"
+	it_run "$MAILCERT" domain --help
+	it_contains "domain --help: --next-key" "--next-key FILE" "$(cat "$IT_LAST_OUT")"
+}
+
 main() {
 	local started=$SECONDS
 	commands
@@ -1124,6 +1214,7 @@ main() {
 	targets
 	unreachable
 	files
+	rollover
 	acme_store
 	prometheus
 	colour

@@ -2,12 +2,14 @@
 /*
  * DANE: checks/dane.c judging TLSA records against chains made here, the
  * records given inline (--tlsa) or as a DNS lookup recorded in the
- * check's evidence; and the parsers it stands on: mc_tlsa_parse_text() and
+ * check's evidence; the rollover's next keys and issuers (checks/dane_next.c)
+ * and the records to publish (model/tlsakey.c); and the parsers it stands on: mc_tlsa_parse_text() and
  * mc_tlsa_parse_rdata() (model/tlsa.c), mc_dns_server_parse() and the
  * RDATA parsers of model/dnsrr.c.
  */
 #include <stdio.h>
 #include <stdlib.h>
+#include <unistd.h>
 
 #include <gnutls/abstract.h>
 #include <gnutls/crypto.h>
@@ -521,6 +523,367 @@ START_TEST(test_policy_setters)
 }
 END_TEST
 
+/* ---- rollovers: checks/dane_next.c, model/tlsakey.c -------------------- */
+
+/*
+ * The next renewal's key: an ECDSA leaf (next_ec), an RSA one (next_rsa),
+ * and the intermediate it will chain to (other_inter). Each case publishes
+ * records (--tlsa, or a lookup's answer) for the served chain (leaf ←
+ * ev_inter) and some of these, and names next keys and issuers as files.
+ */
+static struct mc_fixture_cert next_ec, next_rsa;
+
+enum next_who { N_NONE, N_LEAF, N_INTER, N_NEXT_EC, N_NEXT_RSA, N_OTHER_INTER, N_OTHER_ROOT };
+/* How a next key is given: its certificate, its private key, or a chain file with its issuer. */
+enum next_form { F_CERT, F_KEY, F_CHAIN };
+
+static const struct next_case {
+	const char *name;
+	struct {
+		enum next_who of;
+		unsigned char usage, selector, mtype;
+	} tlsa[3];
+	struct {
+		int done, status; /* the records are a lookup's, with this outcome; else --tlsa */
+	} dns;
+	const char *key_type;        /* the handshake offered only this key type (--all-keys) */
+	enum next_who keys[2];       /* --next-key files */
+	enum next_form form;
+	enum next_who issuers[2];    /* --next-issuer files */
+	const char *codes;
+	mailcert_state state;
+	struct {
+		enum next_who of;
+		unsigned usage;
+	} want[2]; /* the records dane.next-key-missing asks for, in order */
+} next_cases[] = {
+    /* clang-format off */
+    {.name = "next key published beside the current one",
+     .tlsa = {{N_LEAF, 3, 1, 1}, {N_NEXT_EC, 3, 1, 1}}, .keys = {N_NEXT_EC},
+     .codes = "dane.match "},
+    {.name = "next key missing", .tlsa = {{N_LEAF, 3, 1, 1}}, .keys = {N_NEXT_EC},
+     .codes = "dane.match dane.next-key-missing ", .state = MAILCERT_WARNING,
+     .want = {{N_NEXT_EC, 3}}},
+    {.name = "next key given as its private key", .tlsa = {{N_LEAF, 3, 1, 1}, {N_NEXT_EC, 3, 1, 1}},
+     .keys = {N_NEXT_EC}, .form = F_KEY, .codes = "dane.match "},
+    {.name = "private key, missing", .tlsa = {{N_LEAF, 3, 1, 1}}, .keys = {N_NEXT_EC},
+     .form = F_KEY, .codes = "dane.match dane.next-key-missing ", .state = MAILCERT_WARNING,
+     .want = {{N_NEXT_EC, 3}}},
+    /* A record of the whole next certificate names it, and SHA-512 counts too. */
+    {.name = "next certificate named by 3 0 1", .tlsa = {{N_LEAF, 3, 1, 1}, {N_NEXT_EC, 3, 0, 1}},
+     .keys = {N_NEXT_EC}, .codes = "dane.match "},
+    {.name = "next key named by 3 1 2", .tlsa = {{N_LEAF, 3, 1, 1}, {N_NEXT_EC, 3, 1, 2}},
+     .keys = {N_NEXT_EC}, .form = F_KEY, .codes = "dane.match "},
+    /* A bare key has no certificate for a 3 0 x record to name. */
+    {.name = "a bare key is not named by 3 0 1", .tlsa = {{N_LEAF, 3, 1, 1}, {N_NEXT_EC, 3, 0, 1}},
+     .keys = {N_NEXT_EC}, .form = F_KEY, .codes = "dane.match dane.next-key-missing ",
+     .state = MAILCERT_WARNING, .want = {{N_NEXT_EC, 3}}},
+    /* A DANE-TA record of the next key is no DANE-EE record of it. */
+    {.name = "next key only in a 2 1 1 record", .tlsa = {{N_LEAF, 3, 1, 1}, {N_NEXT_EC, 2, 1, 1}},
+     .keys = {N_NEXT_EC}, .codes = "dane.match dane.next-key-missing ", .state = MAILCERT_WARNING},
+    /* Key reuse (certbot --reuse-key): the current record already names it. */
+    {.name = "the next key is the current one", .tlsa = {{N_LEAF, 3, 1, 1}}, .keys = {N_LEAF},
+     .codes = "dane.match "},
+    {.name = "two next keys, one missing",
+     .tlsa = {{N_LEAF, 3, 1, 1}, {N_NEXT_EC, 3, 1, 1}}, .keys = {N_NEXT_EC, N_NEXT_RSA},
+     .codes = "dane.match dane.next-key-missing ", .state = MAILCERT_WARNING,
+     .want = {{N_NEXT_RSA, 3}}},
+    /* The current key unpublished and the next too: both records are asked for. */
+    {.name = "mismatch, next key missing too", .tlsa = {{N_OTHER_INTER, 3, 1, 1}},
+     .keys = {N_NEXT_EC}, .codes = "dane.mismatch dane.next-key-missing ",
+     .state = MAILCERT_CRITICAL, .want = {{N_NEXT_EC, 3}}},
+    {.name = "mismatch, next key published", .tlsa = {{N_NEXT_EC, 3, 1, 1}},
+     .keys = {N_NEXT_EC}, .codes = "dane.mismatch ", .state = MAILCERT_CRITICAL},
+    /* Records from DNS are judged the same way. */
+    {.name = "lookup: next key missing", .tlsa = {{N_LEAF, 3, 1, 1}}, .dns = {1, MC_DNS_SECURE},
+     .keys = {N_NEXT_EC}, .codes = "dane.match dane.next-key-missing ",
+     .state = MAILCERT_WARNING, .want = {{N_NEXT_EC, 3}}},
+    /* Nothing to judge: no finding beyond the one that says why. */
+    {.name = "lookup insecure", .tlsa = {{N_LEAF, 3, 1, 1}}, .dns = {1, MC_DNS_INSECURE},
+     .keys = {N_NEXT_EC}, .issuers = {N_OTHER_INTER}, .codes = "dane.none "},
+    {.name = "lookup: no records", .dns = {1, MC_DNS_SECURE}, .keys = {N_NEXT_EC},
+     .codes = "dane.none "},
+    {.name = "lookup failed", .dns = {1, MC_DNS_FAILED}, .keys = {N_NEXT_EC},
+     .codes = "dane.lookup-failed ", .state = MAILCERT_CRITICAL},
+    {.name = "lookup bogus", .tlsa = {{N_LEAF, 3, 1, 1}}, .dns = {1, MC_DNS_BOGUS},
+     .keys = {N_NEXT_EC}, .codes = "dane.bogus ", .state = MAILCERT_CRITICAL},
+    {.name = "no usable record", .tlsa = {{N_LEAF, 1, 1, 1}}, .keys = {N_NEXT_EC},
+     .codes = "dane.unusable ", .state = MAILCERT_WARNING},
+    {.name = "no DANE at all", .keys = {N_NEXT_EC}, .issuers = {N_OTHER_INTER}, .codes = ""},
+    /* --all-keys: an RSA next key is the RSA report's, not the ECDSA one's. */
+    {.name = "ECDSA report, RSA next key", .tlsa = {{N_LEAF, 3, 1, 1}}, .key_type = "ECDSA",
+     .keys = {N_NEXT_RSA}, .codes = "dane.match "},
+    {.name = "ECDSA report, ECDSA next key", .tlsa = {{N_LEAF, 3, 1, 1}}, .key_type = "ECDSA",
+     .keys = {N_NEXT_RSA, N_NEXT_EC}, .codes = "dane.match dane.next-key-missing ",
+     .state = MAILCERT_WARNING, .want = {{N_NEXT_EC, 3}}},
+    {.name = "RSA report, RSA next key", .tlsa = {{N_LEAF, 3, 1, 1}}, .key_type = "RSA",
+     .keys = {N_NEXT_RSA, N_NEXT_EC}, .codes = "dane.match dane.next-key-missing ",
+     .state = MAILCERT_WARNING, .want = {{N_NEXT_RSA, 3}}},
+    /* DANE-TA: the next issuer needs a 2 x x record of its own. */
+    {.name = "next issuer published", .tlsa = {{N_INTER, 2, 0, 1}, {N_OTHER_INTER, 2, 1, 1}},
+     .issuers = {N_OTHER_INTER}, .codes = "dane.match "},
+    {.name = "next issuer named by its certificate", .tlsa = {{N_INTER, 2, 0, 1},
+     {N_OTHER_INTER, 2, 0, 2}}, .issuers = {N_OTHER_INTER}, .codes = "dane.match "},
+    {.name = "next issuer missing", .tlsa = {{N_INTER, 2, 0, 1}}, .issuers = {N_OTHER_INTER},
+     .codes = "dane.match dane.next-key-missing ", .state = MAILCERT_WARNING,
+     .want = {{N_OTHER_INTER, 2}}},
+    /* A 3 1 1 of the issuer's key is no trust anchor record. */
+    {.name = "next issuer only in a 3 1 1 record", .tlsa = {{N_INTER, 2, 0, 1},
+     {N_OTHER_INTER, 3, 1, 1}}, .issuers = {N_OTHER_INTER},
+     .codes = "dane.match dane.next-key-missing ", .state = MAILCERT_WARNING,
+     .want = {{N_OTHER_INTER, 2}}},
+    {.name = "3 1 1 + 2 1 1, next key and issuer both missing",
+     .tlsa = {{N_LEAF, 3, 1, 1}, {N_INTER, 2, 1, 1}}, .keys = {N_NEXT_EC},
+     .issuers = {N_OTHER_INTER, N_INTER}, .codes = "dane.match dane.next-key-missing "
+     "dane.next-key-missing ", .state = MAILCERT_WARNING,
+     .want = {{N_NEXT_EC, 3}, {N_OTHER_INTER, 2}}},
+    /* clang-format on */
+};
+
+static void next_pki_setup(void)
+{
+	static const char *const dns[] = {HOST, NULL};
+
+	pki_setup();
+	ev_make(&next_ec, &(struct mc_fixture_cert_spec){.cn = HOST, .dns = dns,
+							 .issuer = &other_inter,
+							 .not_before = NOW - DAY,
+							 .not_after = NOW + 90 * DAY});
+	ev_make(&next_rsa, &(struct mc_fixture_cert_spec){.cn = HOST, .dns = dns,
+							  .issuer = &other_inter,
+							  .pk = GNUTLS_PK_RSA, .bits = 2048,
+							  .not_before = NOW - DAY,
+							  .not_after = NOW + 90 * DAY});
+}
+
+static void next_pki_teardown(void)
+{
+	mc_fixture_cert_clear(&next_rsa);
+	mc_fixture_cert_clear(&next_ec);
+	pki_teardown();
+}
+
+#define TMP_TEMPLATE "/tmp/mailcert-test-dane-XXXXXX"
+
+/* A new temporary file holding @c as @form says (F_CHAIN: followed by @issuer), PEM; its path. */
+static void write_pem(char path[sizeof(TMP_TEMPLATE)], const struct mc_fixture_cert *c,
+		      enum next_form form, const struct mc_fixture_cert *issuer)
+{
+	gnutls_datum_t d;
+	FILE *f;
+	int fd;
+
+	memcpy(path, TMP_TEMPLATE, sizeof(TMP_TEMPLATE));
+	fd = mkstemp(path);
+	ck_assert_int_ge(fd, 0);
+	f = fdopen(fd, "w");
+	ck_assert_ptr_nonnull(f);
+	if (form == F_KEY)
+		ck_assert_int_eq(gnutls_x509_privkey_export2(c->key, GNUTLS_X509_FMT_PEM, &d), 0);
+	else
+		ck_assert_int_eq(gnutls_x509_crt_export2(c->crt, GNUTLS_X509_FMT_PEM, &d), 0);
+	ck_assert_uint_eq(fwrite(d.data, 1, d.size, f), d.size);
+	gnutls_free(d.data);
+	if (form == F_CHAIN) {
+		ck_assert_int_eq(gnutls_x509_crt_export2(issuer->crt, GNUTLS_X509_FMT_PEM, &d), 0);
+		ck_assert_uint_eq(fwrite(d.data, 1, d.size, f), d.size);
+		gnutls_free(d.data);
+	}
+	ck_assert_int_eq(fclose(f), 0);
+}
+
+START_TEST(test_next)
+{
+	const struct next_case *c = &next_cases[_i];
+	struct mc_fixture_cert leaf;
+	const struct mc_fixture_cert *who[] = {NULL,      &leaf,       &ev_inter,  &next_ec,
+					       &next_rsa, &other_inter, &other_root};
+	const struct mc_fixture_cert *chain[2] = {&leaf, &ev_inter};
+	char rec[RECORD_MAX], err[512], path[sizeof(TMP_TEMPLATE)];
+	mailcert_policy *p = ev_policy();
+	mailcert_observation *obs;
+	struct mc_evidence *ev = mc_evidence_new();
+	mailcert_report *r;
+	size_t found = 0;
+
+	ck_assert_ptr_nonnull(ev);
+	make_leaf(&leaf, LEAF_GOOD, &ev_inter);
+	if (c->dns.done) {
+		ev->dane.done = 1;
+		ev->dane.status = c->dns.status;
+		snprintf(ev->dane.name, sizeof(ev->dane.name), "_25._tcp.%s", HOST);
+		snprintf(ev->dane.why, sizeof(ev->dane.why), "SERVFAIL");
+	}
+	for (int i = 0; i < N(c->tlsa) && c->tlsa[i].of; i++) {
+		record(rec, who[c->tlsa[i].of], c->tlsa[i].usage, c->tlsa[i].selector,
+		       c->tlsa[i].mtype);
+		if (c->dns.done)
+			ck_assert_int_eq(
+			    mc_tlsa_parse_text(&ev->dane.rr[ev->dane.n++], rec, err, sizeof(err)),
+			    0);
+		else
+			ck_assert_int_eq(mailcert_policy_add_tlsa(p, rec, err, sizeof(err)), 0);
+	}
+	for (int i = 0; i < N(c->keys) && c->keys[i]; i++) {
+		write_pem(path, who[c->keys[i]], c->form, &other_inter);
+		ck_assert_msg(mailcert_policy_add_next_key(p, path, err, sizeof(err)) == 0, "%s",
+			      err);
+		unlink(path); /* read by the setter: the evaluation reads no file */
+	}
+	for (int i = 0; i < N(c->issuers) && c->issuers[i]; i++) {
+		write_pem(path, who[c->issuers[i]], F_CERT, NULL);
+		ck_assert_msg(mailcert_policy_add_next_issuer(p, path, err, sizeof(err)) == 0,
+			      "%s", err);
+		unlink(path);
+	}
+	obs = ev_observe("smtp://" HOST ":25", HOST, chain, 2);
+	obs->key_type = c->key_type;
+	r = evaluate_with(obs, ev, p);
+	assert_codes(c->name, r, c->codes, c->state);
+
+	/* Each missing key's message gives its record, computed here independently. */
+	for (size_t i = 0; i < mailcert_report_finding_count(r); i++) {
+		const mailcert_finding *f = mailcert_report_finding(r, i);
+		char want[RECORD_MAX + 16];
+
+		if (strcmp(mailcert_finding_code(f), "dane.next-key-missing") != 0)
+			continue;
+		ck_assert_int_eq(mailcert_finding_severity(f), MAILCERT_WARNING);
+		ck_assert_int_eq(mailcert_finding_cert(f), -1);
+		if (found < (size_t)N(c->want) && c->want[found].of) {
+			record(rec, who[c->want[found].of], c->want[found].usage, 1, 1);
+			snprintf(want, sizeof(want), "publish \"%s\"", rec);
+			ck_assert_msg(strstr(mailcert_finding_message(f), want),
+				      "%s: \"%s\"\n  does not contain %s", c->name,
+				      mailcert_finding_message(f), want);
+		}
+		found++;
+	}
+	mailcert_report_free(r);
+	mailcert_policy_free(p);
+	mc_fixture_cert_clear(&leaf);
+}
+END_TEST
+
+/* The message in full: where the records come from, which key, what to publish and why. */
+START_TEST(test_next_messages)
+{
+	struct mc_fixture_cert leaf;
+	const struct mc_fixture_cert *chain[2] = {&leaf, &ev_inter};
+	char rec[RECORD_MAX], key311[RECORD_MAX], ta211[RECORD_MAX], err[512];
+	char key_path[sizeof(TMP_TEMPLATE)], ca_path[sizeof(TMP_TEMPLATE)], want[2 * RECORD_MAX];
+	mailcert_policy *p = ev_policy();
+	mailcert_report *r;
+
+	make_leaf(&leaf, LEAF_GOOD, &ev_inter);
+	record(rec, &leaf, 3, 1, 1);
+	ck_assert_int_eq(mailcert_policy_add_tlsa(p, rec, err, sizeof(err)), 0);
+	write_pem(key_path, &next_rsa, F_KEY, NULL);
+	write_pem(ca_path, &other_inter, F_CERT, NULL);
+	ck_assert_int_eq(mailcert_policy_add_next_key(p, key_path, err, sizeof(err)), 0);
+	ck_assert_int_eq(mailcert_policy_add_next_issuer(p, ca_path, err, sizeof(err)), 0);
+	r = evaluate(ev_observe("smtp://" HOST ":25", HOST, chain, 2), p);
+	record(key311, &next_rsa, 3, 1, 1);
+	record(ta211, &other_inter, 2, 1, 1);
+	snprintf(want, sizeof(want),
+		 "no TLSA record given with --tlsa names the next key (RSA-2048, from \"%s\"): "
+		 "publish \"%s\" beside the current records now, and deploy the renewal only "
+		 "once the old RRset's TTL has passed, or DANE senders will refuse the server "
+		 "after it",
+		 key_path, key311);
+	ck_assert_str_eq(mailcert_finding_message(mailcert_report_finding(r, 1)), want);
+	snprintf(want, sizeof(want),
+		 "no DANE-TA record given with --tlsa names the next issuer (CN=Other "
+		 "Intermediate, the certificate of \"%s\"): publish \"%s\" beside the current "
+		 "records before the renewal chains to it, or DANE senders will refuse the "
+		 "server after it",
+		 ca_path, ta211);
+	ck_assert_str_eq(mailcert_finding_message(mailcert_report_finding(r, 2)), want);
+	unlink(key_path);
+	unlink(ca_path);
+	mailcert_report_free(r);
+	mailcert_policy_free(p);
+	mc_fixture_cert_clear(&leaf);
+}
+END_TEST
+
+START_TEST(test_next_setters)
+{
+	char err[512], path[sizeof(TMP_TEMPLATE)];
+	mailcert_policy *p = ev_policy();
+	FILE *f;
+
+	ck_assert_int_eq(mailcert_policy_add_next_key(NULL, "x", err, sizeof(err)),
+			 MAILCERT_E_INVALID);
+	ck_assert_int_eq(mailcert_policy_add_next_key(p, NULL, err, sizeof(err)),
+			 MAILCERT_E_INVALID);
+	ck_assert_int_eq(mailcert_policy_add_next_issuer(NULL, "x", err, sizeof(err)),
+			 MAILCERT_E_INVALID);
+	ck_assert_int_eq(mailcert_policy_add_next_key(p, "/nonexistent/next.pem", err, sizeof(err)),
+			 MAILCERT_E_IO);
+	ck_assert_str_eq(err, "cannot read the next key file \"/nonexistent/next.pem\": No such "
+			      "file or directory");
+	memcpy(path, TMP_TEMPLATE, sizeof(TMP_TEMPLATE));
+	f = fdopen(mkstemp(path), "w");
+	ck_assert_ptr_nonnull(f);
+	fputs("not a key\n", f);
+	fclose(f);
+	ck_assert_int_eq(mailcert_policy_add_next_issuer(p, path, err, sizeof(err)),
+			 MAILCERT_E_INVALID);
+	ck_assert_contains(err, "the next issuer file \"");
+	ck_assert_contains(err, "\" holds neither a certificate nor a key");
+	unlink(path);
+
+	write_pem(path, &next_ec, F_KEY, NULL);
+	for (int i = 0; i < MC_MAX_NEXT_KEYS; i++)
+		ck_assert_int_eq(mailcert_policy_add_next_key(p, path, err, sizeof(err)), 0);
+	ck_assert_int_eq(mailcert_policy_add_next_key(p, path, err, sizeof(err)),
+			 MAILCERT_E_INVALID);
+	ck_assert_str_eq(err, "at most 8 next key files");
+	unlink(path);
+	mailcert_policy_free(p);
+}
+END_TEST
+
+/* mailcert_tlsa_for_file(): the records of a chain, a leaf alone, a key. */
+START_TEST(test_tlsa_for_file)
+{
+	char path[sizeof(TMP_TEMPLATE)], ee[RECORD_MAX], ta[RECORD_MAX], want[2 * RECORD_MAX + 2];
+	char err[512], *out = NULL;
+
+	record(ee, &next_rsa, 3, 1, 1);
+	record(ta, &other_inter, 2, 1, 1);
+	write_pem(path, &next_rsa, F_CHAIN, &other_inter);
+	ck_assert_int_eq(mailcert_tlsa_for_file(&out, path, err, sizeof(err)), 0);
+	snprintf(want, sizeof(want), "%s\n%s\n", ee, ta);
+	ck_assert_str_eq(out, want);
+	free(out);
+	unlink(path);
+
+	/* A certificate that is not the leaf's issuer gives no 2 1 1. */
+	write_pem(path, &next_rsa, F_CHAIN, &ev_inter);
+	ck_assert_int_eq(mailcert_tlsa_for_file(&out, path, err, sizeof(err)), 0);
+	snprintf(want, sizeof(want), "%s\n", ee);
+	ck_assert_str_eq(out, want);
+	free(out);
+	unlink(path);
+
+	for (enum next_form form = F_CERT; form <= F_KEY; form++) {
+		write_pem(path, &next_rsa, form, NULL);
+		ck_assert_int_eq(mailcert_tlsa_for_file(&out, path, err, sizeof(err)), 0);
+		ck_assert_str_eq(out, want);
+		free(out);
+		unlink(path);
+	}
+
+	ck_assert_int_eq(mailcert_tlsa_for_file(NULL, path, err, sizeof(err)), MAILCERT_E_INVALID);
+	ck_assert_int_eq(mailcert_tlsa_for_file(&out, NULL, err, sizeof(err)), MAILCERT_E_INVALID);
+	ck_assert_ptr_null(out);
+	ck_assert_int_eq(mailcert_tlsa_for_file(&out, path, err, sizeof(err)), MAILCERT_E_IO);
+	ck_assert_ptr_null(out);
+}
+END_TEST
+
 /* ---- mc_tlsa_parse_text / _rdata ------------------------------------ */
 
 #define SHA256_HEX "0c72ac70b745ac19998811b131d662c9ac69dbdbe7cb23e5b514b56664c5d3d6"
@@ -944,12 +1307,20 @@ static Suite *suite(void)
 	Suite *s = suite_create("dane");
 	TCase *tc = tcase_create("check");
 	TCase *parse = tcase_create("parse");
+	TCase *next = tcase_create("rollover");
 
 	tcase_add_unchecked_fixture(tc, pki_setup, pki_teardown);
 	tcase_add_loop_test(tc, test_dane, 0, N(dane_cases));
 	tcase_add_test(tc, test_no_chain);
 	tcase_add_test(tc, test_policy_setters);
 	suite_add_tcase(s, tc);
+
+	tcase_add_unchecked_fixture(next, next_pki_setup, next_pki_teardown);
+	tcase_add_loop_test(next, test_next, 0, N(next_cases));
+	tcase_add_test(next, test_next_messages);
+	tcase_add_test(next, test_next_setters);
+	tcase_add_test(next, test_tlsa_for_file);
+	suite_add_tcase(s, next);
 
 	tcase_add_loop_test(parse, test_parse_text_good, 0, N(text_good));
 	tcase_add_loop_test(parse, test_parse_text_bad, 0, N(text_bad));

@@ -454,6 +454,10 @@ int mc_report_relax(mailcert_report *report, size_t i, const char *why);
 int mc_serial_normalize(char **out, const char *hex);
 int mc_pin_parse(unsigned char out[32], const char *pin);
 
+/* target.c: the @i-th scheme a target may name ("smtp"), NULL past the
+ * last; static. cli/gen-completion.c lists them for the shell. */
+const char *mc_scheme_name(size_t i);
+
 /* severity.c: whether @code is syntactically a finding code; the overrides applied. */
 int mc_code_ok(const char *code);
 void mc_severity_apply(mailcert_report *report, const mailcert_policy *policy);

@@ -57,6 +57,11 @@ static const struct scheme schemes[] = {
 
 #define N_SCHEMES (sizeof(schemes) / sizeof(schemes[0]))
 
+const char *mc_scheme_name(size_t i)
+{
+	return i < N_SCHEMES ? schemes[i].name : NULL;
+}
+
 static const struct scheme *scheme_by_name(const char *name, size_t len)
 {
 	for (size_t i = 0; i < N_SCHEMES; i++)

@@ -23,8 +23,6 @@
 
 #define VERIFY_FLAGS (GNUTLS_VERIFY_DISABLE_TIME_CHECKS | GNUTLS_VERIFY_DISABLE_TRUSTED_TIME_CHECKS)
 
-enum { PKIX_TA, PKIX_EE, DANE_TA, DANE_EE };
-
 static const char *const usage_names[] = {"PKIX-TA", "PKIX-EE", "DANE-TA", "DANE-EE"};
 
 /* The records to judge and where they come from, for messages. */

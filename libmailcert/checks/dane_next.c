@@ -18,8 +18,6 @@
 #include "model/internal.h"
 #include "model/tlsakey.h"
 
-enum { PKIX_TA, PKIX_EE, DANE_TA, DANE_EE };
-
 static int names(const struct mc_eval *ev, const struct mc_tlsa *rr, size_t n,
 		 const struct mc_tlsa_key *k, int ee)
 {

@@ -10,6 +10,9 @@
 
 #include "model/internal.h"
 
+/* TLSA certificate usages (RFC 6698 §2.1.1, names of RFC 7218). */
+enum { PKIX_TA, PKIX_EE, DANE_TA, DANE_EE };
+
 /* "3 1 1 " and 64 hex digits, and room to spare. */
 #define MC_TLSA_RECORD_MAX 80
 

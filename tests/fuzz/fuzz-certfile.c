@@ -19,13 +19,7 @@
 #include <json.h>
 #include <mailcert/mailcert.h>
 
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-#define require(cond)                                                                              \
-	do {                                                                                       \
-		if (!(cond))                                                                       \
-			abort();                                                                   \
-	} while (0)
+#include "fuzz.h"
 
 /* A fixed "now" keeps runs reproducible: 2026-11-28T00:00:00Z. */
 #define NOW ((time_t)1795824000)

@@ -19,16 +19,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fuzz.h"
 #include "model/dnsrr.h"
 #include "model/internal.h"
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-#define require(cond)                                                                              \
-	do {                                                                                       \
-		if (!(cond))                                                                       \
-			abort();                                                                   \
-	} while (0)
 
 #define MAX_INPUT 4096 /* RDATA is at most 65535 bytes, but nothing here loops on more */
 

@@ -15,13 +15,7 @@
 
 #include <mailcert/mailcert.h>
 
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-#define require(cond)                                                                              \
-	do {                                                                                       \
-		if (!(cond))                                                                       \
-			abort();                                                                   \
-	} while (0)
+#include "fuzz.h"
 
 static void target(const char *text)
 {

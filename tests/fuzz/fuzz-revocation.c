@@ -34,16 +34,9 @@
 
 #include <json.h>
 
+#include "fuzz.h"
 #include "fixture/fixture.h"
 #include "model/internal.h"
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-#define require(cond)                                                                              \
-	do {                                                                                       \
-		if (!(cond))                                                                       \
-			abort();                                                                   \
-	} while (0)
 
 /* The seeds' responses were made at 2026-12-01T12:2x:00Z, valid one day: judge at 18:00. */
 #define NOW ((time_t)1796148000)
